@@ -1,0 +1,16 @@
+//! A located, dynamic document tree.
+//!
+//! Every source (YAML, JSON, Terraform HCL, a live API server) produces the
+//! same [`Node`] tree: JSON-shaped values that remember the line and column
+//! they came from. A [`Path`] names a field inside a tree (`spec.containers[0].image`),
+//! so an analyzer can report a finding on a field and the reporter can turn
+//! it into the line to change. The tree deserializes into typed structs through
+//! serde ([`from_node`]), with errors that name the field path and its line.
+
+mod de;
+mod node;
+mod path;
+
+pub use de::{TypeError, from_node};
+pub use node::{Map, Node, Value};
+pub use path::{Path, Seg};

@@ -1,0 +1,468 @@
+//! YAML and JSON streams → located document trees.
+//!
+//! * every node keeps its line and column (for map values: those of the key);
+//! * scalars resolve as Kubernetes tooling does (YAML 1.1, see `scalar`);
+//! * anchors, aliases and `<<` merge keys are expanded under a node budget,
+//!   so a "billion laughs" document is an error, not an out-of-memory kill;
+//! * nesting depth is bounded; duplicate keys are reported;
+//! * a broken document does not take the rest of the stream with it: the
+//!   reader resumes at the next `---` line after a syntax error.
+//!
+//! JSON is YAML 1.2 flow syntax, so `.json` files go through the same reader.
+
+mod scalar;
+
+use palisade_value::{Map, Node, Value};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Resource budgets for one stream.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Most nodes in one document, alias expansions included.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 256,
+            max_nodes: 2_000_000,
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based position of the document in the stream.
+    pub index: usize,
+    pub root: Node,
+}
+
+/// A problem in the input, with its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}
+
+/// Everything read from a stream: the documents that parsed and the errors.
+/// Empty documents (only comments, or `---` alone) are skipped.
+#[derive(Debug, Default)]
+pub struct Stream {
+    pub documents: Vec<Document>,
+    pub errors: Vec<Error>,
+}
+
+/// Reads every document of `text`.
+pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
+    let mut out = Stream::default();
+    let line_starts = line_starts(text);
+    let mut start_line = 0usize; // 0-based line where this pass starts
+    let mut doc_index = 0usize;
+    loop {
+        let offset = line_starts[start_line];
+        let pass = parse_from(&text[offset..], start_line as u32, limits, &mut doc_index);
+        out.documents.extend(pass.documents);
+        match pass.fatal {
+            None => {
+                out.errors.extend(pass.errors);
+                break;
+            }
+            Some(err) => {
+                out.errors.extend(pass.errors);
+                let err_line0 = (err.line as usize).saturating_sub(1);
+                out.errors.push(err);
+                // resume at the next document marker after the error
+                let next = (err_line0 + 1..line_starts.len() - 1)
+                    .find(|&l| is_doc_start(&text[line_starts[l]..line_starts[l + 1]]));
+                match next {
+                    Some(l) if l > start_line => {
+                        start_line = l;
+                        doc_index += 1;
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_doc_start(line: &str) -> bool {
+    let rest = match line.strip_prefix("---") {
+        Some(r) => r,
+        None => return false,
+    };
+    rest.is_empty() || rest.starts_with([' ', '\t', '\n', '\r'])
+}
+
+/// Byte offsets of each line start, plus `text.len()` as a sentinel.
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    if *v.last().unwrap() != text.len() {
+        v.push(text.len());
+    }
+    v
+}
+
+struct Pass {
+    documents: Vec<Document>,
+    errors: Vec<Error>,
+    fatal: Option<Error>,
+}
+
+enum Frame {
+    Seq {
+        line: u32,
+        column: u32,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        line: u32,
+        column: u32,
+        anchor: usize,
+        map: Map,
+        key: Option<(String, u32, u32, bool)>,
+        merges: Vec<Node>,
+    },
+}
+
+struct Builder<'a> {
+    limits: &'a Limits,
+    line_offset: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+    errors: Vec<Error>,
+}
+
+impl Builder<'_> {
+    fn pos(&self, span: &Span) -> (u32, u32) {
+        (
+            span.start.line() as u32 + self.line_offset,
+            span.start.col() as u32 + 1,
+        )
+    }
+
+    fn count(&mut self, n: usize, line: u32, column: u32) -> Result<(), Error> {
+        self.nodes += n;
+        if self.nodes > self.limits.max_nodes {
+            return Err(Error {
+                line,
+                column,
+                message: format!(
+                    "document has more than {} nodes (aliases expanded); refusing to read it \
+                     (a 'billion laughs' alias bomb or a runaway generator)",
+                    self.limits.max_nodes
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame, line: u32, column: u32) -> Result<(), Error> {
+        if let Some(Frame::Map { key: None, .. }) = self.stack.last() {
+            return Err(Error {
+                line,
+                column,
+                message: "complex mapping keys (a mapping or list used as a key) are not supported"
+                    .into(),
+            });
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Error {
+                line,
+                column,
+                message: format!("nesting deeper than {} levels", self.limits.max_depth),
+            });
+        }
+        self.count(1, line, column)?;
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    /// Attaches a finished node to its parent (or makes it the root).
+    fn attach(&mut self, mut node: Node, anchor: usize) {
+        if anchor != 0 {
+            let size = node.size();
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                map, key, merges, ..
+            }) => match key.take() {
+                Some((k, line, column, plain)) => {
+                    node.line = line;
+                    node.column = column;
+                    if plain && k == "<<" {
+                        merges.push(node);
+                    } else {
+                        if map.contains_key(&k) {
+                            self.errors.push(Error {
+                                line,
+                                column,
+                                message: format!("duplicate key {k:?} (the later value is used)"),
+                            });
+                        }
+                        map.insert(k, node);
+                    }
+                }
+                None => unreachable!("keys are taken as scalars before values attach"),
+            },
+        }
+    }
+
+    fn scalar(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        line: u32,
+        column: u32,
+    ) -> Result<(), Error> {
+        self.count(1, line, column)?;
+        if let Some(Frame::Map {
+            key: key @ None, ..
+        }) = self.stack.last_mut()
+        {
+            *key = Some((
+                text.to_string(),
+                line,
+                column,
+                matches!(style, ScalarStyle::Plain),
+            ));
+            return Ok(());
+        }
+        let value = match (tag.map(|t| t.suffix.as_str()), style) {
+            (Some(t), _) if t.ends_with("str") => Value::Str(text.to_string()),
+            (Some(t), _) if t.ends_with("null") => Value::Null,
+            (Some(t), _) if t.ends_with("bool") || t.ends_with("int") || t.ends_with("float") => {
+                scalar::resolve_plain(text)
+            }
+            (_, ScalarStyle::Plain) => scalar::resolve_plain(text),
+            _ => Value::Str(text.to_string()),
+        };
+        self.attach(Node::new(line, column, value), anchor);
+        Ok(())
+    }
+
+    fn alias(&mut self, id: usize, line: u32, column: u32) -> Result<(), Error> {
+        let (node, size) = match self.anchors.get(&id) {
+            Some((n, s)) => (n.clone(), *s),
+            None => {
+                return Err(Error {
+                    line,
+                    column,
+                    message: "alias to an unknown anchor".into(),
+                });
+            }
+        };
+        // the key of an aliased key node
+        if let Some(Frame::Map {
+            key: key @ None, ..
+        }) = self.stack.last_mut()
+        {
+            let text = match &node.value {
+                Value::Str(s) => s.clone(),
+                Value::Int(i) => i.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => {
+                    return Err(Error {
+                        line,
+                        column,
+                        message: "complex mapping keys are not supported".into(),
+                    });
+                }
+            };
+            *key = Some((text, line, column, false));
+            return Ok(());
+        }
+        self.count(size, line, column)?;
+        self.attach(node, 0);
+        Ok(())
+    }
+
+    fn close_seq(&mut self) {
+        if let Some(Frame::Seq {
+            line,
+            column,
+            anchor,
+            items,
+        }) = self.stack.pop()
+        {
+            self.attach(Node::new(line, column, Value::Seq(items)), anchor);
+        }
+    }
+
+    fn close_map(&mut self) -> Result<(), Error> {
+        if let Some(Frame::Map {
+            line,
+            column,
+            anchor,
+            mut map,
+            merges,
+            ..
+        }) = self.stack.pop()
+        {
+            // `<<: *base` / `<<: [*a, *b]`: keys of the mapping win, then earlier sources
+            for merge in merges {
+                let sources: Vec<Node> = match merge.value {
+                    Value::Map(_) => vec![merge],
+                    Value::Seq(items) => items,
+                    _ => {
+                        return Err(Error {
+                            line: merge.line,
+                            column: merge.column,
+                            message: "merge key `<<` needs a mapping or a list of mappings".into(),
+                        });
+                    }
+                };
+                for src in sources {
+                    match src.value {
+                        Value::Map(m) => {
+                            for (k, v) in m.entries {
+                                if !map.contains_key(&k) {
+                                    map.entries.push((k, v));
+                                }
+                            }
+                        }
+                        _ => {
+                            return Err(Error {
+                                line: src.line,
+                                column: src.column,
+                                message: "merge key `<<` needs mappings".into(),
+                            });
+                        }
+                    }
+                }
+            }
+            self.attach(Node::new(line, column, Value::Map(map)), anchor);
+        }
+        Ok(())
+    }
+}
+
+fn parse_from(text: &str, line_offset: u32, limits: &Limits, doc_index: &mut usize) -> Pass {
+    let mut pass = Pass {
+        documents: Vec::new(),
+        errors: Vec::new(),
+        fatal: None,
+    };
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder {
+        limits,
+        line_offset,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+        errors: Vec::new(),
+    };
+    let mut in_doc = false;
+    while let Some(ev) = parser.next_event() {
+        let (event, span) = match ev {
+            Ok(x) => x,
+            Err(e) => {
+                pass.errors.append(&mut b.errors);
+                pass.fatal = Some(Error {
+                    line: e.marker().line() as u32 + line_offset,
+                    column: e.marker().col() as u32 + 1,
+                    message: format!("invalid YAML: {}", e.info()),
+                });
+                return pass;
+            }
+        };
+        let (line, column) = b.pos(&span);
+        let step = match event {
+            Event::DocumentStart(_) => {
+                in_doc = true;
+                b.stack.clear();
+                b.anchors.clear();
+                b.nodes = 0;
+                b.root = None;
+                Ok(())
+            }
+            Event::DocumentEnd => {
+                in_doc = false;
+                pass.errors.append(&mut b.errors);
+                if let Some(root) = b.root.take()
+                    && !root.is_null()
+                {
+                    pass.documents.push(Document {
+                        index: *doc_index,
+                        root,
+                    });
+                }
+                *doc_index += 1;
+                Ok(())
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                b.scalar(&text, style, anchor, tag.as_deref(), line, column)
+            }
+            Event::Alias(id) => b.alias(id, line, column),
+            Event::SequenceStart(anchor, _) => b.open(
+                Frame::Seq {
+                    line,
+                    column,
+                    anchor,
+                    items: Vec::new(),
+                },
+                line,
+                column,
+            ),
+            Event::SequenceEnd => {
+                b.close_seq();
+                Ok(())
+            }
+            Event::MappingStart(anchor, _) => b.open(
+                Frame::Map {
+                    line,
+                    column,
+                    anchor,
+                    map: Map::new(),
+                    key: None,
+                    merges: Vec::new(),
+                },
+                line,
+                column,
+            ),
+            Event::MappingEnd => b.close_map(),
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+        };
+        if let Err(e) = step {
+            // a budget or structure error: give up on this pass, resume after it
+            pass.errors.append(&mut b.errors);
+            pass.fatal = Some(e);
+            return pass;
+        }
+    }
+    debug_assert!(!in_doc || b.root.is_none());
+    pass.errors.append(&mut b.errors);
+    pass
+}
+
+#[cfg(test)]
+mod tests;
