@@ -46,6 +46,51 @@ pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, TypeError> {
     })
 }
 
+/// Like [`from_node`], but the top-level keys in `skip` are not seen by `T`
+/// (e.g. `apiVersion`, `kind` and `status` when reading a typed object whose
+/// deserializer insists on one apiVersion).
+pub fn from_node_except<T: DeserializeOwned>(node: &Node, skip: &[&str]) -> Result<T, TypeError> {
+    serde_path_to_error::deserialize(Except { node, skip }).map_err(|e| {
+        let path = Path::from_serde(e.path());
+        let at = node.nearest(&path);
+        TypeError {
+            line: at.line,
+            column: at.column,
+            message: e.inner().0.clone(),
+            path,
+        }
+    })
+}
+
+struct Except<'a> {
+    node: &'a Node,
+    skip: &'a [&'a str],
+}
+
+impl<'de> Deserializer<'de> for Except<'de> {
+    type Error = DeError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Map(m) => {
+                let skip = self.skip;
+                visitor.visit_map(Entries {
+                    iter: m.entries.iter(),
+                    value: None,
+                    skip,
+                })
+            }
+            _ => self.node.deserialize_any(visitor),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        option newtype_struct enum ignored_any
+    }
+}
+
 /// The error type of the [`Node`] deserializer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeError(String);
@@ -78,6 +123,7 @@ impl<'de> Deserializer<'de> for &'de Node {
             Value::Map(m) => visitor.visit_map(Entries {
                 iter: m.entries.iter(),
                 value: None,
+                skip: &[],
             }),
         }
     }
@@ -163,6 +209,7 @@ impl<'de> SeqAccess<'de> for Items<'de> {
 struct Entries<'de> {
     iter: std::slice::Iter<'de, (String, Node)>,
     value: Option<&'de Node>,
+    skip: &'de [&'de str],
 }
 
 impl<'de> MapAccess<'de> for Entries<'de> {
@@ -172,7 +219,8 @@ impl<'de> MapAccess<'de> for Entries<'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
-        match self.iter.next() {
+        let skip = self.skip;
+        match self.iter.find(|(k, _)| !skip.contains(&k.as_str())) {
             Some((k, v)) => {
                 self.value = Some(v);
                 seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some)
@@ -314,6 +362,25 @@ mod tests {
                 run_as_user: Some(1000)
             })
         );
+    }
+
+    #[test]
+    fn except_hides_top_level_keys() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct OnlySpec {
+            spec: i64,
+        }
+        let doc = map(
+            1,
+            vec![
+                ("kind", n(1, Value::Str("X".into()))),
+                ("spec", n(2, Value::Int(3))),
+            ],
+        );
+        assert!(from_node::<OnlySpec>(&doc).is_err());
+        let v: OnlySpec = from_node_except(&doc, &["kind"]).unwrap();
+        assert_eq!(v.spec, 3);
     }
 
     #[test]

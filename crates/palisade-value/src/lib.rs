@@ -11,6 +11,6 @@ mod de;
 mod node;
 mod path;
 
-pub use de::{TypeError, from_node};
+pub use de::{TypeError, from_node, from_node_except};
 pub use node::{Map, Node, Value};
 pub use path::{Path, Seg};

@@ -1,0 +1,219 @@
+//! What palisade knows about Kubernetes kinds: scope, pod templates, removed API versions.
+
+/// Whether objects of a kind live in a namespace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Namespaced,
+    Cluster,
+}
+
+/// The API group of an `apiVersion` (`""` for the core group).
+pub fn group_of(api_version: &str) -> &str {
+    match api_version.split_once('/') {
+        Some((g, _)) => g,
+        None => "",
+    }
+}
+
+/// Cluster-scoped kinds of the built-in API groups and of common add-ons.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "StorageClass",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "CustomResourceDefinition",
+    "APIService",
+    "PriorityClass",
+    "RuntimeClass",
+    "IngressClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "CertificateSigningRequest",
+    "PodSecurityPolicy",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ComponentStatus",
+    "TokenReview",
+    "SelfSubjectReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SubjectAccessReview",
+    "VolumeSnapshotClass",
+    "VolumeSnapshotContent",
+    "DeviceClass",
+    "ResourceSlice",
+    "IPAddress",
+    "ServiceCIDR",
+    "ConstraintTemplate",
+    "ClusterIssuer",
+    "ClusterPolicy",
+    "ClusterPolicyReport",
+    "GatewayClass",
+];
+
+/// The scope of `kind`, when palisade knows it. Unknown kinds (custom
+/// resources) are namespaced when they carry a namespace.
+pub fn scope_of(api_version: &str, kind: &str) -> Option<Scope> {
+    let group = group_of(api_version);
+    if CLUSTER_SCOPED.contains(&kind) {
+        return Some(Scope::Cluster);
+    }
+    // Gatekeeper constraints are cluster-scoped custom resources
+    if group == "constraints.gatekeeper.sh" {
+        return Some(Scope::Cluster);
+    }
+    if is_builtin_group(group) {
+        return Some(Scope::Namespaced);
+    }
+    None
+}
+
+/// The groups served by kube-apiserver itself.
+pub fn is_builtin_group(group: &str) -> bool {
+    matches!(
+        group,
+        "" | "apps"
+            | "batch"
+            | "extensions"
+            | "policy"
+            | "autoscaling"
+            | "networking.k8s.io"
+            | "rbac.authorization.k8s.io"
+            | "storage.k8s.io"
+            | "scheduling.k8s.io"
+            | "node.k8s.io"
+            | "coordination.k8s.io"
+            | "discovery.k8s.io"
+            | "events.k8s.io"
+            | "certificates.k8s.io"
+            | "admissionregistration.k8s.io"
+            | "apiextensions.k8s.io"
+            | "apiregistration.k8s.io"
+            | "authentication.k8s.io"
+            | "authorization.k8s.io"
+            | "flowcontrol.apiserver.k8s.io"
+            | "resource.k8s.io"
+    )
+}
+
+/// Kinds that carry a pod template (or are a pod).
+pub const WORKLOAD_KINDS: &[&str] = &[
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+];
+
+pub fn is_workload_kind(kind: &str) -> bool {
+    WORKLOAD_KINDS.contains(&kind)
+}
+
+/// A removed API version: the release that removed it and what replaces it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub removed_in: &'static str,
+    pub replacement: &'static str,
+}
+
+/// API versions that current clusters no longer serve (`apiVersion`, `kind`).
+pub fn removed_api(api_version: &str, kind: &str) -> Option<Removed> {
+    let r = |removed_in, replacement| {
+        Some(Removed {
+            removed_in,
+            replacement,
+        })
+    };
+    match (api_version, kind) {
+        ("extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "Deployment") => {
+            r("1.16", "apps/v1")
+        }
+        ("extensions/v1beta1" | "apps/v1beta2", "DaemonSet" | "ReplicaSet") => r("1.16", "apps/v1"),
+        ("apps/v1beta1" | "apps/v1beta2", "StatefulSet") => r("1.16", "apps/v1"),
+        ("extensions/v1beta1", "NetworkPolicy") => r("1.16", "networking.k8s.io/v1"),
+        ("extensions/v1beta1", "PodSecurityPolicy") => r(
+            "1.16",
+            "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
+        ),
+        ("extensions/v1beta1" | "networking.k8s.io/v1beta1", "Ingress") => {
+            r("1.22", "networking.k8s.io/v1")
+        }
+        ("networking.k8s.io/v1beta1", "IngressClass") => r("1.22", "networking.k8s.io/v1"),
+        ("rbac.authorization.k8s.io/v1beta1" | "rbac.authorization.k8s.io/v1alpha1", _) => {
+            r("1.22", "rbac.authorization.k8s.io/v1")
+        }
+        ("admissionregistration.k8s.io/v1beta1", _) => r("1.22", "admissionregistration.k8s.io/v1"),
+        ("apiextensions.k8s.io/v1beta1", _) => r("1.22", "apiextensions.k8s.io/v1"),
+        ("apiregistration.k8s.io/v1beta1", _) => r("1.22", "apiregistration.k8s.io/v1"),
+        ("certificates.k8s.io/v1beta1", _) => r("1.22", "certificates.k8s.io/v1"),
+        ("coordination.k8s.io/v1beta1", _) => r("1.22", "coordination.k8s.io/v1"),
+        ("scheduling.k8s.io/v1beta1" | "scheduling.k8s.io/v1alpha1", _) => {
+            r("1.22", "scheduling.k8s.io/v1")
+        }
+        (
+            "storage.k8s.io/v1beta1",
+            "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment",
+        ) => r("1.22", "storage.k8s.io/v1"),
+        ("batch/v1beta1" | "batch/v2alpha1", "CronJob") => r("1.25", "batch/v1"),
+        ("discovery.k8s.io/v1beta1", "EndpointSlice") => r("1.25", "discovery.k8s.io/v1"),
+        ("events.k8s.io/v1beta1", "Event") => r("1.25", "events.k8s.io/v1"),
+        ("policy/v1beta1", "PodDisruptionBudget") => r("1.25", "policy/v1"),
+        ("policy/v1beta1", "PodSecurityPolicy") => r(
+            "1.25",
+            "nothing: use Pod Security Admission namespace labels",
+        ),
+        ("node.k8s.io/v1beta1", "RuntimeClass") => r("1.25", "node.k8s.io/v1"),
+        ("autoscaling/v2beta1", "HorizontalPodAutoscaler") => r("1.25", "autoscaling/v2"),
+        ("autoscaling/v2beta2", "HorizontalPodAutoscaler") => r("1.26", "autoscaling/v2"),
+        ("flowcontrol.apiserver.k8s.io/v1beta1", _) => r("1.26", "flowcontrol.apiserver.k8s.io/v1"),
+        ("flowcontrol.apiserver.k8s.io/v1beta2", _) => r("1.29", "flowcontrol.apiserver.k8s.io/v1"),
+        ("storage.k8s.io/v1beta1", "CSIStorageCapacity") => r("1.27", "storage.k8s.io/v1"),
+        ("flowcontrol.apiserver.k8s.io/v1beta3", _) => r("1.32", "flowcontrol.apiserver.k8s.io/v1"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes() {
+        assert_eq!(scope_of("v1", "Namespace"), Some(Scope::Cluster));
+        assert_eq!(scope_of("v1", "Pod"), Some(Scope::Namespaced));
+        assert_eq!(
+            scope_of("rbac.authorization.k8s.io/v1", "ClusterRole"),
+            Some(Scope::Cluster)
+        );
+        assert_eq!(
+            scope_of("constraints.gatekeeper.sh/v1beta1", "K8sRequiredLabels"),
+            Some(Scope::Cluster)
+        );
+        assert_eq!(scope_of("example.com/v1", "Widget"), None);
+        assert_eq!(group_of("apps/v1"), "apps");
+        assert_eq!(group_of("v1"), "");
+    }
+
+    #[test]
+    fn removed_versions() {
+        assert_eq!(
+            removed_api("batch/v1beta1", "CronJob").unwrap().removed_in,
+            "1.25"
+        );
+        assert!(removed_api("batch/v1", "CronJob").is_none());
+        assert!(removed_api("policy/v1beta1", "PodSecurityPolicy").is_some());
+        assert!(removed_api("apps/v1", "Deployment").is_none());
+    }
+}

@@ -1,0 +1,26 @@
+//! The one cluster model every analyzer reads.
+//!
+//! Sources (YAML/JSON files, Terraform, a live cluster) turn documents into
+//! [`Object`]s: the located [`palisade_value::Node`] tree as written, plus the
+//! typed k8s-openapi form of the built-in kinds palisade analyzes
+//! ([`Typed`]). A [`Model`] indexes them by kind, namespace and name, and
+//! normalises every workload kind to its [`PodTemplate`] once.
+
+pub mod kinds;
+mod model;
+mod object;
+pub mod selector;
+mod typed;
+mod workload;
+
+pub use k8s_openapi;
+pub use model::Model;
+pub use object::{
+    Location, Object, ObjectError, ObjectOptions, ObjectRef, object_from_node,
+    objects_from_document,
+};
+pub use typed::Typed;
+pub use workload::{ContainerKind, ContainerRef, PodTemplate, containers};
+
+#[cfg(test)]
+mod tests;

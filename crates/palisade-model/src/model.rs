@@ -1,0 +1,134 @@
+//! The cluster model: all objects from all sources, with indexes.
+
+use crate::kinds::is_workload_kind;
+use crate::object::Object;
+use crate::workload::PodTemplate;
+use std::collections::{BTreeSet, HashMap};
+
+/// Every object of the scan, indexed by kind, namespace and name.
+#[derive(Debug, Default)]
+pub struct Model {
+    objects: Vec<Object>,
+    by_key: HashMap<(String, Option<String>, String), usize>,
+    by_kind: HashMap<String, Vec<usize>>,
+    by_namespace: HashMap<String, Vec<usize>>,
+    workloads: Vec<usize>,
+}
+
+impl Model {
+    /// Builds the indexes. Objects keep their order (sources sort them by
+    /// file and position, so analyzers see a deterministic order).
+    pub fn new(objects: Vec<Object>) -> Self {
+        let mut m = Model {
+            objects,
+            ..Default::default()
+        };
+        for (i, o) in m.objects.iter().enumerate() {
+            m.by_key
+                .entry((o.kind.clone(), o.namespace.clone(), o.name.clone()))
+                .or_insert(i);
+            m.by_kind.entry(o.kind.clone()).or_default().push(i);
+            if let Some(ns) = &o.namespace {
+                m.by_namespace.entry(ns.clone()).or_default().push(i);
+            }
+        }
+        let workloads: Vec<usize> = (0..m.objects.len())
+            .filter(|&i| {
+                let o = &m.objects[i];
+                o.pod_template().is_some() && !m.owned_by_workload_in_model(o)
+            })
+            .collect();
+        m.workloads = workloads;
+        m
+    }
+
+    /// Whether a controller that is itself in the model owns `o` (a Pod of
+    /// a ReplicaSet of a Deployment in a `kubectl get -A` dump): such objects
+    /// are analyzed through their owner only.
+    fn owned_by_workload_in_model(&self, o: &Object) -> bool {
+        let Some(refs) = o
+            .raw
+            .get("metadata")
+            .and_then(|m| m.get("ownerReferences"))
+            .and_then(|r| r.as_seq())
+        else {
+            return false;
+        };
+        refs.iter().any(|r| {
+            let controller = r.get("controller").and_then(|c| c.as_bool()) == Some(true);
+            let (Some(kind), Some(name)) = (r.get_str("kind"), r.get_str("name")) else {
+                return false;
+            };
+            controller
+                && is_workload_kind(kind)
+                && self.by_key.contains_key(&(
+                    kind.to_string(),
+                    o.namespace.clone(),
+                    name.to_string(),
+                ))
+        })
+    }
+
+    pub fn objects(&self) -> &[Object] {
+        &self.objects
+    }
+
+    pub fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty()
+    }
+
+    pub fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Option<&Object> {
+        self.by_key
+            .get(&(
+                kind.to_string(),
+                namespace.map(str::to_string),
+                name.to_string(),
+            ))
+            .map(|&i| &self.objects[i])
+    }
+
+    pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Object> + 'a {
+        self.by_kind
+            .get(kind)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.objects[i])
+    }
+
+    pub fn in_namespace<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a Object> + 'a {
+        self.by_namespace
+            .get(namespace)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.objects[i])
+    }
+
+    /// The `Namespace` object of `name`, when the input has it.
+    pub fn namespace_object(&self, name: &str) -> Option<&Object> {
+        self.get("Namespace", None, name)
+    }
+
+    /// Every namespace the input declares or uses, sorted.
+    pub fn namespaces(&self) -> Vec<String> {
+        let mut set: BTreeSet<String> = self.by_namespace.keys().cloned().collect();
+        set.extend(self.of_kind("Namespace").map(|o| o.name.clone()));
+        set.into_iter().collect()
+    }
+
+    /// Workloads to analyze: objects with a pod template that no workload in
+    /// the model controls.
+    pub fn workloads(&self) -> impl Iterator<Item = (&Object, PodTemplate<'_>)> + '_ {
+        self.workloads.iter().filter_map(|&i| {
+            let o = &self.objects[i];
+            o.pod_template().map(|t| (o, t))
+        })
+    }
+
+    pub fn workload_count(&self) -> usize {
+        self.workloads.len()
+    }
+}

@@ -1,0 +1,390 @@
+//! One Kubernetes object, located, with its typed form for built-in kinds.
+
+use crate::kinds::{self, Scope};
+use crate::typed::Typed;
+use palisade_value::{Node, Path, Value};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where something came from: a file and a line (1-based; 0 = unknown), or
+/// a live cluster (`cluster://…`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub file: Arc<str>,
+    pub line: u32,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub column: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+impl Location {
+    pub fn new(file: Arc<str>, line: u32, column: u32) -> Self {
+        Self { file, line, column }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.file)
+        } else {
+            write!(f, "{}:{}", self.file, self.line)
+        }
+    }
+}
+
+/// Identifies an object the way `kubectl` does.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct ObjectRef {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{}/{}/{}", ns, self.kind, self.name),
+            None => write!(f, "{}/{}", self.kind, self.name),
+        }
+    }
+}
+
+/// A Kubernetes object from any source.
+#[derive(Debug, Clone)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// The effective namespace of a namespaced object (written, or the
+    /// default of the scan); `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// Whether `metadata.namespace` was written in the source.
+    pub namespace_explicit: bool,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// Where the object starts.
+    pub location: Location,
+    /// The object as written, with positions.
+    pub raw: Node,
+    /// The typed form of built-in kinds palisade analyzes.
+    pub typed: Typed,
+}
+
+/// Why a document could not become an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl fmt::Display for ObjectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Object {
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    /// The location of a field of this object (the nearest existing parent
+    /// when the field is absent, e.g. for a missing `securityContext`).
+    pub fn locate(&self, path: &Path) -> Location {
+        let node = self.raw.nearest(path);
+        if node.line == 0 {
+            return self.location.clone();
+        }
+        Location::new(self.location.file.clone(), node.line, node.column)
+    }
+
+    pub fn group(&self) -> &str {
+        kinds::group_of(&self.api_version)
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&str> {
+        self.annotations.get(key).map(String::as_str)
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+
+    /// `namespace/name` or `name`.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{ns}/{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Options for turning documents into objects.
+#[derive(Debug, Clone)]
+pub struct ObjectOptions {
+    /// Namespace of namespaced objects that do not name one (`kubectl -n`).
+    pub default_namespace: String,
+}
+
+impl Default for ObjectOptions {
+    fn default() -> Self {
+        Self {
+            default_namespace: "default".into(),
+        }
+    }
+}
+
+fn err(node: &Node, message: impl Into<String>) -> ObjectError {
+    ObjectError {
+        line: node.line,
+        column: node.column,
+        message: message.into(),
+    }
+}
+
+/// Turns one document into objects: a `List` (or `*List`) yields its items.
+/// Each failed object gives an error; the others still come through.
+pub fn objects_from_document(
+    doc: Node,
+    file: &Arc<str>,
+    opts: &ObjectOptions,
+) -> Vec<Result<Object, ObjectError>> {
+    let Some(map) = doc.as_map() else {
+        return vec![Err(err(
+            &doc,
+            format!(
+                "document is a {}, not a Kubernetes object (a mapping with apiVersion and kind)",
+                doc.type_name()
+            ),
+        ))];
+    };
+    let kind = map.get("kind").and_then(Node::as_str).unwrap_or_default();
+    if (kind == "List" || kind.ends_with("List"))
+        && let Some(items) = map.get("items")
+    {
+        return match items.value {
+            Value::Seq(_) => {
+                let Value::Seq(items) = take_items(doc) else {
+                    unreachable!()
+                };
+                items
+                    .into_iter()
+                    .flat_map(|item| objects_from_document(item, file, opts))
+                    .collect()
+            }
+            Value::Null => Vec::new(),
+            _ => vec![Err(err(items, "`items` of a List must be a list"))],
+        };
+    }
+    vec![object_from_node(doc, file, opts)]
+}
+
+fn take_items(doc: Node) -> Value {
+    match doc.value {
+        Value::Map(m) => m
+            .entries
+            .into_iter()
+            .find(|(k, _)| k == "items")
+            .map(|(_, v)| v.value)
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+fn string_map(node: Option<&Node>, what: &str) -> Result<BTreeMap<String, String>, ObjectError> {
+    let mut out = BTreeMap::new();
+    let Some(node) = node else {
+        return Ok(out);
+    };
+    match &node.value {
+        Value::Null => {}
+        Value::Map(m) => {
+            for (k, v) in &m.entries {
+                match &v.value {
+                    Value::Str(s) => {
+                        out.insert(k.clone(), s.clone());
+                    }
+                    Value::Null => {
+                        out.insert(k.clone(), String::new());
+                    }
+                    _ => {
+                        return Err(err(
+                            v,
+                            format!(
+                                "metadata.{what}[{k:?}] must be a string, not a {} (quote it)",
+                                v.type_name()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        _ => {
+            return Err(err(
+                node,
+                format!(
+                    "metadata.{what} must be a mapping, not a {}",
+                    node.type_name()
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Turns one mapping into an object.
+pub fn object_from_node(
+    doc: Node,
+    file: &Arc<str>,
+    opts: &ObjectOptions,
+) -> Result<Object, ObjectError> {
+    let need_str = |key: &str| -> Result<String, ObjectError> {
+        match doc.get(key) {
+            Some(Node {
+                value: Value::Str(s),
+                ..
+            }) if !s.is_empty() => Ok(s.clone()),
+            Some(n) => Err(err(n, format!("`{key}` must be a non-empty string"))),
+            None => Err(err(
+                &doc,
+                format!("not a Kubernetes object: `{key}` is missing"),
+            )),
+        }
+    };
+    let api_version = need_str("apiVersion")?;
+    let kind = need_str("kind")?;
+    let meta = doc.get("metadata");
+    if let Some(m) = meta
+        && !matches!(m.value, Value::Map(_))
+    {
+        return Err(err(m, "`metadata` must be a mapping"));
+    }
+    let meta_str = |key: &str| -> Result<Option<String>, ObjectError> {
+        match meta.and_then(|m| m.get(key)) {
+            None => Ok(None),
+            Some(Node {
+                value: Value::Null, ..
+            }) => Ok(None),
+            Some(Node {
+                value: Value::Str(s),
+                ..
+            }) => Ok(Some(s.clone())),
+            Some(n) => Err(err(
+                n,
+                format!("metadata.{key} must be a string, not a {}", n.type_name()),
+            )),
+        }
+    };
+    let name = match (meta_str("name")?, meta_str("generateName")?) {
+        (Some(n), _) if !n.is_empty() => n,
+        (_, Some(g)) if !g.is_empty() => format!("{g}*"),
+        _ => {
+            return Err(err(
+                meta.unwrap_or(&doc),
+                format!("{kind} has no metadata.name"),
+            ));
+        }
+    };
+    let written_ns = meta_str("namespace")?.filter(|n| !n.is_empty());
+    let labels = string_map(meta.and_then(|m| m.get("labels")), "labels")?;
+    let annotations = string_map(meta.and_then(|m| m.get("annotations")), "annotations")?;
+    let scope = kinds::scope_of(&api_version, &kind);
+    let (namespace, namespace_explicit) = match scope {
+        Some(Scope::Cluster) => (None, false),
+        Some(Scope::Namespaced) => match written_ns {
+            Some(ns) => (Some(ns), true),
+            None => (Some(opts.default_namespace.clone()), false),
+        },
+        None => {
+            let explicit = written_ns.is_some();
+            (written_ns, explicit)
+        }
+    };
+    let typed = Typed::from_node(&api_version, &kind, &doc).map_err(|e| {
+        let sensitive = kind == "Secret"
+            || e.path
+                .segments()
+                .iter()
+                .any(|s| matches!(s, palisade_value::Seg::Key(k) if k == "env" || k == "data" || k == "stringData"));
+        let message = if sensitive {
+            redact_value(&e.message)
+        } else {
+            e.message.clone()
+        };
+        ObjectError {
+            line: e.line,
+            column: e.column,
+            message: format!("{kind} {name}: {}: {message}", e.path),
+        }
+    })?;
+    let location = Location::new(file.clone(), doc.line, doc.column);
+    Ok(Object {
+        api_version,
+        kind,
+        name,
+        namespace,
+        namespace_explicit,
+        labels,
+        annotations,
+        location,
+        raw: doc,
+        typed,
+    })
+}
+
+/// Removes the offending value from a serde message
+/// (`invalid type: string "hunter2", expected …` → `invalid type: string, expected …`).
+fn redact_value(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut chars = message.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' => {
+                let close = c;
+                for d in chars.by_ref() {
+                    if d == close {
+                        break;
+                    }
+                }
+                // drop the space before the literal
+                if out.ends_with(' ') {
+                    out.pop();
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_value("invalid type: string \"hunter2\", expected a boolean"),
+            "invalid type: string, expected a boolean"
+        );
+        assert_eq!(
+            redact_value("invalid type: integer `1234`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+    }
+}
