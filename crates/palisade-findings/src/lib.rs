@@ -1,0 +1,132 @@
+//! What analyzers produce and reporters print.
+//!
+//! A check is described once by a static [`CheckMeta`]: id, title,
+//! severity, the seed action (1–11) it serves, framework mappings, why it
+//! matters and how to fix it. Every analyzer emits [`Finding`]s that point
+//! at a check, an object and the line to change, with an optional
+//! machine-applicable [`Autofix`] (edits as data, applied by `palisade fix`).
+
+mod fix;
+mod severity;
+
+pub use fix::{Applicability, Autofix, Edit};
+pub use severity::{Severity, SeverityParseError};
+
+use palisade_model::{Location, ObjectRef};
+use palisade_value::Path;
+use serde::Serialize;
+use serde::ser::SerializeStruct;
+
+/// A framework a check maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Framework {
+    /// Pod Security Standards control (`baseline`/`restricted` and the upstream check id).
+    Pss(&'static str),
+    /// CIS Kubernetes Benchmark 5.x recommendation (e.g. `5.2.2`).
+    Cis(&'static str),
+    /// NSA/CISA Kubernetes Hardening Guidance (v1.2) section.
+    Nsa(&'static str),
+    /// MITRE ATT&CK for Containers technique (e.g. `T1611`).
+    Mitre(&'static str),
+}
+
+impl Framework {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Framework::Pss(_) => "PSS",
+            Framework::Cis(_) => "CIS",
+            Framework::Nsa(_) => "NSA-CISA",
+            Framework::Mitre(_) => "MITRE-ATT&CK",
+        }
+    }
+
+    pub fn id(&self) -> &'static str {
+        match self {
+            Framework::Pss(s) | Framework::Cis(s) | Framework::Nsa(s) | Framework::Mitre(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Framework {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.name(), self.id())
+    }
+}
+
+impl Serialize for Framework {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Framework", 2)?;
+        st.serialize_field("framework", self.name())?;
+        st.serialize_field("id", self.id())?;
+        st.end()
+    }
+}
+
+/// The static description of a check: what `palisade checks list` prints
+/// and what the docs are generated from.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct CheckMeta {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub severity: Severity,
+    /// The seed's hardening action (1–11) this check serves.
+    pub action: u8,
+    /// A short grouping for tables and docs (`pod-security`, `hardening`, `namespaces`, …).
+    pub category: &'static str,
+    pub frameworks: &'static [Framework],
+    /// Why it matters (Markdown).
+    pub risk: &'static str,
+    /// What to change (Markdown).
+    pub fix: &'static str,
+}
+
+/// A problem found on an object.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub check: &'static CheckMeta,
+    /// The check's severity unless the configuration overrides it.
+    pub severity: Severity,
+    pub object: ObjectRef,
+    /// The line to change.
+    pub location: Location,
+    /// The field the finding is about, when there is one.
+    pub path: Option<Path>,
+    pub message: String,
+    /// The concrete fix for this finding (defaults to the check's).
+    pub fix: String,
+    pub autofix: Option<Autofix>,
+}
+
+impl Finding {
+    pub fn id(&self) -> &'static str {
+        self.check.id
+    }
+
+    /// Ordering for stable output: file, line, check, message.
+    pub fn sort_key(&self) -> (&str, u32, &str, &str) {
+        (
+            &self.location.file,
+            self.location.line,
+            self.check.id,
+            &self.message,
+        )
+    }
+}
+
+impl Serialize for Finding {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Finding", 11)?;
+        st.serialize_field("id", self.check.id)?;
+        st.serialize_field("title", self.check.title)?;
+        st.serialize_field("severity", &self.severity)?;
+        st.serialize_field("action", &self.check.action)?;
+        st.serialize_field("object", &self.object)?;
+        st.serialize_field("location", &self.location)?;
+        st.serialize_field("path", &self.path.as_ref().map(|p| p.to_string()))?;
+        st.serialize_field("message", &self.message)?;
+        st.serialize_field("fix", &self.fix)?;
+        st.serialize_field("frameworks", self.check.frameworks)?;
+        st.serialize_field("autofix", &self.autofix)?;
+        st.end()
+    }
+}

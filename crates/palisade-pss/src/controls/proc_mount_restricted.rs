@@ -1,0 +1,28 @@
+//! `procMount_restricted` (restricted, v1.35+, overrides `procMount`): the
+//! restricted level keeps forbidding unmasked `/proc`, also in user namespaces.
+
+use crate::{Control, Level};
+use palisade_findings::{CheckMeta, Framework, Severity};
+
+pub static META: CheckMeta = CheckMeta {
+    id: "pss-proc-mount-restricted",
+    title: "Unmasked /proc (restricted, also in user namespaces)",
+    severity: Severity::Medium,
+    action: 7,
+    category: "pod-security",
+    frameworks: &[
+        Framework::Pss("restricted/procMount_restricted"),
+        Framework::Nsa("pod-security"),
+    ],
+    risk: "Even in a user namespace an unmasked `/proc` exposes kernel interfaces the restricted \
+profile keeps masked.",
+    fix: "Remove `securityContext.procMount` or set it to `Default`.",
+};
+
+pub static CONTROL: Control = Control {
+    id: "procMount_restricted",
+    level: Level::Restricted,
+    versions: &[(35, super::proc_mount::proc_mount_1_0)],
+    overrides: &["procMount"],
+    meta: &META,
+};
