@@ -6,6 +6,7 @@
 //! ([`Typed`]). A [`Model`] indexes them by kind, namespace and name, and
 //! normalises every workload kind to its [`PodTemplate`] once.
 
+pub mod image;
 pub mod kinds;
 mod model;
 mod object;
@@ -13,6 +14,7 @@ pub mod selector;
 mod typed;
 mod workload;
 
+pub use image::ImageRef;
 pub use k8s_openapi;
 pub use model::Model;
 pub use object::{

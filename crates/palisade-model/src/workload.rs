@@ -22,7 +22,7 @@ pub struct PodTemplate<'a> {
     pub meta_path: &'static [&'static str],
 }
 
-impl PodTemplate<'_> {
+impl<'a> PodTemplate<'a> {
     /// Path of a field of the pod spec inside the object.
     pub fn spec_field(&self) -> Path {
         let mut p = Path::root();
@@ -41,17 +41,17 @@ impl PodTemplate<'_> {
         p
     }
 
-    pub fn annotations(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+    pub fn annotations(&self) -> Option<&'a std::collections::BTreeMap<String, String>> {
         self.meta.and_then(|m| m.annotations.as_ref())
     }
 
-    pub fn labels(&self) -> Option<&std::collections::BTreeMap<String, String>> {
+    pub fn labels(&self) -> Option<&'a std::collections::BTreeMap<String, String>> {
         self.meta.and_then(|m| m.labels.as_ref())
     }
 
     /// Init, regular and ephemeral containers, in that order (the order
     /// the Pod Security admission plugin visits them).
-    pub fn containers(&self) -> Vec<ContainerRef<'_>> {
+    pub fn containers(&self) -> Vec<ContainerRef<'a>> {
         containers(self.spec)
     }
 

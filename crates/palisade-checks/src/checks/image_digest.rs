@@ -1,0 +1,70 @@
+//! Images not pinned by digest.
+
+use crate::context::{Context, Workload};
+use crate::sink::Sink;
+use crate::util::declared;
+use crate::{Check, Target};
+use palisade_findings::{CheckMeta, Framework, Severity};
+use palisade_model::ImageRef;
+
+pub struct ImageDigest;
+pub static CHECK: ImageDigest = ImageDigest;
+
+static META: CheckMeta = CheckMeta {
+    id: "image-no-digest",
+    title: "Image not pinned by digest",
+    severity: Severity::Low,
+    action: 7,
+    category: "images",
+    frameworks: &[Framework::Nsa("image-scanning"), Framework::Mitre("T1525")],
+    risk: "Tags are mutable: whoever can push to the repository can replace `1.4.2` with other \
+content, and the cluster pulls it on the next reschedule. Only a digest names the exact image that \
+was reviewed and scanned.",
+    fix: "Append the digest of the reviewed image: `image: registry/app:1.4.2@sha256:<digest>` \
+(`crane digest`, `docker buildx imagetools inspect` or your registry shows it).",
+};
+
+impl Check for ImageDigest {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn target(&self) -> Target {
+        Target::Workloads
+    }
+
+    fn check_workload(&self, _cx: &Context<'_>, w: &Workload<'_>, out: &mut Sink<'_>) {
+        for c in declared(w) {
+            let Some(image) = c.image else { continue };
+            // floating tags are reported (more severely) by image-latest-tag
+            if let Some(r) = ImageRef::parse(image)
+                && !r.is_pinned()
+                && !r.is_floating()
+            {
+                out.report(
+                    w.object,
+                    w.container_path(c).key("image"),
+                    format!("{} uses image {image:?} without a digest", c.describe()),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{deployment, lines};
+
+    const ID: &str = "image-no-digest";
+
+    #[test]
+    fn tags_without_digest() {
+        let y = deployment(
+            "apps",
+            "      containers:\n      - {name: a, image: \"nginx:1.27\"}\n      - {name: b, image: \"nginx:1.27@sha256:abc\"}\n      - {name: c, image: nginx}\n",
+        );
+        let got = lines(ID, &y);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].1.contains("\"a\""));
+    }
+}

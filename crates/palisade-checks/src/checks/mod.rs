@@ -1,0 +1,33 @@
+//! One file per check.
+
+pub mod capabilities_not_dropped;
+pub mod cpu_limit;
+pub mod default_namespace;
+pub mod default_service_account;
+pub mod env_literal_secret;
+mod host_paths;
+pub mod image_digest;
+pub mod image_floating_tag;
+pub mod image_pull_policy;
+pub mod low_uid;
+pub mod memory_limit;
+pub mod namespace_limit_range;
+pub mod namespace_psa_labels;
+pub mod namespace_quota;
+mod namespaces;
+pub mod privilege_escalation;
+pub mod probes_missing;
+pub mod psa_label_invalid;
+pub mod pss;
+pub mod quota_unbounded;
+pub mod readonly_root_filesystem;
+pub mod removed_api_version;
+pub mod resource_requests;
+mod resources;
+pub mod root_group;
+pub mod run_as_root;
+pub mod runtime_socket_mount;
+pub mod seccomp_missing;
+pub mod sensitive_host_path;
+pub mod service_account_token;
+pub mod share_process_namespace;

@@ -1,0 +1,172 @@
+//! Pod Security Standards controls as scan checks: a workload is held to
+//! the level its namespace enforces (`pod-security.kubernetes.io/enforce`),
+//! else to the default level (restricted). The control logic and metadata
+//! live in `palisade-pss`, one file per upstream check.
+
+use crate::context::{Context, Workload};
+use crate::sink::Sink;
+use crate::{Check, Target};
+use palisade_findings::{Autofix, CheckMeta, Edit};
+use palisade_pss::Control;
+use std::sync::LazyLock;
+
+pub struct PssCheck {
+    control: &'static Control,
+}
+
+pub static CHECKS: LazyLock<Vec<PssCheck>> = LazyLock::new(|| {
+    palisade_pss::controls::ALL
+        .iter()
+        .map(|c| PssCheck { control: c })
+        .collect()
+});
+
+impl Check for PssCheck {
+    fn meta(&self) -> &'static CheckMeta {
+        self.control.meta
+    }
+
+    fn target(&self) -> Target {
+        Target::Workloads
+    }
+
+    fn check_workload(&self, _cx: &Context<'_>, w: &Workload<'_>, out: &mut Sink<'_>) {
+        for v in w
+            .pss
+            .iter()
+            .filter(|v| v.check == self.control.id && v.overridden_by.is_none())
+        {
+            let path = v
+                .fields
+                .first()
+                .map(|p| w.pod_path(p))
+                .unwrap_or_else(|| w.spec_path());
+            let f = out.report(
+                w.object,
+                path,
+                format!("{} [PodSecurity {}]", v.message(), w.pss_policy),
+            );
+            f.autofix = autofix(self.control.id, w, &v.fields);
+        }
+    }
+}
+
+/// Machine-applicable fixes for the controls where one exists.
+fn autofix(id: &str, w: &Workload<'_>, fields: &[palisade_value::Path]) -> Option<Autofix> {
+    let obj_paths = || fields.iter().map(|p| w.pod_path(p));
+    match id {
+        "allowPrivilegeEscalation" => Some(Autofix::safe(
+            obj_paths().map(|p| Edit::set(p, false)).collect(),
+        )),
+        "privileged" => Some(Autofix::unsafe_(
+            obj_paths().map(|p| Edit::set(p, false)).collect(),
+            "the container may need a specific capability instead of full privileges",
+        )),
+        "hostNamespaces" => Some(Autofix::unsafe_(
+            obj_paths().map(|p| Edit::set(p, false)).collect(),
+            "the workload loses access to the node's network/PID/IPC namespace",
+        )),
+        "seccompProfile_restricted" | "seccompProfile_baseline" => {
+            use palisade_value::Seg;
+            let pod_level = w.pod_sc_path(&["seccompProfile"]);
+            let edits: Vec<Edit> = obj_paths()
+                .filter_map(|p| {
+                    if p == pod_level {
+                        Some(p.key("type"))
+                    } else if matches!(p.last(), Some(Seg::Key(k)) if k == "type") {
+                        Some(p)
+                    } else {
+                        // annotations, and containers the pod-level profile covers
+                        None
+                    }
+                })
+                .map(|p| Edit::set(p, "RuntimeDefault"))
+                .collect();
+            (!edits.is_empty()).then(|| Autofix::safe(edits))
+        }
+        "capabilities_restricted" => {
+            let edits: Vec<Edit> = obj_paths()
+                .filter(|p| matches!(p.last(), Some(palisade_value::Seg::Key(k)) if k == "drop"))
+                .map(|p| Edit::AddToList {
+                    path: p,
+                    value: "ALL".into(),
+                })
+                .collect();
+            (!edits.is_empty()).then(|| Autofix::safe(edits))
+        }
+        "runAsNonRoot" => Some(Autofix::unsafe_(
+            vec![Edit::set(w.pod_sc_path(&["runAsNonRoot"]), true)],
+            "the kubelet refuses to start images whose user is root; set runAsUser or a non-root USER in the image",
+        )),
+        "procMount" | "procMount_restricted" => Some(Autofix::safe(
+            obj_paths().map(|p| Edit::set(p, "Default")).collect(),
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{deployment, findings, lines, namespace};
+
+    #[test]
+    fn level_comes_from_the_namespace_label() {
+        let spec = "      containers:\n      - name: a\n        image: x:1\n        securityContext: {privileged: true}\n";
+        let baseline = namespace("b", "baseline") + &deployment("b", spec);
+        let got = lines("pss-privileged", &baseline);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, 22);
+        assert!(
+            got[0].1.ends_with("[PodSecurity baseline:latest]"),
+            "{}",
+            got[0].1
+        );
+        // restricted-only controls do not apply at baseline
+        assert!(lines("pss-run-as-non-root", &baseline).is_empty());
+        // unlabelled namespaces are held to restricted
+        let unlabelled = deployment("u", spec);
+        assert_eq!(lines("pss-run-as-non-root", &unlabelled).len(), 1);
+        // a privileged namespace gets no Pod Security findings
+        let privileged = namespace("p", "privileged") + &deployment("p", spec);
+        assert!(lines("pss-privileged", &privileged).is_empty());
+    }
+
+    #[test]
+    fn version_label_is_honoured() {
+        let spec = "      containers:\n      - name: a\n        image: x:1\n        livenessProbe: {httpGet: {host: 169.254.169.254, port: 80}}\n";
+        let pinned = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n    pod-security.kubernetes.io/enforce-version: v1.33\n---\n".to_string() + &deployment("b", spec);
+        assert!(lines("pss-host-probes", &pinned).is_empty());
+        let latest = namespace("b", "baseline") + &deployment("b", spec);
+        assert_eq!(lines("pss-host-probes", &latest).len(), 1);
+    }
+
+    #[test]
+    fn autofix_paths_are_object_paths() {
+        let y = deployment("apps", "      containers:\n      - {name: a, image: x:1}\n");
+        let f = findings("pss-allow-privilege-escalation", &y);
+        let fix = serde_json::to_value(f[0].autofix.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            fix["edits"][0]["path"],
+            "spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation"
+        );
+        let f = findings("pss-seccomp-restricted", &y);
+        let fix = serde_json::to_value(f[0].autofix.as_ref().unwrap()).unwrap();
+        assert_eq!(fix["edits"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            fix["edits"][0]["path"],
+            "spec.template.spec.securityContext.seccompProfile.type"
+        );
+    }
+
+    #[test]
+    fn cronjob_annotations_map_to_template_metadata() {
+        let y = "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c, namespace: apps}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        metadata:\n          annotations:\n            container.apparmor.security.beta.kubernetes.io/a: unconfined\n        spec:\n          containers: [{name: a, image: x:1}]\n";
+        let f = findings("pss-apparmor", y);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].location.line, 11);
+        assert_eq!(
+            f[0].path.as_ref().unwrap().to_string(),
+            "spec.jobTemplate.spec.template.metadata.annotations[\"container.apparmor.security.beta.kubernetes.io/a\"]"
+        );
+    }
+}

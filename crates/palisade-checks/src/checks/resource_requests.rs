@@ -1,0 +1,74 @@
+//! Containers without CPU or memory requests (and no LimitRange default).
+
+use super::resources::sets;
+use crate::context::{Context, Workload};
+use crate::sink::Sink;
+use crate::util::declared;
+use crate::{Check, Target};
+use palisade_findings::{CheckMeta, Framework, Severity};
+
+pub struct ResourceRequests;
+pub static CHECK: ResourceRequests = ResourceRequests;
+
+static META: CheckMeta = CheckMeta {
+    id: "resource-requests-missing",
+    title: "No CPU or memory request",
+    severity: Severity::Low,
+    action: 4,
+    category: "resources",
+    frameworks: &[Framework::Nsa("resource-policies")],
+    risk: "Without requests the scheduler places the pod as if it needed nothing: nodes get \
+overcommitted, the pod is `BestEffort` and is the first evicted under pressure, and namespace quotas \
+on requests cannot be enforced.",
+    fix: "Set `resources.requests.cpu` and `resources.requests.memory` to the container's usual \
+use, or give the namespace a LimitRange with `defaultRequest`.",
+};
+
+impl Check for ResourceRequests {
+    fn meta(&self) -> &'static CheckMeta {
+        &META
+    }
+
+    fn target(&self) -> Target {
+        Target::Workloads
+    }
+
+    fn check_workload(&self, cx: &Context<'_>, w: &Workload<'_>, out: &mut Sink<'_>) {
+        let d = cx.limit_defaults(w.namespace());
+        for c in declared(w) {
+            let mut missing = Vec::new();
+            if !sets(c, "requests", "cpu") && !sets(c, "limits", "cpu") && !d.cpu_request {
+                missing.push("cpu");
+            }
+            if !sets(c, "requests", "memory") && !sets(c, "limits", "memory") && !d.memory_request {
+                missing.push("memory");
+            }
+            if !missing.is_empty() {
+                out.report(
+                    w.object,
+                    w.container_path(c).key("resources").key("requests"),
+                    format!("{} has no {} request", c.describe(), missing.join(" or ")),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{deployment, lines};
+
+    const ID: &str = "resource-requests-missing";
+
+    #[test]
+    fn requests_or_limits_satisfy() {
+        let y = deployment(
+            "apps",
+            "      containers:\n      - {name: a, image: x:1}\n      - name: b\n        image: x:1\n        resources: {limits: {cpu: 1, memory: 1Gi}}\n      - name: c\n        image: x:1\n        resources: {requests: {cpu: 1}}\n",
+        );
+        let got = lines(ID, &y);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].1.contains("no cpu or memory request"));
+        assert!(got[1].1.contains("\"c\" has no memory request"));
+    }
+}
