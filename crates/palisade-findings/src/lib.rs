@@ -7,9 +7,11 @@
 //! machine-applicable [`Autofix`] (edits as data, applied by `palisade fix`).
 
 mod fix;
+mod input_error;
 mod severity;
 
 pub use fix::{Applicability, Autofix, Edit};
+pub use input_error::InputError;
 pub use severity::{Severity, SeverityParseError};
 
 use palisade_model::{Location, ObjectRef};

@@ -1,0 +1,193 @@
+//! Reporters: one scan result, four renderings.
+//!
+//! * `table` — for a terminal: grouped by severity, then by object, each
+//!   finding with its line and the change to make; colour when asked;
+//! * `json` — the stable, documented schema scripts rely on (see
+//!   `docs/json-output.md`);
+//! * `sarif` — SARIF 2.1.0 for GitHub code scanning and other viewers, with
+//!   rule metadata from the catalogue and suppressed results marked;
+//! * `markdown` — for pull-request comments and wikis.
+
+mod json;
+mod markdown;
+mod sarif;
+mod table;
+
+use palisade_findings::{CheckMeta, Finding, InputError, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// A finding the user accepted, and why.
+#[derive(Debug, Clone)]
+pub struct SuppressedFinding {
+    pub finding: Finding,
+    pub reason: String,
+    /// `annotation` or `config`.
+    pub by: &'static str,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// Reported findings (after suppression and `--min-severity`).
+    pub total: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+    /// Objects read.
+    pub objects: usize,
+    /// Workloads (pod templates) analyzed.
+    pub workloads: usize,
+    /// Files read.
+    pub files: usize,
+    pub suppressed: usize,
+    pub errors: usize,
+    /// Posture score, 0–100.
+    pub score: u32,
+}
+
+impl Summary {
+    pub fn count(&self, s: Severity) -> usize {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+/// Everything a reporter renders.
+#[derive(Debug, Clone)]
+pub struct ScanReport {
+    pub tool_version: String,
+    /// Sorted by file and line.
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<SuppressedFinding>,
+    pub errors: Vec<InputError>,
+    pub summary: Summary,
+    /// The checks that ran (SARIF rule metadata).
+    pub rules: Vec<&'static CheckMeta>,
+}
+
+impl ScanReport {
+    /// Builds the report and its summary counts.
+    pub fn new(
+        tool_version: impl Into<String>,
+        findings: Vec<Finding>,
+        suppressed: Vec<SuppressedFinding>,
+        errors: Vec<InputError>,
+        rules: Vec<&'static CheckMeta>,
+        counts: (usize, usize, usize, u32),
+    ) -> Self {
+        let (objects, workloads, files, score) = counts;
+        let mut by: BTreeMap<Severity, usize> = BTreeMap::new();
+        for f in &findings {
+            *by.entry(f.severity).or_default() += 1;
+        }
+        let get = |s| by.get(&s).copied().unwrap_or(0);
+        let summary = Summary {
+            total: findings.len(),
+            critical: get(Severity::Critical),
+            high: get(Severity::High),
+            medium: get(Severity::Medium),
+            low: get(Severity::Low),
+            info: get(Severity::Info),
+            objects,
+            workloads,
+            files,
+            suppressed: suppressed.len(),
+            errors: errors.len(),
+            score,
+        };
+        Self {
+            tool_version: tool_version.into(),
+            findings,
+            suppressed,
+            errors,
+            summary,
+            rules,
+        }
+    }
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    Markdown,
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "markdown" | "md" => Ok(Format::Markdown),
+            _ => Err(format!(
+                "unknown format {s:?} (expected table, json, sarif or markdown)"
+            )),
+        }
+    }
+}
+
+/// Renders the report. `color` applies to the table only.
+pub fn render(report: &ScanReport, format: Format, color: bool) -> String {
+    match format {
+        Format::Table => table::render(report, color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Markdown => markdown::render(report),
+    }
+}
+
+/// The most specific change to make, in one line: the edits of an
+/// autofix when there is one, else the first sentence of the fix text.
+pub fn fix_line(f: &Finding) -> String {
+    use palisade_findings::Edit;
+    if let Some(a) = &f.autofix {
+        let edits: Vec<String> = a
+            .edits
+            .iter()
+            .map(|e| match e {
+                Edit::Set { path, value } => format!("set {path}: {value}"),
+                Edit::Remove { path } => format!("remove {path}"),
+                Edit::AddToList { path, value } => format!("add {value} to {path}"),
+            })
+            .collect();
+        let mut s = edits.join("; ");
+        if let Some(c) = &a.caution {
+            s.push_str(&format!(" (check first: {c})"));
+        }
+        return s;
+    }
+    first_sentence(&f.fix)
+}
+
+fn first_sentence(text: &str) -> String {
+    let mut end = text.len();
+    let bytes = text.as_bytes();
+    let mut in_code = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'`' {
+            in_code = !in_code;
+        }
+        if !in_code && b == b'.' && (i + 1 == bytes.len() || bytes[i + 1] == b' ') {
+            end = i + 1;
+            break;
+        }
+    }
+    text[..end].replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests;

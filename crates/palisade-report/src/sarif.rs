@@ -1,0 +1,237 @@
+//! SARIF 2.1.0 (GitHub code scanning, VS Code SARIF viewer, …).
+
+use crate::{ScanReport, fix_line};
+use palisade_findings::{CheckMeta, Finding, Severity};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor,
+    Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool, ToolComponent,
+};
+use std::collections::{BTreeMap, HashMap};
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+/// GitHub's `security-severity` (CVSS-like, 0–10).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.5",
+    }
+}
+
+fn rule(m: &CheckMeta) -> ReportingDescriptor {
+    let mut tags = vec!["security".to_string(), m.category.to_string()];
+    tags.extend(m.frameworks.iter().map(|f| f.to_string()));
+    let mut props = BTreeMap::new();
+    props.insert(
+        "security-severity".to_string(),
+        serde_json::Value::from(security_severity(m.severity)),
+    );
+    props.insert("action".to_string(), serde_json::Value::from(m.action));
+    ReportingDescriptor::builder()
+        .id(m.id)
+        .name(m.id)
+        .short_description(MultiformatMessageString::builder().text(m.title).build())
+        .full_description(MultiformatMessageString::builder().text(m.risk).build())
+        .help(
+            MultiformatMessageString::builder()
+                .text(format!("{}\n\nFix: {}", m.risk, m.fix))
+                .markdown(format!(
+                    "**{}**\n\n{}\n\n**Fix.** {}",
+                    m.title, m.risk, m.fix
+                ))
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(serde_json::to_value(level(m.severity)).expect("level"))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(tags)
+                .additional_properties(props)
+                .build(),
+        )
+        .build()
+}
+
+/// A relative path becomes a `%SRCROOT%`-relative URI; an absolute path a
+/// `file://` URI.
+fn artifact(file: &str) -> ArtifactLocation {
+    let uri = file.replace('\\', "/");
+    if uri.starts_with('/') {
+        ArtifactLocation::builder()
+            .uri(format!("file://{uri}"))
+            .build()
+    } else {
+        let uri = uri.strip_prefix("./").unwrap_or(&uri).to_string();
+        ArtifactLocation::builder()
+            .uri(uri)
+            .uri_base_id("%SRCROOT%")
+            .build()
+    }
+}
+
+fn location(f: &Finding) -> Location {
+    let phys = if f.location.line > 0 {
+        let region = if f.location.column > 0 {
+            Region::builder()
+                .start_line(i64::from(f.location.line))
+                .start_column(i64::from(f.location.column))
+                .build()
+        } else {
+            Region::builder()
+                .start_line(i64::from(f.location.line))
+                .build()
+        };
+        PhysicalLocation::builder()
+            .artifact_location(artifact(&f.location.file))
+            .region(region)
+            .build()
+    } else {
+        PhysicalLocation::builder()
+            .artifact_location(artifact(&f.location.file))
+            .build()
+    };
+    Location::builder().physical_location(phys).build()
+}
+
+/// Stable across line moves: check, object and field (FNV-1a).
+fn fingerprint(f: &Finding) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let path = f.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    for part in [f.check.id, &f.object.to_string(), &path, &f.message] {
+        for b in part.bytes().chain([0u8]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+fn result(f: &Finding, index: Option<usize>, suppression: Option<Suppression>) -> SarifResult {
+    let mut props = BTreeMap::new();
+    props.insert(
+        "object".to_string(),
+        serde_json::to_value(&f.object).expect("object"),
+    );
+    props.insert(
+        "severity".to_string(),
+        serde_json::Value::from(f.severity.as_str()),
+    );
+    if let Some(p) = &f.path {
+        props.insert("path".to_string(), serde_json::Value::from(p.to_string()));
+    }
+    let text = format!("{} — {}: {}", f.object, f.message, fix_line(f));
+    let mut fp = BTreeMap::new();
+    fp.insert("palisade/v1".to_string(), fingerprint(f));
+    let base = SarifResult::builder()
+        .rule_id(f.check.id)
+        .level(level(f.severity))
+        .message(Message::builder().text(text).build())
+        .locations(vec![location(f)])
+        .partial_fingerprints(fp)
+        .properties(PropertyBag::builder().additional_properties(props).build());
+    match (index, suppression) {
+        (Some(i), Some(s)) => base.rule_index(i as i64).suppressions(vec![s]).build(),
+        (Some(i), None) => base.rule_index(i as i64).build(),
+        (None, Some(s)) => base.suppressions(vec![s]).build(),
+        (None, None) => base.build(),
+    }
+}
+
+pub fn render(r: &ScanReport) -> String {
+    let mut rules: Vec<&CheckMeta> = r.rules.clone();
+    // findings of checks not in the rule list still get a rule
+    for f in r
+        .findings
+        .iter()
+        .chain(r.suppressed.iter().map(|s| &s.finding))
+    {
+        if !rules.iter().any(|m| m.id == f.check.id) {
+            rules.push(f.check);
+        }
+    }
+    let index: HashMap<&str, usize> = rules.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    let mut results: Vec<SarifResult> = r
+        .findings
+        .iter()
+        .map(|f| result(f, index.get(f.check.id).copied(), None))
+        .collect();
+    for s in &r.suppressed {
+        let kind = if s.by == "annotation" {
+            "inSource"
+        } else {
+            "external"
+        };
+        let sup = Suppression::builder()
+            .kind(serde_json::Value::from(kind))
+            .justification(s.reason.clone())
+            .build();
+        results.push(result(
+            &s.finding,
+            index.get(s.finding.check.id).copied(),
+            Some(sup),
+        ));
+    }
+    let notifications: Vec<Notification> = r
+        .errors
+        .iter()
+        .map(|e| {
+            let loc = if e.line > 0 {
+                PhysicalLocation::builder()
+                    .artifact_location(artifact(&e.file))
+                    .region(Region::builder().start_line(i64::from(e.line)).build())
+                    .build()
+            } else {
+                PhysicalLocation::builder()
+                    .artifact_location(artifact(&e.file))
+                    .build()
+            };
+            Notification::builder()
+                .level(serde_json::Value::from("error"))
+                .message(Message::builder().text(e.message.clone()).build())
+                .locations(vec![Location::builder().physical_location(loc).build()])
+                .build()
+        })
+        .collect();
+    let invocation = if notifications.is_empty() {
+        Invocation::builder().execution_successful(true).build()
+    } else {
+        Invocation::builder()
+            .execution_successful(false)
+            .tool_execution_notifications(notifications)
+            .build()
+    };
+    let driver = ToolComponent::builder()
+        .name("palisade")
+        .version(r.tool_version.clone())
+        .semantic_version(r.tool_version.clone())
+        .information_uri("https://github.com/palisade-dev/palisade")
+        .rules(rules.iter().map(|m| rule(m)).collect::<Vec<_>>())
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .column_kind(serde_json::Value::from("unicodeCodePoints"))
+        .build();
+    let sarif = Sarif::builder()
+        .schema(serde_sarif::sarif::SCHEMA_URL)
+        .version(serde_json::Value::from("2.1.0"))
+        .runs(vec![run])
+        .build();
+    let mut s = serde_json::to_string_pretty(&sarif).expect("sarif serializes");
+    s.push('\n');
+    s
+}

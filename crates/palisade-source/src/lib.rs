@@ -1,0 +1,277 @@
+//! Manifests from files, directories and stdin → model objects.
+//!
+//! * `-` reads stdin; a file is read whatever its extension; a directory is
+//!   walked recursively for `*.yaml`, `*.yml` and `*.json`, honouring
+//!   `.gitignore` and skipping hidden entries (unless `no_ignore`);
+//! * in a walked directory, files with no Kubernetes object at all (Helm
+//!   `values.yaml`, CI configs, …) are skipped quietly, and so are the
+//!   `templates/` of a Helm chart (render them and pipe them to `-`);
+//! * files are read and parsed in parallel; objects come back in a stable
+//!   order (path, then position), each with its file and line;
+//! * every problem is an [`InputError`] with file and line; the rest of the
+//!   input is still read.
+
+use palisade_findings::InputError;
+use palisade_model::{Object, ObjectOptions, objects_from_document};
+use palisade_value::Node;
+use rayon::prelude::*;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How to read the input.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Namespace of namespaced objects that do not name one.
+    pub default_namespace: String,
+    /// Largest file read, in bytes.
+    pub max_file_size: u64,
+    pub limits: palisade_yaml::Limits,
+    /// Also read files `.gitignore` excludes and hidden files.
+    pub no_ignore: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            default_namespace: "default".into(),
+            max_file_size: 64 * 1024 * 1024,
+            limits: palisade_yaml::Limits::default(),
+            no_ignore: false,
+        }
+    }
+}
+
+/// What was read.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub objects: Vec<Object>,
+    pub errors: Vec<InputError>,
+    /// Files that contributed objects or errors.
+    pub files: usize,
+    /// Files skipped because they hold no Kubernetes object.
+    pub skipped: Vec<String>,
+}
+
+/// One input to read.
+#[derive(Debug, Clone)]
+enum Input {
+    Stdin,
+    /// A file, and whether the user named it (not found by a walk).
+    File(PathBuf, bool),
+}
+
+/// Reads every path (`-` for stdin).
+pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded::default();
+    let mut inputs = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            inputs.push(Input::Stdin);
+        } else if p.is_dir() {
+            match walk(p, opts) {
+                Ok(files) => inputs.extend(files.into_iter().map(|f| Input::File(f, false))),
+                Err(e) => out.errors.push(whole_file(p, e)),
+            }
+        } else if p.exists() {
+            inputs.push(Input::File(p.clone(), true));
+        } else {
+            out.errors
+                .push(whole_file(p, "no such file or directory".into()));
+        }
+    }
+    let results: Vec<FileResult> = inputs.par_iter().map(|i| read_input(i, opts)).collect();
+    for r in results {
+        if r.skipped {
+            out.skipped.push(r.name);
+            continue;
+        }
+        out.files += 1;
+        out.objects.extend(r.objects);
+        out.errors.extend(r.errors);
+    }
+    out
+}
+
+/// Reads YAML/JSON text that came from somewhere else (a rendered chart,
+/// an HTTP body) as if it were the file `name`.
+pub fn load_text(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
+    let r = parse_text(name, text, true, opts);
+    Loaded {
+        objects: r.objects,
+        errors: r.errors,
+        files: 1,
+        skipped: Vec::new(),
+    }
+}
+
+fn whole_file(p: &Path, message: String) -> InputError {
+    InputError {
+        file: p.display().to_string(),
+        line: 0,
+        column: 0,
+        message,
+    }
+}
+
+fn is_manifest(p: &Path) -> bool {
+    matches!(
+        p.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+fn walk(dir: &Path, opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    let walker = ignore::WalkBuilder::new(dir)
+        .standard_filters(!opts.no_ignore)
+        .require_git(false)
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .filter_entry(|e| {
+            // the templates of a Helm chart are not manifests until rendered
+            !(e.file_name() == "templates"
+                && e.path()
+                    .parent()
+                    .is_some_and(|p| p.join("Chart.yaml").is_file()))
+        })
+        .build();
+    for entry in walker {
+        let entry = entry.map_err(|e| e.to_string())?;
+        if entry.file_type().is_some_and(|t| t.is_file()) && is_manifest(entry.path()) {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+struct FileResult {
+    name: String,
+    objects: Vec<Object>,
+    errors: Vec<InputError>,
+    skipped: bool,
+}
+
+fn read_input(input: &Input, opts: &LoadOptions) -> FileResult {
+    let (name, named) = match input {
+        Input::Stdin => ("<stdin>".to_string(), true),
+        Input::File(p, named) => (p.display().to_string(), *named),
+    };
+    let fail = |message: String| FileResult {
+        name: name.clone(),
+        objects: Vec::new(),
+        errors: vec![InputError {
+            file: name.clone(),
+            line: 0,
+            column: 0,
+            message,
+        }],
+        skipped: false,
+    };
+    let bytes = match read_limited(input, opts.max_file_size) {
+        Ok(b) => b,
+        Err(e) => return fail(e),
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let upto = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..upto].iter().filter(|&&b| b == b'\n').count() + 1;
+            return FileResult {
+                errors: vec![InputError {
+                    file: name.clone(),
+                    line: line as u32,
+                    column: 0,
+                    message: "not UTF-8 text (Kubernetes manifests are UTF-8)".into(),
+                }],
+                ..fail(String::new())
+            };
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    parse_text(&name, text, named, opts)
+}
+
+fn read_limited(input: &Input, max: u64) -> Result<Vec<u8>, String> {
+    let too_big = |size: u64| {
+        format!(
+            "file is {:.1} MiB, over the {:.0} MiB limit (raise it with --max-file-size)",
+            size as f64 / 1048576.0,
+            max as f64 / 1048576.0
+        )
+    };
+    match input {
+        Input::File(p, _) => {
+            let meta = std::fs::metadata(p).map_err(|e| e.to_string())?;
+            if meta.len() > max {
+                return Err(too_big(meta.len()));
+            }
+            std::fs::read(p).map_err(|e| e.to_string())
+        }
+        Input::Stdin => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .lock()
+                .take(max + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| e.to_string())?;
+            if buf.len() as u64 > max {
+                return Err(too_big(buf.len() as u64));
+            }
+            Ok(buf)
+        }
+    }
+}
+
+fn looks_like_object(n: &Node) -> bool {
+    n.get("kind").is_some()
+}
+
+fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileResult {
+    let stream = palisade_yaml::parse_stream(text, &opts.limits);
+    let file: Arc<str> = Arc::from(name);
+    let err = |line: u32, column: u32, message: String| InputError {
+        file: name.to_string(),
+        line,
+        column,
+        message,
+    };
+    let mut errors: Vec<InputError> = stream
+        .errors
+        .iter()
+        .map(|e| err(e.line, e.column, e.message.clone()))
+        .collect();
+    // a walked file with no Kubernetes object at all is not a manifest
+    if !named
+        && stream.errors.is_empty()
+        && !stream.documents.iter().any(|d| looks_like_object(&d.root))
+    {
+        return FileResult {
+            name: name.to_string(),
+            objects: Vec::new(),
+            errors: Vec::new(),
+            skipped: true,
+        };
+    }
+    let object_opts = ObjectOptions {
+        default_namespace: opts.default_namespace.clone(),
+    };
+    let mut objects = Vec::new();
+    for doc in stream.documents {
+        for r in objects_from_document(doc.root, &file, &object_opts) {
+            match r {
+                Ok(o) => objects.push(o),
+                Err(e) => errors.push(err(e.line, e.column, e.message)),
+            }
+        }
+    }
+    errors.sort();
+    FileResult {
+        name: name.to_string(),
+        objects,
+        errors,
+        skipped: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,110 @@
+use super::*;
+use std::fs;
+
+fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(&p, text).unwrap();
+    p
+}
+
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: [{name: c, image: x}]}\n";
+
+#[test]
+fn walks_directories_in_order_and_skips_non_manifests() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "b/pod.yaml", POD);
+    write(
+        d.path(),
+        "a/cm.json",
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","namespace":"a"}}"#,
+    );
+    write(d.path(), "values.yaml", "replicas: 3\nimage: {tag: 1}\n");
+    write(d.path(), "notes.txt", "not yaml: [");
+    write(d.path(), ".hidden/pod.yaml", POD);
+    write(
+        d.path(),
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+    );
+    write(
+        d.path(),
+        "chart/templates/dep.yaml",
+        "{{ if .Values.x }}\nkind: Pod\n",
+    );
+    let l = load(&[d.path().to_path_buf()], &LoadOptions::default());
+    assert!(l.errors.is_empty(), "{:?}", l.errors);
+    let kinds: Vec<_> = l.objects.iter().map(|o| o.kind.as_str()).collect();
+    assert_eq!(kinds, ["ConfigMap", "Pod"]);
+    assert_eq!(l.files, 2);
+    // values.yaml and Chart.yaml hold no Kubernetes object
+    assert_eq!(l.skipped.len(), 2, "{:?}", l.skipped);
+}
+
+#[test]
+fn named_files_are_always_read_and_errors_are_located() {
+    let d = tempfile::tempdir().unwrap();
+    let f = write(
+        d.path(),
+        "mixed.yml",
+        &format!(
+            "{POD}---\n- just a list\n---\nkind: Pod\nmetadata: {{name: x}}\n---\n{}",
+            POD.replace("name: p", "name: q")
+        ),
+    );
+    let l = load(&[f], &LoadOptions::default());
+    assert_eq!(l.objects.len(), 2);
+    assert_eq!(l.errors.len(), 2, "{:?}", l.errors);
+    assert_eq!(l.errors[0].line, 6);
+    assert!(
+        l.errors[0].message.contains("not a Kubernetes object"),
+        "{}",
+        l.errors[0]
+    );
+    assert!(l.errors[1].message.contains("apiVersion"));
+}
+
+#[test]
+fn missing_paths_oversized_files_and_binary_are_errors() {
+    let d = tempfile::tempdir().unwrap();
+    let big = write(d.path(), "big.yaml", &"# padding\n".repeat(2000));
+    let bin = d.path().join("bin.yaml");
+    fs::write(&bin, [b'a', b':', b' ', 0xff, 0xfe, b'\n']).unwrap();
+    let opts = LoadOptions {
+        max_file_size: 1000,
+        ..Default::default()
+    };
+    let l = load(&[d.path().join("nope.yaml"), big, bin], &opts);
+    assert_eq!(l.errors.len(), 3, "{:?}", l.errors);
+    assert!(l.errors.iter().any(|e| e.message.contains("no such file")));
+    assert!(l.errors.iter().any(|e| e.message.contains("MiB limit")));
+    assert!(
+        l.errors
+            .iter()
+            .any(|e| e.message.contains("UTF-8") && e.line == 1)
+    );
+}
+
+#[test]
+fn default_namespace_and_text_input() {
+    let opts = LoadOptions {
+        default_namespace: "team".into(),
+        ..Default::default()
+    };
+    let l = load_text(
+        "<stdin>",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        &opts,
+    );
+    assert_eq!(l.objects[0].namespace.as_deref(), Some("team"));
+    assert_eq!(&*l.objects[0].location.file, "<stdin>");
+}
+
+#[test]
+fn kubectl_dump_with_list_is_expanded() {
+    let dump = "apiVersion: v1\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: d, namespace: a}\n  spec:\n    selector: {matchLabels: {a: b}}\n    template:\n      metadata: {labels: {a: b}}\n      spec: {containers: [{name: c, image: x}]}\n  status: {replicas: 1}\nkind: List\nmetadata: {resourceVersion: \"\"}\n";
+    let l = load_text("dump.yaml", dump, &LoadOptions::default());
+    assert!(l.errors.is_empty(), "{:?}", l.errors);
+    assert_eq!(l.objects.len(), 1);
+    assert_eq!(l.objects[0].location.line, 3);
+}
