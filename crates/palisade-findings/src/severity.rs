@@ -41,8 +41,8 @@ impl Severity {
             Severity::Info => 0,
             Severity::Low => 1,
             Severity::Medium => 3,
-            Severity::High => 6,
-            Severity::Critical => 10,
+            Severity::High => 8,
+            Severity::Critical => 20,
         }
     }
 }

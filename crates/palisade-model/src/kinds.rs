@@ -105,6 +105,175 @@ pub fn is_builtin_group(group: &str) -> bool {
     )
 }
 
+/// The kinds each built-in API group serves (current and removed versions).
+const BUILTIN_KINDS: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "Pod",
+            "Service",
+            "ConfigMap",
+            "Secret",
+            "Namespace",
+            "ServiceAccount",
+            "PersistentVolume",
+            "PersistentVolumeClaim",
+            "ReplicationController",
+            "ResourceQuota",
+            "LimitRange",
+            "Endpoints",
+            "Event",
+            "Node",
+            "PodTemplate",
+            "Binding",
+            "ComponentStatus",
+        ],
+    ),
+    (
+        "apps",
+        &[
+            "Deployment",
+            "StatefulSet",
+            "DaemonSet",
+            "ReplicaSet",
+            "ControllerRevision",
+        ],
+    ),
+    ("batch", &["Job", "CronJob"]),
+    (
+        "extensions",
+        &[
+            "Deployment",
+            "DaemonSet",
+            "ReplicaSet",
+            "Ingress",
+            "NetworkPolicy",
+            "PodSecurityPolicy",
+        ],
+    ),
+    (
+        "policy",
+        &["PodDisruptionBudget", "PodSecurityPolicy", "Eviction"],
+    ),
+    ("autoscaling", &["HorizontalPodAutoscaler", "Scale"]),
+    (
+        "networking.k8s.io",
+        &[
+            "Ingress",
+            "IngressClass",
+            "NetworkPolicy",
+            "IPAddress",
+            "ServiceCIDR",
+        ],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"],
+    ),
+    (
+        "storage.k8s.io",
+        &[
+            "StorageClass",
+            "CSIDriver",
+            "CSINode",
+            "VolumeAttachment",
+            "CSIStorageCapacity",
+            "VolumeAttributesClass",
+        ],
+    ),
+    ("scheduling.k8s.io", &["PriorityClass"]),
+    ("node.k8s.io", &["RuntimeClass"]),
+    ("coordination.k8s.io", &["Lease", "LeaseCandidate"]),
+    ("discovery.k8s.io", &["EndpointSlice"]),
+    ("events.k8s.io", &["Event"]),
+    (
+        "certificates.k8s.io",
+        &["CertificateSigningRequest", "ClusterTrustBundle"],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            "MutatingAdmissionPolicy",
+            "MutatingAdmissionPolicyBinding",
+        ],
+    ),
+    ("apiextensions.k8s.io", &["CustomResourceDefinition"]),
+    ("apiregistration.k8s.io", &["APIService"]),
+    (
+        "authentication.k8s.io",
+        &["TokenReview", "TokenRequest", "SelfSubjectReview"],
+    ),
+    (
+        "authorization.k8s.io",
+        &[
+            "SubjectAccessReview",
+            "SelfSubjectAccessReview",
+            "LocalSubjectAccessReview",
+            "SelfSubjectRulesReview",
+        ],
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["FlowSchema", "PriorityLevelConfiguration"],
+    ),
+    (
+        "resource.k8s.io",
+        &[
+            "DeviceClass",
+            "ResourceClaim",
+            "ResourceClaimTemplate",
+            "ResourceSlice",
+            "DeviceTaintRule",
+        ],
+    ),
+];
+
+/// For a built-in API group, checks that it serves `kind`; the error names
+/// the closest kind it does serve. Custom resource groups are not checked.
+pub fn check_builtin_kind(api_version: &str, kind: &str) -> Result<(), String> {
+    let group = group_of(api_version);
+    let Some((_, kinds)) = BUILTIN_KINDS.iter().find(|(g, _)| *g == group) else {
+        return Ok(());
+    };
+    if kinds.contains(&kind) {
+        return Ok(());
+    }
+    let closest = kinds
+        .iter()
+        .map(|k| {
+            (
+                edit_distance(&k.to_ascii_lowercase(), &kind.to_ascii_lowercase()),
+                *k,
+            )
+        })
+        .min()
+        .filter(|(d, _)| *d <= 3);
+    Err(match closest {
+        Some((_, k)) => {
+            format!("unknown kind {kind:?} for apiVersion {api_version} (did you mean {k:?}?)")
+        }
+        None => format!("unknown kind {kind:?} for apiVersion {api_version}"),
+    })
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Kinds that carry a pod template (or are a pod).
 pub const WORKLOAD_KINDS: &[&str] = &[
     "Pod",
@@ -204,6 +373,20 @@ mod tests {
         assert_eq!(scope_of("example.com/v1", "Widget"), None);
         assert_eq!(group_of("apps/v1"), "apps");
         assert_eq!(group_of("v1"), "");
+    }
+
+    #[test]
+    fn builtin_kinds() {
+        assert!(check_builtin_kind("apps/v1", "Deployment").is_ok());
+        assert!(check_builtin_kind("example.com/v1", "Anything").is_ok());
+        let e = check_builtin_kind("apps/v1", "Deploymnet").unwrap_err();
+        assert!(e.contains("did you mean \"Deployment\""), "{e}");
+        assert!(
+            check_builtin_kind("v1", "Frobnicator")
+                .unwrap_err()
+                .ends_with("apiVersion v1")
+        );
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

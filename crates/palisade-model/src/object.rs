@@ -268,6 +268,9 @@ pub fn object_from_node(
     };
     let api_version = need_str("apiVersion")?;
     let kind = need_str("kind")?;
+    if let Err(message) = kinds::check_builtin_kind(&api_version, &kind) {
+        return Err(err(doc.get("kind").unwrap_or(&doc), message));
+    }
     let meta = doc.get("metadata");
     if let Some(m) = meta
         && !matches!(m.value, Value::Map(_))

@@ -140,10 +140,18 @@ impl FromStr for Format {
     }
 }
 
-/// Renders the report. `color` applies to the table only.
-pub fn render(report: &ScanReport, format: Format, color: bool) -> String {
+/// How to render (the table only; other formats always carry everything).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    /// List suppressed findings with their reasons.
+    pub show_suppressed: bool,
+}
+
+/// Renders the report.
+pub fn render(report: &ScanReport, format: Format, opts: RenderOptions) -> String {
     match format {
-        Format::Table => table::render(report, color),
+        Format::Table => table::render(report, opts),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Markdown => markdown::render(report),
@@ -181,7 +189,12 @@ fn first_sentence(text: &str) -> String {
         if b == b'`' {
             in_code = !in_code;
         }
-        if !in_code && b == b'.' && (i + 1 == bytes.len() || bytes[i + 1] == b' ') {
+        if !in_code
+            && b == b'.'
+            && (i + 1 == bytes.len() || bytes[i + 1] == b' ')
+            && !text[..=i].ends_with("e.g.")
+            && !text[..=i].ends_with("i.e.")
+        {
             end = i + 1;
             break;
         }

@@ -1,7 +1,7 @@
 //! The terminal report: by severity, then by object; each finding with its
 //! line, check, message and the change to make; a summary line.
 
-use crate::{ScanReport, fix_line};
+use crate::{RenderOptions, ScanReport, fix_line};
 use anstyle::{AnsiColor, Style};
 use palisade_findings::{Finding, Severity};
 use std::fmt::Write;
@@ -31,8 +31,8 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
-pub fn render(r: &ScanReport, color: bool) -> String {
-    let p = Paint { on: color };
+pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
+    let p = Paint { on: opts.color };
     let dim = Style::new().dimmed();
     let bold = Style::new().bold();
     let mut out = String::new();
@@ -81,6 +81,25 @@ pub fn render(r: &ScanReport, color: bool) -> String {
                     p.paint(dim, &format!("fix: {}", fix_line(f))),
                 );
             }
+        }
+        out.push('\n');
+    }
+    if opts.show_suppressed && !r.suppressed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(bold, &format!("SUPPRESSED ({})", r.suppressed.len()))
+        );
+        for x in &r.suppressed {
+            let f = &x.finding;
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}  {}",
+                p.paint(dim, &f.location.to_string()),
+                f.object,
+                f.check.id,
+                p.paint(dim, &format!("({}: {})", x.by, x.reason))
+            );
         }
         out.push('\n');
     }

@@ -97,28 +97,53 @@ fn report() -> ScanReport {
 
 #[test]
 fn json_snapshot() {
-    insta::assert_snapshot!(render(&report(), Format::Json, false));
+    insta::assert_snapshot!(render(&report(), Format::Json, RenderOptions::default()));
 }
 
 #[test]
 fn table_snapshot() {
-    insta::assert_snapshot!(render(&report(), Format::Table, false));
+    insta::assert_snapshot!(render(&report(), Format::Table, RenderOptions::default()));
 }
 
 #[test]
 fn table_colour_only_when_asked() {
-    assert!(render(&report(), Format::Table, true).contains("\u{1b}["));
-    assert!(!render(&report(), Format::Table, false).contains("\u{1b}["));
+    assert!(
+        render(
+            &report(),
+            Format::Table,
+            RenderOptions {
+                color: true,
+                show_suppressed: false
+            }
+        )
+        .contains("\u{1b}[")
+    );
+    assert!(!render(&report(), Format::Table, RenderOptions::default()).contains("\u{1b}["));
+}
+
+#[test]
+fn table_lists_suppressed_on_request() {
+    let opts = RenderOptions {
+        color: false,
+        show_suppressed: true,
+    };
+    let t = render(&report(), Format::Table, opts);
+    assert!(t.contains("SUPPRESSED (1)"));
+    assert!(t.contains("(config: internal mirror)"));
 }
 
 #[test]
 fn markdown_snapshot() {
-    insta::assert_snapshot!(render(&report(), Format::Markdown, false));
+    insta::assert_snapshot!(render(
+        &report(),
+        Format::Markdown,
+        RenderOptions::default()
+    ));
 }
 
 #[test]
 fn sarif_snapshot() {
-    insta::assert_snapshot!(render(&report(), Format::Sarif, false));
+    insta::assert_snapshot!(render(&report(), Format::Sarif, RenderOptions::default()));
 }
 
 #[test]
@@ -145,7 +170,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     drop_broken_patterns(&mut schema);
     let validator = jsonschema::validator_for(&schema).unwrap();
     let doc: serde_json::Value =
-        serde_json::from_str(&render(&report(), Format::Sarif, false)).unwrap();
+        serde_json::from_str(&render(&report(), Format::Sarif, RenderOptions::default())).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&doc)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -172,7 +197,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
 #[test]
 fn json_contract_fields() {
     let doc: serde_json::Value =
-        serde_json::from_str(&render(&report(), Format::Json, false)).unwrap();
+        serde_json::from_str(&render(&report(), Format::Json, RenderOptions::default())).unwrap();
     let f = &doc["findings"][0];
     for key in [
         "id", "severity", "action", "object", "location", "message", "fix",

@@ -120,8 +120,13 @@ impl Check for SensitiveHostPath {
                     w.object,
                     location,
                     format!(
-                        "volume {:?} mounts {path} (under {dir}) from the node{}",
+                        "volume {:?} mounts {} from the node{}",
                         v.name,
+                        if path == *dir {
+                            path.clone()
+                        } else {
+                            format!("{path} (under {dir})")
+                        },
                         if ro { " read-only" } else { " writable" }
                     ),
                 );

@@ -1,0 +1,31 @@
+//! `palisade`: the command line. Thin: parse arguments, call sources,
+//! analyzers and reporters, choose the exit code.
+
+mod checks_cmd;
+mod cli;
+mod output;
+mod pss_cmd;
+mod scan;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes shared by every command.
+pub mod exit {
+    /// Nothing at or above the failure threshold.
+    pub const OK: u8 = 0;
+    /// Findings (or denied pods) at or above the threshold.
+    pub const FINDINGS: u8 = 1;
+    /// Some input could not be read, or the command was misused.
+    pub const INPUT_ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let code = match cli.command {
+        cli::Command::Scan(args) => scan::run(args),
+        cli::Command::Pss(args) => pss_cmd::run(args),
+        cli::Command::Checks(args) => checks_cmd::run(args),
+    };
+    ExitCode::from(code)
+}

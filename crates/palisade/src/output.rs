@@ -1,0 +1,50 @@
+//! Where output goes, and whether it is coloured.
+
+use crate::cli::{ColorChoice, InputArgs};
+use palisade_source::LoadOptions;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// Writes `text` to `path` or stdout. Returns an error message on failure.
+pub fn emit(text: &str, path: Option<&Path>) -> Result<(), String> {
+    match path {
+        Some(p) => std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Ok(()) => Ok(()),
+                // `palisade scan … | head` is not an error
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(format!("stdout: {e}")),
+            }
+        }
+    }
+}
+
+/// Colour when asked, or when writing to a terminal and `NO_COLOR` is unset.
+pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            !to_file
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+pub fn load_options(i: &InputArgs) -> LoadOptions {
+    LoadOptions {
+        default_namespace: i.namespace.clone(),
+        max_file_size: i.max_file_size.saturating_mul(1024 * 1024),
+        no_ignore: i.no_ignore,
+        ..LoadOptions::default()
+    }
+}
+
+/// Prints an error for a misused command and returns the exit code.
+pub fn usage_error(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("palisade: {msg}");
+    crate::exit::INPUT_ERROR
+}

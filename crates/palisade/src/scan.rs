@@ -1,0 +1,156 @@
+//! `palisade scan`.
+
+use crate::cli::ScanArgs;
+use crate::exit;
+use crate::output::{emit, load_options, usage_error, use_color};
+use palisade_checks::{Config, Settings, catalogue, find};
+use palisade_findings::Severity;
+use palisade_model::Model;
+use palisade_report::{Format, RenderOptions, ScanReport, SuppressedFinding, render};
+use std::path::{Path, PathBuf};
+
+/// Finds `.palisade.yaml`: the current directory first, then the first
+/// scanned directory.
+fn discover_config(paths: &[PathBuf]) -> Option<PathBuf> {
+    let here = Path::new(".palisade.yaml");
+    if here.is_file() {
+        return Some(here.to_path_buf());
+    }
+    paths
+        .iter()
+        .find(|p| p.is_dir())
+        .map(|d| d.join(".palisade.yaml"))
+        .filter(|p| p.is_file())
+}
+
+/// `none` or a severity.
+fn parse_threshold(s: &str) -> Result<Option<Severity>, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        s.parse::<Severity>().map(Some).map_err(|e| e.to_string())
+    }
+}
+
+pub fn run(args: ScanArgs) -> u8 {
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| discover_config(&args.input.paths));
+    let config = match &config_path {
+        Some(p) => match Config::load(p) {
+            Ok(c) => c,
+            Err(e) => return usage_error(e),
+        },
+        None => Config::default(),
+    };
+    let mut settings = match Settings::from_config(&config) {
+        Ok(s) => s,
+        Err(e) => {
+            let file = config_path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            return usage_error(format!("{file}: {e}"));
+        }
+    };
+    for id in args.checks.iter().chain(&args.skip) {
+        if find(id).is_none() {
+            return usage_error(format!(
+                "unknown check id {id:?} (see `palisade checks list`)"
+            ));
+        }
+    }
+    if !args.checks.is_empty() {
+        settings.only = Some(args.checks.iter().cloned().collect());
+    }
+    settings.disabled.extend(args.skip.iter().cloned());
+    if let Some(l) = &args.pss_level {
+        match l.parse() {
+            Ok(l) => settings.default_pss.level = l,
+            Err(e) => return usage_error(e),
+        }
+    }
+    if let Some(v) = &args.pss_version {
+        match v.parse() {
+            Ok(v) => settings.default_pss.version = v,
+            Err(e) => return usage_error(e),
+        }
+    }
+    let min_severity = match args.min_severity.as_deref() {
+        Some(s) => match s.parse::<Severity>() {
+            Ok(s) => s,
+            Err(e) => return usage_error(e),
+        },
+        None => config.min_severity.unwrap_or(Severity::Info),
+    };
+    let fail_on = match args
+        .fail_on
+        .as_deref()
+        .or(config.fail_on.as_deref())
+        .map(parse_threshold)
+    {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return usage_error(e),
+        None => Some(Severity::High),
+    };
+    let format: Format = match args.format.parse() {
+        Ok(f) => f,
+        Err(e) => return usage_error(e),
+    };
+
+    let loaded = palisade_source::load(&args.input.paths, &load_options(&args.input));
+    let files = loaded.files;
+    let model = Model::new(loaded.objects);
+    let outcome = palisade_checks::run(&model, &settings);
+    let score = outcome.score();
+    let findings: Vec<_> = outcome
+        .findings
+        .into_iter()
+        .filter(|f| f.severity >= min_severity)
+        .collect();
+    let suppressed = outcome
+        .suppressed
+        .into_iter()
+        .map(|s| SuppressedFinding {
+            finding: s.finding,
+            reason: s.reason,
+            by: s.by,
+        })
+        .collect();
+    let rules = catalogue()
+        .iter()
+        .map(|c| c.meta())
+        .filter(|m| {
+            !settings.disabled.contains(m.id)
+                && settings.only.as_ref().is_none_or(|o| o.contains(m.id))
+        })
+        .collect();
+    let report = ScanReport::new(
+        env!("CARGO_PKG_VERSION"),
+        findings,
+        suppressed,
+        loaded.errors,
+        rules,
+        (model.len(), model.workload_count(), files, score),
+    );
+    let opts = RenderOptions {
+        color: format == Format::Table && use_color(args.color, args.output.is_some()),
+        show_suppressed: args.show_suppressed,
+    };
+    if let Err(e) = emit(&render(&report, format, opts), args.output.as_deref()) {
+        return usage_error(e);
+    }
+    if !report.errors.is_empty() {
+        if format != Format::Table || args.output.is_some() {
+            for e in &report.errors {
+                eprintln!("palisade: {e}");
+            }
+        }
+        return exit::INPUT_ERROR;
+    }
+    match fail_on {
+        Some(t) if report.findings.iter().any(|f| f.severity >= t) => exit::FINDINGS,
+        _ => exit::OK,
+    }
+}

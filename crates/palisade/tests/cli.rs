@@ -1,0 +1,448 @@
+//! The command line, end to end, on real input.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn palisade() -> Command {
+    let mut c = Command::cargo_bin("palisade").unwrap();
+    c.current_dir(repo());
+    c
+}
+
+fn json(out: &[u8]) -> Value {
+    serde_json::from_slice(out).expect("valid JSON")
+}
+
+fn finding<'a>(doc: &'a Value, id: &str, file_suffix: &str) -> Option<&'a Value> {
+    doc["findings"].as_array().unwrap().iter().find(|f| {
+        f["id"] == id
+            && f["location"]["file"]
+                .as_str()
+                .unwrap()
+                .ends_with(file_suffix)
+    })
+}
+
+#[test]
+fn scan_demo_json_contract_and_findings() {
+    let out = palisade()
+        .args(["scan", "examples/demo", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "findings at or above high");
+    let doc = json(&out.stdout);
+    assert!(
+        doc["errors"].as_array().unwrap().is_empty(),
+        "{}",
+        doc["errors"]
+    );
+    let s = &doc["summary"];
+    assert!(s["total"].as_u64().unwrap() > 20);
+    assert_eq!(s["files"], 12);
+    assert!(s["score"].as_u64().unwrap() < 100);
+    // the docker socket mount of the nightly CronJob, at the hostPath line
+    let sock = finding(&doc, "container-runtime-socket", "jobs/report-cronjob.yaml").unwrap();
+    assert_eq!(sock["severity"], "critical");
+    assert_eq!(sock["object"]["kind"], "CronJob");
+    assert_eq!(sock["object"]["namespace"], "jobs");
+    let text = fs::read_to_string(repo().join("examples/demo/jobs/report-cronjob.yaml")).unwrap();
+    let line = sock["location"]["line"].as_u64().unwrap() as usize;
+    assert!(
+        text.lines()
+            .nth(line - 1)
+            .unwrap()
+            .contains("/var/run/docker.sock")
+    );
+    // privileged, reported at the namespace's level (jobs has no label: restricted)
+    let p = finding(&doc, "pss-privileged", "jobs/report-cronjob.yaml").unwrap();
+    assert!(p["message"].as_str().unwrap().contains("restricted:latest"));
+    // shop enforces baseline: restricted-only controls come from hardening checks
+    assert!(finding(&doc, "pss-run-as-non-root", "shop/frontend.yaml").is_none());
+    assert!(finding(&doc, "run-as-root", "shop/frontend.yaml").is_some());
+    // the literal password is reported, never printed
+    assert!(finding(&doc, "env-literal-secret", "shop/api.yaml").is_some());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("changeme-demo"));
+    // JSON and List inputs were read; the suppression annotation applied, with its reason
+    let sup = doc["suppressed"].as_array().unwrap();
+    assert!(sup.iter().any(|x| x["id"] == "sensitive-host-path"
+        && x["reason"] == "node-exporter needs host metrics"
+        && x["suppressedBy"] == "annotation"));
+    assert!(finding(&doc, "resourcequota-unbounded", "quotas.yaml").is_some());
+    // every finding carries the contract's fields
+    for f in doc["findings"].as_array().unwrap() {
+        for k in [
+            "id", "severity", "action", "object", "location", "message", "fix",
+        ] {
+            assert!(!f[k].is_null(), "{k} in {f}");
+        }
+        assert!(f["location"]["line"].as_u64().unwrap() > 0, "{f}");
+    }
+}
+
+#[test]
+fn table_output_and_thresholds() {
+    let out = palisade()
+        .args([
+            "scan",
+            "examples/demo",
+            "--color",
+            "never",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("CRITICAL ("), "{text}");
+    assert!(text.contains("fix: "));
+    assert!(text.lines().last().unwrap().contains("score"));
+    assert!(!text.contains('\u{1b}'));
+    let out = palisade()
+        .args([
+            "scan",
+            "examples/demo/data",
+            "--fail-on",
+            "critical",
+            "--min-severity",
+            "medium",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn sarif_and_markdown_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let out = palisade()
+        .args(["scan", "examples/demo", "--format", "sarif", "--output"])
+        .arg(&sarif)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let doc: Value = serde_json::from_str(&fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(doc["version"], "2.1.0");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+        "%SRCROOT%"
+    );
+    let md = palisade()
+        .args(["scan", "examples/demo", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(md.stdout)
+            .unwrap()
+            .starts_with("# palisade scan")
+    );
+}
+
+#[test]
+fn bad_input_is_located_and_the_rest_is_scanned() {
+    let d = tempfile::tempdir().unwrap();
+    let w = |name: &str, text: &str| fs::write(d.path().join(name), text).unwrap();
+    w(
+        "good.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: ok, namespace: a}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: {privileged: true}\n",
+    );
+    w(
+        "invalid.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [unclosed\n",
+    );
+    w(
+        "not-object.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: a}\n---\n- a\n- list\n",
+    );
+    w(
+        "wrong-type.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: w, namespace: a}\nspec:\n  securityContext:\n    runAsNonRoot: \"yes\"\n  containers: [{name: c, image: x}]\n",
+    );
+    w(
+        "unknown-kind.yaml",
+        "apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: d, namespace: a}\n",
+    );
+    let mut laughs = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let mut prev = "a".to_string();
+    for n in ["b", "c", "d", "e", "f", "g", "h", "i"] {
+        laughs.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = n.to_string();
+    }
+    w("laughs.yaml", &laughs);
+    w(
+        "deep.yaml",
+        &format!("{}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let big = fs::File::create(d.path().join("huge.yaml")).unwrap();
+    big.set_len(100 * 1024 * 1024).unwrap();
+    let out = palisade()
+        .args(["scan", "--format", "json"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&out.stdout);
+    let errors: Vec<(String, u64, String)> = doc["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let f = e["file"].as_str().unwrap();
+            (
+                Path::new(f)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string(),
+                e["line"].as_u64().unwrap(),
+                e["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |file: &str, line: u64, needle: &str| {
+        errors
+            .iter()
+            .any(|(f, l, m)| f == file && (line == 0 || *l == line) && m.contains(needle))
+    };
+    assert!(has("invalid.yaml", 0, "invalid YAML"), "{errors:?}");
+    assert!(
+        has("not-object.yaml", 5, "not a Kubernetes object"),
+        "{errors:?}"
+    );
+    assert!(
+        has("wrong-type.yaml", 6, "spec.securityContext.runAsNonRoot"),
+        "{errors:?}"
+    );
+    assert!(
+        has("unknown-kind.yaml", 2, "did you mean \"Deployment\""),
+        "{errors:?}"
+    );
+    assert!(has("laughs.yaml", 0, "billion laughs"), "{errors:?}");
+    assert!(has("deep.yaml", 1, ""), "{errors:?}");
+    assert!(has("huge.yaml", 0, "MiB limit"), "{errors:?}");
+    // the good file and the good document of a mixed file were scanned
+    assert!(finding(&doc, "pss-privileged", "good.yaml").is_some());
+    assert_eq!(doc["summary"]["objects"], 2);
+    // errors go to stderr too, with file and line
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("wrong-type.yaml:6"), "{stderr}");
+}
+
+#[test]
+fn stdin_input() {
+    let out = palisade()
+        .args(["scan", "-", "--format", "json", "--fail-on", "none"])
+        .write_stdin("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  hostPID: true\n  containers: [{name: c, image: \"x:1\"}]\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out.stdout);
+    let f = finding(&doc, "pss-host-namespaces", "<stdin>").unwrap();
+    assert_eq!(f["location"]["line"], 5);
+}
+
+#[test]
+fn config_file_is_discovered_and_validated() {
+    let d = tempfile::tempdir().unwrap();
+    fs::write(
+        d.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: [{name: c, image: \"x:1\"}]}\n",
+    )
+    .unwrap();
+    fs::write(
+        d.path().join(".palisade.yaml"),
+        "disable: [image-no-digest]\nfailOn: none\nignore:\n  - {check: '*', namespace: a, name: p, reason: sandbox}\n  - {check: '*', kind: Namespace, name: a, reason: sandbox namespace}\n",
+    )
+    .unwrap();
+    let out = palisade()
+        .args(["scan", "--format", "json"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out.stdout);
+    assert_eq!(doc["summary"]["total"], 0);
+    assert!(
+        doc["suppressed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["id"] != "image-no-digest")
+    );
+    fs::write(
+        d.path().join(".palisade.yaml"),
+        "disable: [no-such-check]\n",
+    )
+    .unwrap();
+    let out = palisade().args(["scan"]).arg(d.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such-check"));
+}
+
+#[test]
+fn pss_command_json_contract() {
+    let out = palisade()
+        .args([
+            "pss",
+            "examples/demo",
+            "--level",
+            "restricted",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    let entries = doc.as_array().unwrap();
+    assert_eq!(entries.len(), 7, "one entry per pod-bearing object");
+    let pg = entries
+        .iter()
+        .find(|e| e["object"]["name"] == "postgres")
+        .unwrap();
+    assert_eq!(pg["allowed"], true);
+    let cron = entries
+        .iter()
+        .find(|e| e["object"]["kind"] == "CronJob")
+        .unwrap();
+    assert_eq!(cron["allowed"], false);
+    assert!(cron["line"].as_u64().unwrap() > 0);
+    let checks: Vec<&str> = cron["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["check"].as_str().unwrap())
+        .collect();
+    assert!(
+        checks.contains(&"privileged") && checks.contains(&"restrictedVolumes"),
+        "{checks:?}"
+    );
+    // a pinned old version: the v1.34 host-probe control does not exist at v1.33
+    let out = palisade()
+        .args(["pss", "-", "--level", "baseline", "--version", "v1.33"])
+        .write_stdin("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}\n")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = palisade()
+        .args(["pss", "-", "--level", "baseline", "--version", "v1.34"])
+        .write_stdin("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: x\n    livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("hostProbesAndHostLifecycle")
+    );
+}
+
+#[test]
+fn pss_command_on_the_upstream_fixtures() {
+    let root = palisade_corpus::corpus_path("pod-security-admission/testdata/restricted/v1.37");
+    let out = palisade()
+        .args([
+            "pss",
+            "--level",
+            "restricted",
+            "--version",
+            "v1.37",
+            "--format",
+            "json",
+        ])
+        .arg(root.join("fail"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc = json(&out.stdout);
+    assert!(
+        doc.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["allowed"] == false)
+    );
+    let out = palisade()
+        .args(["pss", "--level", "restricted", "--version", "v1.37"])
+        .arg(root.join("pass"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn checks_list_and_generated_docs() {
+    let out = palisade()
+        .args(["checks", "list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out.stdout);
+    let checks = doc.as_array().unwrap();
+    assert!(checks.len() >= 40);
+    for c in checks {
+        for k in [
+            "id",
+            "title",
+            "severity",
+            "action",
+            "frameworks",
+            "risk",
+            "fix",
+        ] {
+            assert!(!c[k].is_null(), "{k}");
+        }
+    }
+    let md = palisade()
+        .args(["checks", "list", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let docs = fs::read_to_string(repo().join("docs/checks.md")).unwrap();
+    assert_eq!(
+        String::from_utf8(md.stdout).unwrap(),
+        docs,
+        "docs/checks.md is stale: run `cargo run -- checks list --format markdown > docs/checks.md`"
+    );
+    let out = palisade()
+        .args(["checks", "explain", "pss-privileged"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Why it matters")
+    );
+    let out = palisade()
+        .args(["checks", "explain", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
