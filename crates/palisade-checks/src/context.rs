@@ -22,6 +22,8 @@ pub struct Context<'a> {
     /// Whether the input has any RoleBinding/ClusterRoleBinding at all.
     pub has_rbac: bool,
     limit_defaults: HashMap<String, LimitDefaults>,
+    /// Service selectors by namespace.
+    service_selectors: HashMap<String, Vec<&'a BTreeMap<String, String>>>,
 }
 
 /// Container defaults a namespace's LimitRanges apply.
@@ -50,7 +52,19 @@ impl<'a> Context<'a> {
             all_service_accounts_bound: false,
             has_rbac: false,
             limit_defaults: HashMap::new(),
+            service_selectors: HashMap::new(),
         };
+        for o in model.of_kind("Service") {
+            if let (Typed::Service(svc), Some(ns)) = (&o.typed, &o.namespace)
+                && let Some(sel) = svc.spec.as_ref().and_then(|s| s.selector.as_ref())
+                && !sel.is_empty()
+            {
+                cx.service_selectors
+                    .entry(ns.clone())
+                    .or_default()
+                    .push(sel);
+            }
+        }
         cx.index_bindings();
         cx.index_limit_ranges();
         cx
@@ -143,14 +157,9 @@ impl<'a> Context<'a> {
         let Some(ns) = &w.object.namespace else {
             return false;
         };
-        self.model.in_namespace(ns).any(|o| match &o.typed {
-            Typed::Service(s) => s
-                .spec
-                .as_ref()
-                .and_then(|s| s.selector.as_ref())
-                .is_some_and(|sel| !sel.is_empty() && selector::matches_map(sel, labels)),
-            _ => false,
-        })
+        self.service_selectors
+            .get(ns)
+            .is_some_and(|sels| sels.iter().any(|sel| selector::matches_map(sel, labels)))
     }
 
     /// Builds the workload view, evaluating Pod Security once.

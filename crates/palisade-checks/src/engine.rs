@@ -6,7 +6,7 @@ use crate::context::Context;
 use crate::sink::Sink;
 use crate::{Check, Target};
 use palisade_findings::{CheckMeta, Finding, Severity};
-use palisade_model::{Model, ObjectRef};
+use palisade_model::{Model, Object, ObjectRef};
 use palisade_pss::{Level, LevelVersion, Version};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -155,8 +155,15 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
         .filter(|c| matches!(c.target(), Target::Kinds(_) | Target::Objects))
         .collect();
 
+    // findings are classified (exempt, suppressed, reported) where the
+    // object is at hand, in parallel
+    let classify = |o: Option<&Object>, raw: Vec<Finding>| -> Vec<Classified> {
+        raw.into_iter()
+            .filter_map(|f| classify(model, settings, o, f))
+            .collect()
+    };
     let workloads: Vec<_> = model.workloads().collect();
-    let mut raw: Vec<Finding> = workloads
+    let mut classified: Vec<Classified> = workloads
         .par_iter()
         .flat_map_iter(|(o, t)| {
             let w = cx.workload(o, *t);
@@ -164,10 +171,10 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
             for c in &workload_checks {
                 c.check_workload(&cx, &w, &mut Sink::new(c.meta(), &mut out));
             }
-            out
+            classify(Some(o), out)
         })
         .collect();
-    raw.par_extend(model.objects().par_iter().flat_map_iter(|o| {
+    classified.par_extend(model.objects().par_iter().flat_map_iter(|o| {
         let mut out = Vec::new();
         for c in &object_checks {
             let applies = match c.target() {
@@ -178,40 +185,71 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
                 c.check_object(&cx, o, &mut Sink::new(c.meta(), &mut out));
             }
         }
-        out
+        classify(Some(o), out)
     }));
+    let mut model_findings = Vec::new();
     for c in &checks {
-        c.check_model(&cx, &mut Sink::new(c.meta(), &mut raw));
+        c.check_model(&cx, &mut Sink::new(c.meta(), &mut model_findings));
     }
+    classified.extend(classify(None, model_findings));
 
     let mut outcome = Outcome::default();
-    for mut f in raw {
-        if exempt(settings, &f.object) {
-            continue;
-        }
-        if let Some(sev) = settings.severity.get(f.check.id) {
-            f.severity = *sev;
-        }
-        match suppression(model, settings, &f) {
-            Some((reason, by)) => outcome.suppressed.push(Suppressed {
-                finding: f,
-                reason,
-                by,
-            }),
-            None => outcome.findings.push(f),
+    for c in classified {
+        match c {
+            Classified::Reported(f) => outcome.findings.push(f),
+            Classified::Suppressed(s) => outcome.suppressed.push(s),
         }
     }
     outcome
         .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        .par_sort_unstable_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
         .suppressed
-        .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+        .par_sort_unstable_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     outcome.stats = stats(model, &checks, &outcome.findings);
     outcome
 }
 
+enum Classified {
+    Reported(Finding),
+    Suppressed(Suppressed),
+}
+
+/// Drops findings of exempt namespaces, applies severity overrides and
+/// suppressions. `object` is the object the finding is on, when known.
+fn classify(
+    model: &Model,
+    settings: &Settings,
+    object: Option<&Object>,
+    mut f: Finding,
+) -> Option<Classified> {
+    if exempt(settings, &f.object) {
+        return None;
+    }
+    if let Some(sev) = settings.severity.get(f.check.id) {
+        f.severity = *sev;
+    }
+    let object = object.or_else(|| {
+        model.get(
+            &f.object.kind,
+            f.object.namespace.as_deref(),
+            &f.object.name,
+        )
+    });
+    Some(match suppression(object, settings, &f) {
+        Some((reason, by)) => Classified::Suppressed(Suppressed {
+            finding: f,
+            reason,
+            by,
+        }),
+        None => Classified::Reported(f),
+    })
+}
+
 fn exempt(settings: &Settings, obj: &ObjectRef) -> bool {
+    if settings.exempt_namespaces.is_empty() {
+        return false;
+    }
     let ns = match (&obj.namespace, obj.kind.as_str()) {
         (Some(ns), _) => ns.as_str(),
         (None, "Namespace") => obj.name.as_str(),
@@ -220,12 +258,12 @@ fn exempt(settings: &Settings, obj: &ObjectRef) -> bool {
     settings.exempt_namespaces.iter().any(|p| glob(p, ns))
 }
 
-fn suppression(model: &Model, settings: &Settings, f: &Finding) -> Option<(String, &'static str)> {
-    if let Some(o) = model.get(
-        &f.object.kind,
-        f.object.namespace.as_deref(),
-        &f.object.name,
-    ) {
+fn suppression(
+    object: Option<&Object>,
+    settings: &Settings,
+    f: &Finding,
+) -> Option<(String, &'static str)> {
+    if let Some(o) = object {
         let template_annotations = o.pod_template().and_then(|t| t.annotations());
         let sources = [Some(&o.annotations), template_annotations];
         for annotations in sources.into_iter().flatten() {
@@ -255,9 +293,13 @@ fn stats(model: &Model, checks: &[&'static dyn Check], findings: &[Finding]) -> 
         .workloads()
         .filter_map(|(o, _)| o.namespace.as_deref())
         .collect();
-    let mut failed: HashMap<&str, HashSet<&ObjectRef>> = HashMap::new();
+    // findings on one object share its reference: count objects by pointer
+    let mut failed: HashMap<&str, HashSet<*const ObjectRef>> = HashMap::new();
     for f in findings {
-        failed.entry(f.check.id).or_default().insert(&f.object);
+        failed
+            .entry(f.check.id)
+            .or_default()
+            .insert(std::sync::Arc::as_ptr(&f.object));
     }
     checks
         .iter()

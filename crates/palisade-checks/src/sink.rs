@@ -1,6 +1,7 @@
 use palisade_findings::{CheckMeta, Finding};
 use palisade_model::{Location, Object, ObjectRef};
 use palisade_value::Path;
+use std::sync::Arc;
 
 /// Where a check reports its findings.
 pub struct Sink<'a> {
@@ -23,14 +24,19 @@ impl<'a> Sink<'a> {
         message: impl Into<String>,
     ) -> &mut Finding {
         let location = object.locate(&path);
-        self.push(object.object_ref(), location, Some(path), message.into())
+        self.push(
+            object.reference.clone(),
+            location,
+            Some(path),
+            message.into(),
+        )
     }
 
     /// Reports a finding that is not tied to one object's field (e.g. a
     /// namespace that has no ResourceQuota object at all).
     pub fn report_at(
         &mut self,
-        object: ObjectRef,
+        object: Arc<ObjectRef>,
         location: Location,
         message: impl Into<String>,
     ) -> &mut Finding {
@@ -39,7 +45,7 @@ impl<'a> Sink<'a> {
 
     fn push(
         &mut self,
-        object: ObjectRef,
+        object: Arc<ObjectRef>,
         location: Location,
         path: Option<Path>,
         message: String,
@@ -51,7 +57,7 @@ impl<'a> Sink<'a> {
             location,
             path,
             message,
-            fix: self.check.fix.to_string(),
+            fix: self.check.fix.into(),
             autofix: None,
         });
         self.findings.last_mut().expect("just pushed")

@@ -18,6 +18,8 @@ use palisade_model::{Location, ObjectRef};
 use palisade_value::Path;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 /// A framework a check maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,14 +90,15 @@ pub struct Finding {
     pub check: &'static CheckMeta,
     /// The check's severity unless the configuration overrides it.
     pub severity: Severity,
-    pub object: ObjectRef,
+    /// Shared with the object (and every other finding on it).
+    pub object: Arc<ObjectRef>,
     /// The line to change.
     pub location: Location,
     /// The field the finding is about, when there is one.
     pub path: Option<Path>,
     pub message: String,
     /// The concrete fix for this finding (defaults to the check's).
-    pub fix: String,
+    pub fix: Cow<'static, str>,
     pub autofix: Option<Autofix>,
 }
 
@@ -104,11 +107,12 @@ impl Finding {
         self.check.id
     }
 
-    /// Ordering for stable output: file, line, check, message.
-    pub fn sort_key(&self) -> (&str, u32, &str, &str) {
+    /// Ordering for stable output: file, line, column, check, message.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
         (
             &self.location.file,
             self.location.line,
+            self.location.column,
             self.check.id,
             &self.message,
         )
@@ -122,11 +126,11 @@ impl Serialize for Finding {
         st.serialize_field("title", self.check.title)?;
         st.serialize_field("severity", &self.severity)?;
         st.serialize_field("action", &self.check.action)?;
-        st.serialize_field("object", &self.object)?;
+        st.serialize_field("object", &*self.object)?;
         st.serialize_field("location", &self.location)?;
         st.serialize_field("path", &self.path.as_ref().map(|p| p.to_string()))?;
         st.serialize_field("message", &self.message)?;
-        st.serialize_field("fix", &self.fix)?;
+        st.serialize_field("fix", &*self.fix)?;
         st.serialize_field("frameworks", self.check.frameworks)?;
         st.serialize_field("autofix", &self.autofix)?;
         st.end()

@@ -77,6 +77,8 @@ pub struct Object {
     pub raw: Node,
     /// The typed form of built-in kinds palisade analyzes.
     pub typed: Typed,
+    /// `apiVersion`/`kind`/`namespace`/`name`, shared by the findings on it.
+    pub reference: Arc<ObjectRef>,
 }
 
 /// Why a document could not become an object.
@@ -95,12 +97,7 @@ impl fmt::Display for ObjectError {
 
 impl Object {
     pub fn object_ref(&self) -> ObjectRef {
-        ObjectRef {
-            api_version: self.api_version.clone(),
-            kind: self.kind.clone(),
-            namespace: self.namespace.clone(),
-            name: self.name.clone(),
-        }
+        (*self.reference).clone()
     }
 
     /// The location of a field of this object (the nearest existing parent
@@ -217,10 +214,10 @@ fn string_map(node: Option<&Node>, what: &str) -> Result<BTreeMap<String, String
             for (k, v) in &m.entries {
                 match &v.value {
                     Value::Str(s) => {
-                        out.insert(k.clone(), s.clone());
+                        out.insert(k.to_string(), s.to_string());
                     }
                     Value::Null => {
-                        out.insert(k.clone(), String::new());
+                        out.insert(k.to_string(), String::new());
                     }
                     _ => {
                         return Err(err(
@@ -258,7 +255,7 @@ pub fn object_from_node(
             Some(Node {
                 value: Value::Str(s),
                 ..
-            }) if !s.is_empty() => Ok(s.clone()),
+            }) if !s.is_empty() => Ok(s.to_string()),
             Some(n) => Err(err(n, format!("`{key}` must be a non-empty string"))),
             None => Err(err(
                 &doc,
@@ -286,7 +283,7 @@ pub fn object_from_node(
             Some(Node {
                 value: Value::Str(s),
                 ..
-            }) => Ok(Some(s.clone())),
+            }) => Ok(Some(s.to_string())),
             Some(n) => Err(err(
                 n,
                 format!("metadata.{key} must be a string, not a {}", n.type_name()),
@@ -336,6 +333,12 @@ pub fn object_from_node(
         }
     })?;
     let location = Location::new(file.clone(), doc.line, doc.column);
+    let reference = Arc::new(ObjectRef {
+        api_version: api_version.clone(),
+        kind: kind.clone(),
+        namespace: namespace.clone(),
+        name: name.clone(),
+    });
     Ok(Object {
         api_version,
         kind,
@@ -347,6 +350,7 @@ pub fn object_from_node(
         location,
         raw: doc,
         typed,
+        reference,
     })
 }
 

@@ -22,7 +22,7 @@ struct Doc<'a> {
     errors: &'a [palisade_findings::InputError],
 }
 
-pub fn render(r: &ScanReport) -> String {
+pub fn write(r: &ScanReport, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let doc = Doc {
         version: &r.tool_version,
         findings: &r.findings,
@@ -38,7 +38,6 @@ pub fn render(r: &ScanReport) -> String {
             .collect(),
         errors: &r.errors,
     };
-    let mut s = serde_json::to_string_pretty(&doc).expect("report serializes");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }

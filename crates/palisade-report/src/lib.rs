@@ -150,11 +150,23 @@ pub struct RenderOptions {
 
 /// Renders the report.
 pub fn render(report: &ScanReport, format: Format, opts: RenderOptions) -> String {
+    let mut buf = Vec::new();
+    write(report, format, opts, &mut buf).expect("writing to memory");
+    String::from_utf8(buf).expect("reports are UTF-8")
+}
+
+/// Writes the report (JSON and SARIF are streamed, not built in memory).
+pub fn write(
+    report: &ScanReport,
+    format: Format,
+    opts: RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     match format {
-        Format::Table => table::render(report, opts),
-        Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
-        Format::Markdown => markdown::render(report),
+        Format::Table => w.write_all(table::render(report, opts).as_bytes()),
+        Format::Json => json::write(report, w),
+        Format::Sarif => sarif::write(report, w),
+        Format::Markdown => w.write_all(markdown::render(report).as_bytes()),
     }
 }
 

@@ -150,7 +150,7 @@ fn result(f: &Finding, index: Option<usize>, suppression: Option<Suppression>) -
     }
 }
 
-pub fn render(r: &ScanReport) -> String {
+pub fn write(r: &ScanReport, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut rules: Vec<&CheckMeta> = r.rules.clone();
     // findings of checks not in the rule list still get a rule
     for f in r
@@ -231,7 +231,6 @@ pub fn render(r: &ScanReport) -> String {
         .version(serde_json::Value::from("2.1.0"))
         .runs(vec![run])
         .build();
-    let mut s = serde_json::to_string_pretty(&sarif).expect("sarif serializes");
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &sarif).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
 }

@@ -4,6 +4,7 @@
 use crate::{RenderOptions, ScanReport, fix_line};
 use anstyle::{AnsiColor, Style};
 use palisade_findings::{Finding, Severity};
+use std::collections::HashMap;
 use std::fmt::Write;
 
 struct Paint {
@@ -44,14 +45,19 @@ pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
         let header = format!("{} ({})", sev.as_str().to_uppercase(), of_sev.len());
         let _ = writeln!(out, "{}", p.paint(severity_style(sev), &header));
         // objects in order of first appearance (findings are sorted by file and line)
-        let mut objects: Vec<&palisade_model::ObjectRef> = Vec::new();
+        let mut order: Vec<&palisade_model::ObjectRef> = Vec::new();
+        let mut by_object: HashMap<&palisade_model::ObjectRef, Vec<&Finding>> = HashMap::new();
         for f in &of_sev {
-            if !objects.contains(&&f.object) {
-                objects.push(&f.object);
-            }
+            by_object
+                .entry(&f.object)
+                .or_insert_with(|| {
+                    order.push(&f.object);
+                    Vec::new()
+                })
+                .push(f);
         }
-        for obj in objects {
-            let mine: Vec<&&Finding> = of_sev.iter().filter(|f| &f.object == obj).collect();
+        for obj in order {
+            let mine = &by_object[obj];
             let file = &mine[0].location.file;
             let _ = writeln!(
                 out,

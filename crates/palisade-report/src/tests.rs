@@ -32,12 +32,12 @@ fn finding(meta: &'static CheckMeta, line: u32, msg: &str) -> Finding {
     Finding {
         check: meta,
         severity: meta.severity,
-        object: ObjectRef {
+        object: Arc::new(ObjectRef {
             api_version: "apps/v1".into(),
             kind: "Deployment".into(),
             namespace: Some("shop".into()),
             name: "web".into(),
-        },
+        }),
         location: Location::new(Arc::from("deploy/web.yaml"), line, 9),
         path: Some(
             "spec.template.spec.containers[0].securityContext.privileged"

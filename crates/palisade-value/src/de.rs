@@ -34,31 +34,28 @@ impl std::error::Error for TypeError {}
 /// Deserializes `T` from `node`; on a type mismatch the error names the
 /// field path and its position.
 pub fn from_node<T: DeserializeOwned>(node: &Node) -> Result<T, TypeError> {
-    serde_path_to_error::deserialize(node).map_err(|e| {
-        let path = Path::from_serde(e.path());
-        let at = node.nearest(&path);
-        TypeError {
-            line: at.line,
-            column: at.column,
-            message: e.inner().0.clone(),
-            path,
-        }
-    })
+    // fast path without path tracking; on failure, read again to find where
+    T::deserialize(node)
+        .or_else(|_| serde_path_to_error::deserialize(node).map_err(|e| type_error(node, &e)))
+}
+
+fn type_error(node: &Node, e: &serde_path_to_error::Error<DeError>) -> TypeError {
+    let path = Path::from_serde(e.path());
+    let at = node.nearest(&path);
+    TypeError {
+        line: at.line,
+        column: at.column,
+        message: e.inner().0.clone(),
+        path,
+    }
 }
 
 /// Like [`from_node`], but the top-level keys in `skip` are not seen by `T`
 /// (e.g. `apiVersion`, `kind` and `status` when reading a typed object whose
 /// deserializer insists on one apiVersion).
 pub fn from_node_except<T: DeserializeOwned>(node: &Node, skip: &[&str]) -> Result<T, TypeError> {
-    serde_path_to_error::deserialize(Except { node, skip }).map_err(|e| {
-        let path = Path::from_serde(e.path());
-        let at = node.nearest(&path);
-        TypeError {
-            line: at.line,
-            column: at.column,
-            message: e.inner().0.clone(),
-            path,
-        }
+    T::deserialize(Except { node, skip }).or_else(|_| {
+        serde_path_to_error::deserialize(Except { node, skip }).map_err(|e| type_error(node, &e))
     })
 }
 
@@ -207,7 +204,7 @@ impl<'de> SeqAccess<'de> for Items<'de> {
 }
 
 struct Entries<'de> {
-    iter: std::slice::Iter<'de, (String, Node)>,
+    iter: std::slice::Iter<'de, (compact_str::CompactString, Node)>,
     value: Option<&'de Node>,
     skip: &'de [&'de str],
 }
@@ -223,7 +220,8 @@ impl<'de> MapAccess<'de> for Entries<'de> {
         match self.iter.find(|(k, _)| !skip.contains(&k.as_str())) {
             Some((k, v)) => {
                 self.value = Some(v);
-                seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some)
+                seed.deserialize(BorrowedStrDeserializer::new(k.as_str()))
+                    .map(Some)
             }
             None => Ok(None),
         }
@@ -317,10 +315,7 @@ mod tests {
         n(
             line,
             Value::Map(Map {
-                entries: entries
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v))
-                    .collect(),
+                entries: entries.into_iter().map(|(k, v)| (k.into(), v)).collect(),
             }),
         )
     }

@@ -1,4 +1,5 @@
 use crate::path::{Path, Seg};
+use compact_str::CompactString;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// One value of a document with the position it came from.
@@ -22,7 +23,8 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    /// Short strings (most keys and values) are stored inline.
+    Str(CompactString),
     Seq(Vec<Node>),
     Map(Map),
 }
@@ -30,7 +32,7 @@ pub enum Value {
 /// An ordered mapping with string keys (documents keep their key order).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Map {
-    pub entries: Vec<(String, Node)>,
+    pub entries: Vec<(CompactString, Node)>,
 }
 
 impl Map {
@@ -50,7 +52,7 @@ impl Map {
     }
 
     /// Sets `key`, replacing an existing entry in place.
-    pub fn insert(&mut self, key: impl Into<String>, node: Node) {
+    pub fn insert(&mut self, key: impl Into<CompactString>, node: Node) {
         let key = key.into();
         match self.get_mut(&key) {
             Some(slot) => *slot = node,
@@ -198,12 +200,12 @@ impl Node {
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
+            Value::Str(s) => J::String(s.to_string()),
             Value::Seq(s) => J::Array(s.iter().map(Node::to_json).collect()),
             Value::Map(m) => J::Object(
                 m.entries
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
                     .collect(),
             ),
         }
@@ -220,12 +222,12 @@ impl Node {
                 Some(i) => Value::Int(i),
                 None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             },
-            J::String(s) => Value::Str(s.clone()),
+            J::String(s) => Value::Str(s.as_str().into()),
             J::Array(a) => Value::Seq(a.iter().map(Node::from_json).collect()),
             J::Object(o) => Value::Map(Map {
                 entries: o
                     .iter()
-                    .map(|(k, v)| (k.clone(), Node::from_json(v)))
+                    .map(|(k, v)| (k.as_str().into(), Node::from_json(v)))
                     .collect(),
             }),
         };
@@ -251,7 +253,7 @@ impl Serialize for Node {
             Value::Map(m) => {
                 let mut map = s.serialize_map(Some(m.len()))?;
                 for (k, v) in &m.entries {
-                    map.serialize_entry(k, v)?;
+                    map.serialize_entry(k.as_str(), v)?;
                 }
                 map.end()
             }

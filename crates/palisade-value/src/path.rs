@@ -1,10 +1,12 @@
+use compact_str::CompactString;
 use std::fmt;
 use std::str::FromStr;
 
 /// One step of a [`Path`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Seg {
-    Key(String),
+    /// Keys are short: stored inline.
+    Key(CompactString),
     Index(usize),
 }
 
@@ -36,7 +38,7 @@ impl Path {
 
     /// This path extended by a key.
     #[must_use]
-    pub fn key(mut self, key: impl Into<String>) -> Self {
+    pub fn key(mut self, key: impl Into<CompactString>) -> Self {
         self.0.push(Seg::Key(key.into()));
         self
     }
@@ -87,8 +89,8 @@ impl Path {
         for seg in p.iter() {
             match seg {
                 Segment::Seq { index } => out.push(Seg::Index(*index)),
-                Segment::Map { key } => out.push(Seg::Key(key.clone())),
-                Segment::Enum { variant } => out.push(Seg::Key(variant.clone())),
+                Segment::Map { key } => out.push(Seg::Key(key.as_str().into())),
+                Segment::Enum { variant } => out.push(Seg::Key(variant.as_str().into())),
                 Segment::Unknown => break,
             }
         }
@@ -176,7 +178,7 @@ impl FromStr for Path {
                         if chars.next() != Some(']') {
                             return Err(err());
                         }
-                        out.push(Seg::Key(key));
+                        out.push(Seg::Key(key.into()));
                     } else {
                         let mut num = String::new();
                         loop {
@@ -202,7 +204,7 @@ impl FromStr for Path {
                         key.push(ch);
                         chars.next();
                     }
-                    out.push(Seg::Key(key));
+                    out.push(Seg::Key(key.into()));
                     expect_key = false;
                 }
             }

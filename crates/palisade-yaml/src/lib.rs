@@ -12,6 +12,7 @@
 
 mod scalar;
 
+use compact_str::CompactString;
 use palisade_value::{Map, Node, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use std::collections::HashMap;
@@ -141,7 +142,7 @@ enum Frame {
         column: u32,
         anchor: usize,
         map: Map,
-        key: Option<(String, u32, u32, bool)>,
+        key: Option<(CompactString, u32, u32, bool)>,
         merges: Vec<Node>,
     },
 }
@@ -249,7 +250,7 @@ impl Builder<'_> {
         }) = self.stack.last_mut()
         {
             *key = Some((
-                text.to_string(),
+                CompactString::from(text),
                 line,
                 column,
                 matches!(style, ScalarStyle::Plain),
@@ -257,13 +258,13 @@ impl Builder<'_> {
             return Ok(());
         }
         let value = match (tag.map(|t| t.suffix.as_str()), style) {
-            (Some(t), _) if t.ends_with("str") => Value::Str(text.to_string()),
+            (Some(t), _) if t.ends_with("str") => Value::Str(text.into()),
             (Some(t), _) if t.ends_with("null") => Value::Null,
             (Some(t), _) if t.ends_with("bool") || t.ends_with("int") || t.ends_with("float") => {
                 scalar::resolve_plain(text)
             }
             (_, ScalarStyle::Plain) => scalar::resolve_plain(text),
-            _ => Value::Str(text.to_string()),
+            _ => Value::Str(text.into()),
         };
         self.attach(Node::new(line, column, value), anchor);
         Ok(())
@@ -287,8 +288,8 @@ impl Builder<'_> {
         {
             let text = match &node.value {
                 Value::Str(s) => s.clone(),
-                Value::Int(i) => i.to_string(),
-                Value::Bool(b) => b.to_string(),
+                Value::Int(i) => i.to_string().into(),
+                Value::Bool(b) => b.to_string().into(),
                 _ => {
                     return Err(Error {
                         line,
@@ -310,9 +311,11 @@ impl Builder<'_> {
             line,
             column,
             anchor,
-            items,
+            mut items,
         }) = self.stack.pop()
         {
+            // trees live as long as the scan: no growth slack
+            items.shrink_to_fit();
             self.attach(Node::new(line, column, Value::Seq(items)), anchor);
         }
     }
@@ -359,6 +362,7 @@ impl Builder<'_> {
                     }
                 }
             }
+            map.entries.shrink_to_fit();
             self.attach(Node::new(line, column, Value::Map(map)), anchor);
         }
         Ok(())

@@ -25,7 +25,7 @@ pub(crate) fn resolve_plain(s: &str) -> Value {
     }
     let first = s.as_bytes()[0];
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
-        return Value::Str(s.to_string());
+        return Value::Str(s.into());
     }
     if let Some(i) = parse_int(s) {
         return Value::Int(i);
@@ -36,7 +36,7 @@ pub(crate) fn resolve_plain(s: &str) -> Value {
         }
         return Value::Float(f);
     }
-    Value::Str(s.to_string())
+    Value::Str(s.into())
 }
 
 /// Integers with Go's `strconv.ParseInt(s, 0, 64)` prefixes after removing `_`.

@@ -10,6 +10,11 @@ mod scan;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Scans allocate and free millions of small tree nodes; mimalloc does
+/// that markedly faster than the system allocator, on several threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes shared by every command.
 pub mod exit {
     /// Nothing at or above the failure threshold.

@@ -7,17 +7,33 @@ use std::path::Path;
 
 /// Writes `text` to `path` or stdout. Returns an error message on failure.
 pub fn emit(text: &str, path: Option<&Path>) -> Result<(), String> {
-    match path {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display())),
+    emit_with(path, |w| w.write_all(text.as_bytes()))
+}
+
+/// Streams output produced by `f` to `path` or stdout, buffered.
+pub fn emit_with(
+    path: Option<&Path>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), String> {
+    let result = match path {
+        Some(p) => std::fs::File::create(p).and_then(|file| {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            f(&mut w)?;
+            w.flush()
+        }),
         None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => Ok(()),
-                // `palisade scan … | head` is not an error
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(format!("stdout: {e}")),
-            }
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+            f(&mut w).and_then(|_| w.flush())
         }
+    };
+    match result {
+        Ok(()) => Ok(()),
+        // `palisade scan … | head` is not an error
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(match path {
+            Some(p) => format!("{}: {e}", p.display()),
+            None => format!("stdout: {e}"),
+        }),
     }
 }
 

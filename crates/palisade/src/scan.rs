@@ -2,11 +2,11 @@
 
 use crate::cli::ScanArgs;
 use crate::exit;
-use crate::output::{emit, load_options, usage_error, use_color};
+use crate::output::{emit_with, load_options, usage_error, use_color};
 use palisade_checks::{Config, Settings, catalogue, find};
 use palisade_findings::Severity;
 use palisade_model::Model;
-use palisade_report::{Format, RenderOptions, ScanReport, SuppressedFinding, render};
+use palisade_report::{Format, RenderOptions, ScanReport, SuppressedFinding, write};
 use std::path::{Path, PathBuf};
 
 /// Finds `.palisade.yaml`: the current directory first, then the first
@@ -99,10 +99,21 @@ pub fn run(args: ScanArgs) -> u8 {
         Err(e) => return usage_error(e),
     };
 
+    let timings = std::env::var_os("PALISADE_TIMINGS").is_some();
+    let mut clock = std::time::Instant::now();
+    let mut phase = |name: &str| {
+        if timings {
+            eprintln!("palisade: {name}: {:.3}s", clock.elapsed().as_secs_f64());
+        }
+        clock = std::time::Instant::now();
+    };
     let loaded = palisade_source::load(&args.input.paths, &load_options(&args.input));
+    phase("read and parse");
     let files = loaded.files;
     let model = Model::new(loaded.objects);
+    phase("model");
     let outcome = palisade_checks::run(&model, &settings);
+    phase("checks");
     let score = outcome.score();
     let findings: Vec<_> = outcome
         .findings
@@ -138,9 +149,13 @@ pub fn run(args: ScanArgs) -> u8 {
         color: format == Format::Table && use_color(args.color, args.output.is_some()),
         show_suppressed: args.show_suppressed,
     };
-    if let Err(e) = emit(&render(&report, format, opts), args.output.as_deref()) {
+    if let Err(e) = emit_with(args.output.as_deref(), |w| write(&report, format, opts, w)) {
         return usage_error(e);
     }
+    phase("report");
+    // the process ends here: freeing millions of tree nodes one by one
+    // would only delay the exit
+    std::mem::forget(model);
     if !report.errors.is_empty() {
         if format != Format::Table || args.output.is_some() {
             for e in &report.errors {
@@ -149,8 +164,10 @@ pub fn run(args: ScanArgs) -> u8 {
         }
         return exit::INPUT_ERROR;
     }
-    match fail_on {
+    let code = match fail_on {
         Some(t) if report.findings.iter().any(|f| f.severity >= t) => exit::FINDINGS,
         _ => exit::OK,
-    }
+    };
+    std::mem::forget(report);
+    code
 }

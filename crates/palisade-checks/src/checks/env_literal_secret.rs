@@ -133,7 +133,8 @@ impl Check for EnvLiteralSecret {
                 f.fix = format!(
                     "Create Secret {secret:?} with key {key:?} outside git and reference it: \
 `valueFrom: {{secretKeyRef: {{name: {secret}, key: {key}}}}}`; rotate the exposed value."
-                );
+                )
+                .into();
                 f.autofix = Some(Autofix::unsafe_(
                     vec![
                         Edit::Remove {

@@ -3,6 +3,7 @@
 use crate::context::Context;
 use palisade_model::{Location, ObjectRef};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Namespaces the control plane manages.
 pub fn is_system(ns: &str) -> bool {
@@ -23,16 +24,20 @@ pub fn with_workloads<'a>(cx: &'a Context<'_>) -> BTreeMap<&'a str, Location> {
 
 /// The namespace's own object when the input has it, else a reference to
 /// it located at its first workload.
-pub fn namespace_ref(cx: &Context<'_>, ns: &str, fallback: &Location) -> (ObjectRef, Location) {
+pub fn namespace_ref(
+    cx: &Context<'_>,
+    ns: &str,
+    fallback: &Location,
+) -> (Arc<ObjectRef>, Location) {
     match cx.model.namespace_object(ns) {
-        Some(o) => (o.object_ref(), o.location.clone()),
+        Some(o) => (o.reference.clone(), o.location.clone()),
         None => (
-            ObjectRef {
+            Arc::new(ObjectRef {
                 api_version: "v1".into(),
                 kind: "Namespace".into(),
                 namespace: None,
                 name: ns.to_string(),
-            },
+            }),
             fallback.clone(),
         ),
     }
