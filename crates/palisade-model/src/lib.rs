@@ -18,7 +18,7 @@ pub use image::ImageRef;
 pub use k8s_openapi;
 pub use model::Model;
 pub use object::{
-    Location, Object, ObjectError, ObjectOptions, ObjectRef, object_from_node,
+    Location, Object, ObjectError, ObjectOptions, ObjectRef, UnknownField, object_from_node,
     objects_from_document,
 };
 pub use typed::Typed;

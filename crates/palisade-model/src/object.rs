@@ -79,6 +79,19 @@ pub struct Object {
     pub typed: Typed,
     /// `apiVersion`/`kind`/`namespace`/`name`, shared by the findings on it.
     pub reference: Arc<ObjectRef>,
+    /// Fields whose value the source could not resolve (a Terraform
+    /// variable without a value, …): left out of `raw`/`typed`; findings
+    /// that depend on them are withheld.
+    pub unknown: Vec<UnknownField>,
+}
+
+/// A field whose value is not known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField {
+    pub path: Path,
+    pub line: u32,
+    /// Why: the expression that could not be evaluated.
+    pub reason: String,
 }
 
 /// Why a document could not become an object.
@@ -351,6 +364,7 @@ pub fn object_from_node(
         raw: doc,
         typed,
         reference,
+        unknown: Vec::new(),
     })
 }
 
