@@ -22,6 +22,8 @@ pub struct Context<'a> {
     /// Whether the input has any RoleBinding/ClusterRoleBinding at all.
     pub has_rbac: bool,
     limit_defaults: HashMap<String, LimitDefaults>,
+    /// The RBAC model (roles with aggregation resolved, bindings).
+    pub rbac: palisade_rbac::Rbac,
     /// Service selectors by namespace.
     service_selectors: HashMap<String, Vec<&'a BTreeMap<String, String>>>,
 }
@@ -53,6 +55,7 @@ impl<'a> Context<'a> {
             has_rbac: false,
             limit_defaults: HashMap::new(),
             service_selectors: HashMap::new(),
+            rbac: palisade_rbac::Rbac::build(model),
         };
         for o in model.of_kind("Service") {
             if let (Typed::Service(svc), Some(ns)) = (&o.typed, &o.namespace)

@@ -17,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 pub const IGNORE_ANNOTATION: &str = "palisade.dev/ignore";
 pub const IGNORE_REASON_ANNOTATION: &str = "palisade.dev/ignore-reason";
 
+const UNKNOWN_VALUE: &str = "unknown-value";
+
 /// What to run and how to report it.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -236,6 +238,16 @@ fn classify(
             &f.object.name,
         )
     });
+    // a finding about a field whose value (or whose parent's, or child's)
+    // is unknown may be wrong either way: withhold it
+    if let (Some(o), Some(p)) = (object, &f.path)
+        && f.check.id != UNKNOWN_VALUE
+        && o.unknown
+            .iter()
+            .any(|u| p.starts_with(&u.path) || u.path.starts_with(p))
+    {
+        return None;
+    }
     Some(match suppression(object, settings, &f) {
         Some((reason, by)) => Classified::Suppressed(Suppressed {
             finding: f,

@@ -1,8 +1,11 @@
 //! Manifests from files, directories and stdin → model objects.
 //!
 //! * `-` reads stdin; a file is read whatever its extension; a directory is
-//!   walked recursively for `*.yaml`, `*.yml` and `*.json`, honouring
-//!   `.gitignore` and skipping hidden entries (unless `no_ignore`);
+//!   walked recursively for `*.yaml`, `*.yml`, `*.json` and Terraform
+//!   `*.tf`, honouring `.gitignore` and skipping hidden entries (unless
+//!   `no_ignore`);
+//! * `.tf` files are read per directory (a Terraform module) with the
+//!   directory's `terraform.tfvars` and `*.auto.tfvars` and any `--var-file`;
 //! * in a walked directory, files with no Kubernetes object at all (Helm
 //!   `values.yaml`, CI configs, …) are skipped quietly, and so are the
 //!   `templates/` of a Helm chart (render them and pipe them to `-`);
@@ -29,6 +32,8 @@ pub struct LoadOptions {
     pub limits: palisade_yaml::Limits,
     /// Also read files `.gitignore` excludes and hidden files.
     pub no_ignore: bool,
+    /// Terraform variable files applied to every module read.
+    pub var_files: Vec<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -38,6 +43,7 @@ impl Default for LoadOptions {
             max_file_size: 64 * 1024 * 1024,
             limits: palisade_yaml::Limits::default(),
             no_ignore: false,
+            var_files: Vec::new(),
         }
     }
 }
@@ -80,17 +86,89 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
                 .push(whole_file(p, "no such file or directory".into()));
         }
     }
-    let results: Vec<FileResult> = inputs.par_iter().map(|i| read_input(i, opts)).collect();
+    // Terraform files are read per directory (one module each)
+    let (tf, inputs): (Vec<Input>, Vec<Input>) = inputs
+        .into_iter()
+        .partition(|i| matches!(i, Input::File(p, _) if is_terraform(p)));
+    let mut modules: std::collections::BTreeMap<PathBuf, Vec<PathBuf>> = Default::default();
+    for i in tf {
+        if let Input::File(p, _) = i {
+            let dir = p.parent().map(Path::to_path_buf).unwrap_or_default();
+            modules.entry(dir).or_default().push(p);
+        }
+    }
+    let mut var_files = Vec::new();
+    for v in &opts.var_files {
+        match std::fs::read_to_string(v) {
+            Ok(t) => var_files.push((v.display().to_string(), t)),
+            Err(e) => out.errors.push(whole_file(v, e.to_string())),
+        }
+    }
+    let module_results: Vec<FileResult> = modules
+        .par_iter()
+        .map(|(dir, files)| read_module(dir, files, &var_files, opts))
+        .collect();
+    let mut results: Vec<FileResult> = inputs.par_iter().map(|i| read_input(i, opts)).collect();
+    results.extend(module_results);
     for r in results {
         if r.skipped {
             out.skipped.push(r.name);
             continue;
         }
-        out.files += 1;
+        out.files += r.files;
         out.objects.extend(r.objects);
         out.errors.extend(r.errors);
     }
     out
+}
+
+/// Reads one Terraform module: its `.tf` files and the `.tfvars` that apply.
+fn read_module(
+    dir: &Path,
+    files: &[PathBuf],
+    var_files: &[(String, String)],
+    opts: &LoadOptions,
+) -> FileResult {
+    let name = dir.display().to_string();
+    let mut errors = Vec::new();
+    let mut texts = Vec::new();
+    for f in files {
+        match read_limited(&Input::File(f.clone(), true), opts.max_file_size)
+            .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_string()))
+        {
+            Ok(t) => texts.push((f.display().to_string(), t)),
+            Err(e) => errors.push(whole_file(f, e)),
+        }
+    }
+    // Terraform loads terraform.tfvars, then *.auto.tfvars (alphabetically), then -var-file
+    let mut vars = Vec::new();
+    let mut auto: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".auto.tfvars"))
+        .collect();
+    auto.sort();
+    for p in std::iter::once(dir.join("terraform.tfvars")).chain(auto) {
+        if let Ok(t) = std::fs::read_to_string(&p) {
+            vars.push((p.display().to_string(), t));
+        }
+    }
+    vars.extend(var_files.iter().cloned());
+    let object_opts = ObjectOptions {
+        default_namespace: opts.default_namespace.clone(),
+    };
+    let module = palisade_hcl::load_module(&texts, &vars, &object_opts);
+    errors.extend(module.errors);
+    errors.sort();
+    FileResult {
+        name,
+        files: files.len(),
+        objects: module.objects,
+        errors,
+        skipped: false,
+    }
 }
 
 /// Reads YAML/JSON text that came from somewhere else (a rendered chart,
@@ -117,8 +195,12 @@ fn whole_file(p: &Path, message: String) -> InputError {
 fn is_manifest(p: &Path) -> bool {
     matches!(
         p.extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
+        Some("yaml" | "yml" | "json" | "tf")
     )
+}
+
+fn is_terraform(p: &Path) -> bool {
+    p.extension().and_then(|e| e.to_str()) == Some("tf")
 }
 
 fn walk(dir: &Path, opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
@@ -146,6 +228,8 @@ fn walk(dir: &Path, opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
 
 struct FileResult {
     name: String,
+    /// Files this result stands for (a Terraform module is several).
+    files: usize,
     objects: Vec<Object>,
     errors: Vec<InputError>,
     skipped: bool,
@@ -158,6 +242,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> FileResult {
     };
     let fail = |message: String| FileResult {
         name: name.clone(),
+        files: 1,
         objects: Vec::new(),
         errors: vec![InputError {
             file: name.clone(),
@@ -247,6 +332,7 @@ fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileRe
     {
         return FileResult {
             name: name.to_string(),
+            files: 1,
             objects: Vec::new(),
             errors: Vec::new(),
             skipped: true,
@@ -267,6 +353,7 @@ fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileRe
     errors.sort();
     FileResult {
         name: name.to_string(),
+        files: 1,
         objects,
         errors,
         skipped: false,

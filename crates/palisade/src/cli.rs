@@ -4,7 +4,7 @@ use std::path::PathBuf;
 /// Kubernetes hardening for small teams: finds what is wrong, explains why
 /// it matters, and says precisely what to change.
 #[derive(Parser, Debug)]
-#[command(name = "palisade", version, about)]
+#[command(name = "palisade", version, about, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,6 +20,41 @@ pub enum Command {
     Pss(PssArgs),
     /// The check catalogue.
     Checks(ChecksArgs),
+    /// RBAC analysis: who can, can, explain, risks, escalation paths,
+    /// least-privilege roles from audit logs.
+    Rbac(RbacArgs),
+    /// Drift between infrastructure as code and the cluster: objects nobody
+    /// declared, declared objects that are missing, changed security fields.
+    /// Exit 1 on drift.
+    Drift(DriftArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DriftArgs {
+    /// The infrastructure as code: manifests, Terraform (repeatable).
+    #[arg(long = "iac", value_name = "PATH", required = true, num_args = 1..)]
+    pub iac: Vec<PathBuf>,
+    /// What the cluster has: a dump (`palisade scan --cluster --dump`, or
+    /// `kubectl get -A -o yaml …`) (repeatable).
+    #[arg(long = "live", value_name = "DUMP", num_args = 1.., required_unless_present = "cluster")]
+    pub live: Vec<PathBuf>,
+    /// Compare with the live cluster (read-only).
+    #[arg(long)]
+    pub cluster: bool,
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Namespace for objects that set none.
+    #[arg(short = 'n', long, default_value = "default")]
+    pub namespace: String,
+    /// Terraform variable values for the IaC.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json", "markdown"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -29,21 +64,41 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Options shared by commands that read manifests.
+/// Options shared by commands that read manifests or a cluster.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Files, directories (walked recursively) or `-` for stdin.
-    #[arg(value_name = "PATH", required = true)]
+    /// Files, directories (walked recursively: YAML, JSON, Terraform) or `-` for stdin.
+    #[arg(value_name = "PATH", required_unless_present = "cluster")]
     pub paths: Vec<PathBuf>,
-    /// Namespace for namespaced objects that set none (like `kubectl -n`).
-    #[arg(short = 'n', long, default_value = "default")]
-    pub namespace: String,
+    /// Read the live cluster (read-only) through the kubeconfig or the
+    /// in-cluster service account.
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster (default: $KUBECONFIG, ~/.kube/config).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// With --cluster: also write what was read as a YAML List that `scan` accepts.
+    #[arg(long, value_name = "FILE")]
+    pub dump: Option<PathBuf>,
+    /// Seconds per API request with --cluster.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub request_timeout: u64,
+    /// Files: namespace of objects that set none (like `kubectl -n`; default
+    /// `default`). --cluster: read only this namespace.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
     /// Largest file to read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub max_file_size: u64,
     /// Also read files that .gitignore excludes, and hidden files.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Terraform variable values (`.tfvars`) for every module read (repeatable).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -83,6 +138,10 @@ pub struct ScanArgs {
     /// Also list suppressed findings in the table.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Report values that cannot be resolved (Terraform variables without a
+    /// value) as high-severity findings instead of informational ones.
+    #[arg(long)]
+    pub strict_unknown: bool,
     /// Colour the table.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
@@ -124,4 +183,102 @@ pub enum ChecksCommand {
         /// Check id, e.g. pss-privileged.
         id: String,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct RbacArgs {
+    #[command(subcommand)]
+    pub command: RbacCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RbacCommand {
+    /// Subjects that may do VERB on RESOURCE, with the binding, role and
+    /// rule (and aggregation source) that grants it. `-n NAMESPACE` asks
+    /// about that namespace; without it, every grant is listed with its scope.
+    WhoCan {
+        /// get, list, create, update, patch, delete, bind, escalate, impersonate, …
+        verb: String,
+        /// pods, pods/exec, deployments.apps, widgets.example.com, or a URL path (/metrics).
+        resource: String,
+        /// A resource name (for rules restricted by resourceNames).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Whether SUBJECT may do VERB on RESOURCE (in `-n NAMESPACE`, else
+    /// cluster-wide), and why. Exit 0 yes, 1 no.
+    Can {
+        /// alice, user:NAME, group:NAME, NAMESPACE:SERVICEACCOUNT, system:serviceaccount:NS:NAME.
+        subject: String,
+        verb: String,
+        resource: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Groups the user belongs to (repeatable).
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Everything SUBJECT is granted, per namespace.
+    Explain {
+        subject: String,
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Who can do what: for every built-in resource and common verb, the
+    /// subjects allowed and where.
+    Matrix {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Risky permissions (the RBAC checks of `scan`), with scope-dependent severity.
+    Risks(ScanArgs),
+    /// Escalation paths to cluster-admin, shortest first. Exit 1 when any exists.
+    Paths {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json", "dot", "mermaid"])]
+        format: String,
+    },
+    /// Least-privilege Role/ClusterRole and binding from an audit log.
+    Generate {
+        /// A JSON-lines audit log (audit.k8s.io/v1 Events).
+        #[arg(long, value_name = "FILE")]
+        audit_log: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+        /// NAMESPACE:NAME
+        #[arg(long)]
+        serviceaccount: Option<String>,
+        #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+        format: String,
+        /// Name of the generated roles and bindings (default palisade:<subject>).
+        #[arg(long)]
+        name: Option<String>,
+        /// Grant exactly the verbs seen (do not add get/list/watch to each other).
+        #[arg(long)]
+        exact_verbs: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn arguments_are_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

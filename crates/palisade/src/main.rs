@@ -3,8 +3,10 @@
 
 mod checks_cmd;
 mod cli;
+mod drift_cmd;
 mod output;
 mod pss_cmd;
+mod rbac_cmd;
 mod scan;
 
 use clap::Parser;
@@ -31,6 +33,8 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => scan::run(args),
         cli::Command::Pss(args) => pss_cmd::run(args),
         cli::Command::Checks(args) => checks_cmd::run(args),
+        cli::Command::Rbac(args) => rbac_cmd::run(args),
+        cli::Command::Drift(args) => drift_cmd::run(args),
     };
     ExitCode::from(code)
 }

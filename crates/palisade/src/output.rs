@@ -52,9 +52,10 @@ pub fn use_color(choice: ColorChoice, to_file: bool) -> bool {
 
 pub fn load_options(i: &InputArgs) -> LoadOptions {
     LoadOptions {
-        default_namespace: i.namespace.clone(),
+        default_namespace: i.namespace.clone().unwrap_or_else(|| "default".into()),
         max_file_size: i.max_file_size.saturating_mul(1024 * 1024),
         no_ignore: i.no_ignore,
+        var_files: i.var_files.clone(),
         ..LoadOptions::default()
     }
 }
@@ -63,4 +64,37 @@ pub fn load_options(i: &InputArgs) -> LoadOptions {
 pub fn usage_error(msg: impl std::fmt::Display) -> u8 {
     eprintln!("palisade: {msg}");
     crate::exit::INPUT_ERROR
+}
+
+/// Reads the files and, with `--cluster`, the live cluster; cluster
+/// warnings (kinds skipped for lack of permission) go to stderr. `Err` when
+/// the cluster cannot be read at all.
+pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
+    let mut loaded = if i.paths.is_empty() {
+        palisade_source::Loaded::default()
+    } else {
+        palisade_source::load(&i.paths, &load_options(i))
+    };
+    if i.cluster {
+        let opts = palisade_live::LiveOptions {
+            kubeconfig: i.kubeconfig.clone(),
+            context: i.context.clone(),
+            namespace: i.namespace.clone(),
+            timeout: std::time::Duration::from_secs(i.request_timeout.max(1)),
+            progress: std::io::stderr().is_terminal(),
+            ..Default::default()
+        };
+        let fetched = palisade_live::fetch(&opts).map_err(|e| format!("cluster: {e}"))?;
+        for w in &fetched.warnings {
+            eprintln!("palisade: warning: {w}");
+        }
+        if let Some(path) = &i.dump {
+            std::fs::write(path, palisade_live::to_yaml_list(&fetched.raw))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        loaded.files += 1;
+        loaded.objects.extend(fetched.objects);
+        loaded.errors.extend(fetched.errors);
+    }
+    Ok(loaded)
 }

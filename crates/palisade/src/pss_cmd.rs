@@ -2,7 +2,7 @@
 
 use crate::cli::PssArgs;
 use crate::exit;
-use crate::output::{emit, load_options, usage_error};
+use crate::output::{emit, load_input, usage_error};
 use palisade_model::ObjectRef;
 use palisade_pss::{Level, LevelVersion, Version, allowed, evaluate};
 use serde::Serialize;
@@ -37,7 +37,10 @@ pub fn run(args: PssArgs) -> u8 {
         Err(e) => return usage_error(e),
     };
     let lv = LevelVersion { level, version };
-    let loaded = palisade_source::load(&args.input.paths, &load_options(&args.input));
+    let loaded = match load_input(&args.input) {
+        Ok(l) => l,
+        Err(e) => return usage_error(e),
+    };
     let mut entries = Vec::new();
     for o in &loaded.objects {
         let Some(t) = o.pod_template() else { continue };

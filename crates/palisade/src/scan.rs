@@ -2,7 +2,7 @@
 
 use crate::cli::ScanArgs;
 use crate::exit;
-use crate::output::{emit_with, load_options, usage_error, use_color};
+use crate::output::{emit_with, load_input, usage_error, use_color};
 use palisade_checks::{Config, Settings, catalogue, find};
 use palisade_findings::Severity;
 use palisade_model::Model;
@@ -65,6 +65,11 @@ pub fn run(args: ScanArgs) -> u8 {
         settings.only = Some(args.checks.iter().cloned().collect());
     }
     settings.disabled.extend(args.skip.iter().cloned());
+    if args.strict_unknown {
+        settings
+            .severity
+            .insert("unknown-value".to_string(), Severity::High);
+    }
     if let Some(l) = &args.pss_level {
         match l.parse() {
             Ok(l) => settings.default_pss.level = l,
@@ -107,7 +112,10 @@ pub fn run(args: ScanArgs) -> u8 {
         }
         clock = std::time::Instant::now();
     };
-    let loaded = palisade_source::load(&args.input.paths, &load_options(&args.input));
+    let loaded = match load_input(&args.input) {
+        Ok(l) => l,
+        Err(e) => return usage_error(e),
+    };
     phase("read and parse");
     let files = loaded.files;
     let model = Model::new(loaded.objects);

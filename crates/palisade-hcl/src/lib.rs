@@ -1,0 +1,467 @@
+//! Terraform's kubernetes provider as a source: `kubernetes_*` resources
+//! (and `kubernetes_manifest`) become the same located objects as YAML, so
+//! every check runs on them unchanged and points at the `.tf` line.
+//!
+//! A directory is one Terraform module: `variable` defaults, `*.tfvars`
+//! values, `locals` and other resources' names are known to every file of
+//! it. Expressions are evaluated with hcl-rs; what cannot be resolved is
+//! left out of the object and recorded as unknown, so a check that would
+//! depend on it does not fire (and `--strict-unknown` can report it).
+
+pub mod mapping;
+
+use compact_str::CompactString;
+use hcl::edit::Span;
+use hcl::edit::expr::{Expression as EditExpr, ObjectKey};
+use hcl::edit::structure::{Body, Structure};
+use hcl::eval::{Context, Evaluate};
+use palisade_findings::InputError;
+use palisade_model::{Object, ObjectOptions, UnknownField, object_from_node};
+use palisade_value::{Map, Node, Path, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Everything read from one module.
+#[derive(Debug, Default)]
+pub struct Module {
+    /// Objects; fields that could not be resolved are in `Object::unknown`.
+    pub objects: Vec<Object>,
+    pub errors: Vec<InputError>,
+}
+
+struct Source {
+    name: Arc<str>,
+    line_starts: Vec<usize>,
+    body: Body,
+}
+
+impl Source {
+    /// 1-based line and column of a byte offset.
+    fn pos(&self, offset: usize) -> (u32, u32) {
+        let line = self.line_starts.partition_point(|&s| s <= offset);
+        let col = offset - self.line_starts[line - 1] + 1;
+        (line as u32, col as u32)
+    }
+
+    fn pos_of(&self, span: Option<std::ops::Range<usize>>) -> (u32, u32) {
+        span.map(|s| self.pos(s.start)).unwrap_or((0, 0))
+    }
+}
+
+fn line_starts(text: &str) -> Vec<usize> {
+    let mut v = vec![0];
+    v.extend(
+        text.bytes()
+            .enumerate()
+            .filter(|&(_, b)| b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    v
+}
+
+fn hcl_to_node(v: &hcl::Value, line: u32, column: u32) -> Node {
+    let value = match v {
+        hcl::Value::Null => Value::Null,
+        hcl::Value::Bool(b) => Value::Bool(*b),
+        hcl::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        hcl::Value::String(s) => Value::Str(s.as_str().into()),
+        hcl::Value::Array(a) => {
+            Value::Seq(a.iter().map(|x| hcl_to_node(x, line, column)).collect())
+        }
+        hcl::Value::Object(o) => Value::Map(Map {
+            entries: o
+                .iter()
+                .map(|(k, x)| {
+                    (
+                        CompactString::from(k.as_str()),
+                        hcl_to_node(x, line, column),
+                    )
+                })
+                .collect(),
+        }),
+    };
+    Node::new(line, column, value)
+}
+
+/// Parses `KEY = VALUE` lines of a `.tfvars` file (HCL attributes).
+fn tfvars(
+    name: &str,
+    text: &str,
+    vars: &mut hcl::Map<String, hcl::Value>,
+    errors: &mut Vec<InputError>,
+) {
+    let body: Body = match text.parse() {
+        Ok(b) => b,
+        Err(e) => {
+            errors.push(parse_error(name, &e));
+            return;
+        }
+    };
+    let ctx = Context::new();
+    for s in body.iter() {
+        if let Structure::Attribute(a) = s {
+            let e: hcl::Expression = a.value.clone().into();
+            match e.evaluate(&ctx) {
+                Ok(v) => {
+                    vars.insert(a.key.as_str().to_string(), v);
+                }
+                Err(err) => errors.push(InputError {
+                    file: name.to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!("variable {}: {err}", a.key.as_str()),
+                }),
+            }
+        }
+    }
+}
+
+fn parse_error(name: &str, e: &hcl::edit::parser::Error) -> InputError {
+    InputError {
+        file: name.to_string(),
+        line: e.location().line() as u32,
+        column: e.location().column() as u32,
+        message: format!("invalid HCL: {}", e.message()),
+    }
+}
+
+struct Builder<'s> {
+    src: &'s Source,
+    ctx: &'s Context<'s>,
+    unknown: Vec<UnknownField>,
+}
+
+impl Builder<'_> {
+    fn unknown(&mut self, line: u32, path: &Path, reason: String) {
+        self.unknown.push(UnknownField {
+            path: path.clone(),
+            line,
+            reason,
+        });
+    }
+
+    /// An expression as a node: object and array literals keep the line of
+    /// each item; other expressions are evaluated.
+    fn expr(&mut self, e: &EditExpr, path: &Path) -> Option<Node> {
+        let (line, col) = self.src.pos_of(e.span());
+        match e {
+            EditExpr::Object(o) => {
+                let mut map = Map::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(id) => id.as_str().to_string(),
+                        ObjectKey::Expression(ke) => {
+                            let he: hcl::Expression = ke.clone().into();
+                            match he.evaluate(self.ctx) {
+                                Ok(hcl::Value::String(s)) => s,
+                                Ok(other) => other.to_string(),
+                                Err(err) => {
+                                    self.unknown(line, path, format!("object key: {err}"));
+                                    continue;
+                                }
+                            }
+                        }
+                    };
+                    let child = path.clone().key(key.as_str());
+                    if let Some(n) = self.expr(v.expr(), &child) {
+                        map.insert(key, n);
+                    }
+                }
+                Some(Node::new(line, col, Value::Map(map)))
+            }
+            EditExpr::Array(a) => {
+                let mut items = Vec::new();
+                for (i, x) in a.iter().enumerate() {
+                    if let Some(n) = self.expr(x, &path.clone().index(i)) {
+                        items.push(n);
+                    }
+                }
+                Some(Node::new(line, col, Value::Seq(items)))
+            }
+            _ => {
+                let he: hcl::Expression = e.clone().into();
+                match he.evaluate(self.ctx) {
+                    Ok(v) => Some(hcl_to_node(&v, line, col)),
+                    Err(err) => {
+                        self.unknown(line, path, err.to_string());
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// A block body as an object, with the provider's block shapes.
+    fn body(&mut self, body: &Body, parent: &str, path: &Path, line: u32, col: u32) -> Node {
+        let mut map = Map::new();
+        for s in body.iter() {
+            match s {
+                Structure::Attribute(a) => {
+                    let name = a.key.as_str();
+                    if mapping::is_meta_argument(name) {
+                        continue;
+                    }
+                    let key = mapping::camel(name);
+                    let child = path.clone().key(key.as_str());
+                    let (l, c) = self.src.pos_of(a.span());
+                    if let Some(mut n) = self.expr(&a.value, &child) {
+                        n.line = l;
+                        n.column = c;
+                        map.insert(key, n);
+                    }
+                }
+                Structure::Block(b) => {
+                    let name = b.ident.as_str();
+                    if mapping::is_meta_argument(name) {
+                        continue;
+                    }
+                    let (key, repeated) = mapping::block(parent, name);
+                    let (l, c) = self.src.pos_of(b.span());
+                    if repeated {
+                        let idx = map
+                            .get(&key)
+                            .and_then(|n| n.as_seq())
+                            .map_or(0, |s| s.len());
+                        let child = self.body(
+                            &b.body,
+                            &key,
+                            &path.clone().key(key.as_str()).index(idx),
+                            l,
+                            c,
+                        );
+                        match map.get_mut(&key) {
+                            Some(Node {
+                                value: Value::Seq(items),
+                                ..
+                            }) => items.push(child),
+                            _ => map.insert(key.clone(), Node::new(l, c, Value::Seq(vec![child]))),
+                        }
+                    } else {
+                        let child = self.body(&b.body, &key, &path.clone().key(key.as_str()), l, c);
+                        map.insert(key, child);
+                    }
+                }
+            }
+        }
+        Node::new(line, col, Value::Map(map))
+    }
+}
+
+/// A `kubernetes_*` resource block as an object tree.
+fn resource_tree(
+    b: &mut Builder<'_>,
+    block: &hcl::edit::structure::Block,
+    api_version: &str,
+    kind: &str,
+) -> Node {
+    let (line, col) = b.src.pos_of(block.span());
+    let mut root = b.body(&block.body, "", &Path::root(), line, col);
+    if let Value::Map(m) = &mut root.value {
+        // the provider wraps single blocks as lists of one: `metadata[0]` in
+        // references; in the object they are plain objects (done by `body`)
+        // Secret.data holds plain text in Terraform (the provider encodes it)
+        if kind == "Secret"
+            && let Some(pos) = m.entries.iter().position(|(k, _)| k == "data")
+        {
+            m.entries[pos].0 = "stringData".into();
+        }
+        if kind == "Secret"
+            && let Some(pos) = m.entries.iter().position(|(k, _)| k == "binaryData")
+        {
+            m.entries[pos].0 = "data".into();
+        }
+        let mut entries = vec![
+            (
+                "apiVersion".into(),
+                Node::new(line, col, Value::Str(api_version.into())),
+            ),
+            ("kind".into(), Node::new(line, col, Value::Str(kind.into()))),
+        ];
+        entries.append(&mut m.entries);
+        m.entries = entries;
+    }
+    root
+}
+
+/// Reads one module: its `.tf` files and the `.tfvars` that apply.
+pub fn load_module(
+    files: &[(String, String)],
+    var_files: &[(String, String)],
+    opts: &ObjectOptions,
+) -> Module {
+    let mut module = Module::default();
+    let mut sources = Vec::new();
+    for (name, text) in files {
+        match text.parse::<Body>() {
+            Ok(body) => sources.push(Source {
+                name: Arc::from(name.as_str()),
+                line_starts: line_starts(text),
+                body,
+            }),
+            Err(e) => module.errors.push(parse_error(name, &e)),
+        }
+    }
+    // variables: defaults, then tfvars in order
+    let mut vars: hcl::Map<String, hcl::Value> = hcl::Map::new();
+    let empty = Context::new();
+    for src in &sources {
+        for b in src.body.get_blocks("variable") {
+            let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
+                continue;
+            };
+            if let Some(d) = b.body.get_attribute("default") {
+                let e: hcl::Expression = d.value.clone().into();
+                if let Ok(v) = e.evaluate(&empty) {
+                    vars.insert(name, v);
+                }
+            }
+        }
+    }
+    for (name, text) in var_files {
+        tfvars(name, text, &mut vars, &mut module.errors);
+    }
+    let mut ctx = Context::new();
+    ctx.declare_var("var", hcl::Value::Object(vars));
+    // locals may refer to variables and to each other: evaluate until stable
+    let mut locals: hcl::Map<String, hcl::Value> = hcl::Map::new();
+    let local_exprs: Vec<(String, hcl::Expression)> = sources
+        .iter()
+        .flat_map(|s| {
+            s.body
+                .get_blocks("locals")
+                .flat_map(|b| b.body.iter().filter_map(|x| x.as_attribute()))
+        })
+        .map(|a| (a.key.as_str().to_string(), a.value.clone().into()))
+        .collect();
+    for _ in 0..=local_exprs.len() {
+        let mut progress = false;
+        for (k, e) in &local_exprs {
+            if locals.contains_key(k) {
+                continue;
+            }
+            if let Ok(v) = e.evaluate(&ctx) {
+                locals.insert(k.clone(), v);
+                progress = true;
+                ctx.declare_var("local", hcl::Value::Object(locals.clone()));
+            }
+        }
+        if !progress {
+            break;
+        }
+    }
+    ctx.declare_var("local", hcl::Value::Object(locals));
+    // other resources' names: `kubernetes_namespace.app.metadata[0].name`
+    let mut by_type: BTreeMap<String, hcl::Map<String, hcl::Value>> = BTreeMap::new();
+    for src in &sources {
+        for b in src.body.get_blocks("resource") {
+            let (Some(t), Some(n)) = (b.labels.first(), b.labels.get(1)) else {
+                continue;
+            };
+            let Some(meta) = b.body.get_blocks("metadata").next() else {
+                continue;
+            };
+            let mut m = hcl::Map::new();
+            for attr in ["name", "namespace"] {
+                if let Some(a) = meta.body.get_attribute(attr) {
+                    let e: hcl::Expression = a.value.clone().into();
+                    if let Ok(v) = e.evaluate(&ctx) {
+                        m.insert(attr.to_string(), v);
+                    }
+                }
+            }
+            let mut r = hcl::Map::new();
+            r.insert(
+                "metadata".to_string(),
+                hcl::Value::Array(vec![hcl::Value::Object(m.clone())]),
+            );
+            r.insert(
+                "id".to_string(),
+                m.get("name").cloned().unwrap_or(hcl::Value::Null),
+            );
+            by_type
+                .entry(t.as_str().to_string())
+                .or_default()
+                .insert(n.as_str().to_string(), hcl::Value::Object(r));
+        }
+    }
+    for (t, m) in by_type {
+        ctx.declare_var(t, hcl::Value::Object(m));
+    }
+    for src in &sources {
+        for block in src.body.get_blocks("resource") {
+            let (Some(t), Some(n)) = (block.labels.first(), block.labels.get(1)) else {
+                continue;
+            };
+            let (t, n) = (t.as_str(), n.as_str());
+            let mut b = Builder {
+                src,
+                ctx: &ctx,
+                unknown: Vec::new(),
+            };
+            let tree = if t == "kubernetes_manifest" {
+                match block.body.get_attribute("manifest") {
+                    Some(a) => b.expr(&a.value, &Path::root()),
+                    None => {
+                        let (line, column) = src.pos_of(block.span());
+                        module.errors.push(InputError {
+                            file: src.name.to_string(),
+                            line,
+                            column,
+                            message: format!("kubernetes_manifest.{n} has no manifest"),
+                        });
+                        continue;
+                    }
+                }
+            } else if let Some((api_version, kind)) = mapping::resource_type(t) {
+                Some(resource_tree(&mut b, block, api_version, kind))
+            } else {
+                continue; // not a Kubernetes resource (or one palisade does not map)
+            };
+            let Some(mut tree) = tree else { continue };
+            let (line, column) = src.pos_of(block.span());
+            tree.line = line;
+            tree.column = column;
+            // an unknown name still needs an object name: the resource address
+            if tree.get("metadata").and_then(|m| m.get("name")).is_none() {
+                let meta = match &mut tree.value {
+                    Value::Map(m) => {
+                        if !m.contains_key("metadata") {
+                            m.insert("metadata", Node::new(line, column, Value::Map(Map::new())));
+                        }
+                        m.get_mut("metadata")
+                    }
+                    _ => None,
+                };
+                if let Some(Node {
+                    value: Value::Map(mm),
+                    ..
+                }) = meta
+                {
+                    mm.insert(
+                        "name",
+                        Node::new(line, column, Value::Str(format!("{t}.{n}").into())),
+                    );
+                }
+            }
+            match object_from_node(tree, &src.name, opts) {
+                Ok(mut o) => {
+                    o.unknown = b.unknown;
+                    module.objects.push(o);
+                }
+                Err(e) => module.errors.push(InputError {
+                    file: src.name.to_string(),
+                    line: e.line,
+                    column: e.column,
+                    message: format!("{t}.{n}: {}", e.message),
+                }),
+            }
+        }
+    }
+    module
+}
+
+#[cfg(test)]
+mod tests;

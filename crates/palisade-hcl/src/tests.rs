@@ -1,0 +1,272 @@
+use super::*;
+use palisade_model::Typed;
+
+fn load(tf: &str) -> Module {
+    load_module(
+        &[("main.tf".to_string(), tf.to_string())],
+        &[],
+        &ObjectOptions::default(),
+    )
+}
+
+/// The seed article's example, in the multi-line form (the article's
+/// one-line blocks hold several attributes, which HCL does not allow).
+pub const SEED: &str = r#"
+variable "rbac_developer_allowed_resources" {}
+variable "rbac_developer_readonly_resources" {
+  default = ["pods", "services"]
+}
+
+resource "kubernetes_cluster_role" "dev" {
+  metadata {
+    name = "developer"
+  }
+
+  rule {
+    api_groups = ["*"]
+    resources  = var.rbac_developer_allowed_resources
+    verbs      = ["*"]
+  }
+
+  rule {
+    api_groups = ["*"]
+    resources  = var.rbac_developer_readonly_resources
+    verbs      = ["get", "list", "watch"]
+  }
+}
+
+resource "kubernetes_role_binding" "developer_binding" {
+  metadata {
+    name      = "developer-binding"
+    namespace = "namespace0"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "developer"
+  }
+  subject {
+    kind      = "User"
+    name      = "Martin"
+    api_group = "rbac.authorization.k8s.io"
+  }
+}
+"#;
+
+#[test]
+fn seed_example_maps_to_rbac_objects() {
+    let m = load(SEED);
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(m.objects.len(), 2);
+    let role = &m.objects[0];
+    assert_eq!(
+        (role.kind.as_str(), role.name.as_str()),
+        ("ClusterRole", "developer")
+    );
+    assert_eq!(role.location.line, 7);
+    let Typed::ClusterRole(cr) = &role.typed else {
+        panic!()
+    };
+    let rules = cr.rules.as_ref().unwrap();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[0].verbs, ["*"]);
+    assert_eq!(rules[0].resources, None, "unknown variable: left out");
+    assert_eq!(
+        rules[1].resources.as_deref(),
+        Some(&["pods".to_string(), "services".to_string()][..])
+    );
+    // the verbs line of the first rule
+    assert_eq!(role.locate(&"rules[0].verbs".parse().unwrap()).line, 15);
+    assert_eq!(role.unknown.len(), 1);
+    assert_eq!(role.unknown[0].path.to_string(), "rules[0].resources");
+    assert_eq!(role.unknown[0].line, 14);
+    let binding = &m.objects[1];
+    assert_eq!(binding.namespace.as_deref(), Some("namespace0"));
+    let Typed::RoleBinding(rb) = &binding.typed else {
+        panic!()
+    };
+    assert_eq!(rb.role_ref.name, "developer");
+    assert_eq!(rb.subjects.as_ref().unwrap()[0].name, "Martin");
+}
+
+#[test]
+fn workloads_map_blocks_to_lists_and_objects() {
+    let tf = r#"
+locals {
+  ns    = "shop"
+  image = "nginx:${var.tag}"
+}
+variable "tag" { default = "1.27" }
+
+resource "kubernetes_namespace_v1" "shop" {
+  metadata {
+    name = local.ns
+    labels = {
+      "pod-security.kubernetes.io/enforce" = "baseline"
+    }
+  }
+}
+
+resource "kubernetes_deployment_v1" "web" {
+  metadata {
+    name      = "web"
+    namespace = kubernetes_namespace_v1.shop.metadata[0].name
+  }
+  spec {
+    replicas = 2
+    selector {
+      match_labels = { app = "web" }
+    }
+    template {
+      metadata {
+        labels = { app = "web" }
+      }
+      spec {
+        host_pid = true
+        container {
+          name  = "web"
+          image = local.image
+          port {
+            container_port = 80
+          }
+          security_context {
+            privileged = true
+            capabilities {
+              drop = ["ALL"]
+            }
+          }
+          resources {
+            limits = { cpu = "500m", memory = "256Mi" }
+          }
+        }
+        volume {
+          name = "sock"
+          host_path {
+            path = "/var/run/docker.sock"
+          }
+        }
+      }
+    }
+  }
+}
+"#;
+    let m = load(tf);
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    let ns = &m.objects[0];
+    assert_eq!(ns.name, "shop");
+    assert_eq!(
+        ns.label("pod-security.kubernetes.io/enforce"),
+        Some("baseline")
+    );
+    let d = &m.objects[1];
+    assert_eq!(
+        d.namespace.as_deref(),
+        Some("shop"),
+        "reference to another resource's name"
+    );
+    let t = d.pod_template().unwrap();
+    assert_eq!(t.spec.host_pid, Some(true));
+    let c = &t.spec.containers[0];
+    assert_eq!(c.image.as_deref(), Some("nginx:1.27"));
+    assert_eq!(c.ports.as_ref().unwrap()[0].container_port, 80);
+    assert_eq!(c.security_context.as_ref().unwrap().privileged, Some(true));
+    assert_eq!(
+        t.spec.volumes.as_ref().unwrap()[0]
+            .host_path
+            .as_ref()
+            .unwrap()
+            .path,
+        "/var/run/docker.sock"
+    );
+    let path: Path = "spec.template.spec.containers[0].securityContext.privileged"
+        .parse()
+        .unwrap();
+    assert_eq!(d.locate(&path).line, 40);
+    assert!(m.objects.iter().all(|o| o.unknown.is_empty()));
+}
+
+#[test]
+fn kubernetes_manifest_and_secrets() {
+    let tf = r#"
+resource "kubernetes_manifest" "cm" {
+  manifest = {
+    apiVersion = "v1"
+    kind       = "ConfigMap"
+    metadata = {
+      name      = "app"
+      namespace = "shop"
+    }
+    data = { mode = "prod" }
+  }
+}
+resource "kubernetes_secret_v1" "s" {
+  metadata {
+    name = "db"
+    namespace = "shop"
+  }
+  data = {
+    password = "plain text in terraform"
+  }
+}
+resource "aws_s3_bucket" "ignored" {
+  bucket = "x"
+}
+"#;
+    let m = load(tf);
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(m.objects.len(), 2);
+    assert_eq!(m.objects[0].kind, "ConfigMap");
+    assert_eq!(m.objects[0].location.line, 2);
+    let Typed::Secret(s) = &m.objects[1].typed else {
+        panic!()
+    };
+    assert!(s.string_data.as_ref().unwrap().contains_key("password"));
+}
+
+#[test]
+fn bad_hcl_and_unknown_types_are_reported_or_skipped() {
+    let m = load(
+        "resource \"kubernetes_pod\" \"x\" {\n  metadata { name = \"a\" namespace = \"b\" }\n}\n",
+    );
+    assert_eq!(m.errors.len(), 1);
+    assert!(
+        m.errors[0].message.contains("invalid HCL"),
+        "{:?}",
+        m.errors
+    );
+    assert_eq!(m.errors[0].line, 2);
+    let m = load(
+        "resource \"kubernetes_widget\" \"x\" {}\nresource \"kubernetes_manifest\" \"y\" {}\n",
+    );
+    assert_eq!(m.objects.len(), 0);
+    assert_eq!(
+        m.errors.len(),
+        1,
+        "a manifest without `manifest` is an error"
+    );
+    // unknown name: the resource address names the object
+    let m = load(
+        "resource \"kubernetes_namespace\" \"x\" {\n  metadata {\n    name = var.nope\n  }\n}\n",
+    );
+    assert_eq!(m.objects[0].name, "kubernetes_namespace.x");
+}
+
+#[test]
+fn tfvars_override_defaults() {
+    let m = load_module(
+        &[("main.tf".into(), SEED.into())],
+        &[(
+            "terraform.tfvars".into(),
+            "rbac_developer_allowed_resources = [\"deployments\"]\n".into(),
+        )],
+        &ObjectOptions::default(),
+    );
+    let Typed::ClusterRole(cr) = &m.objects[0].typed else {
+        panic!()
+    };
+    assert_eq!(
+        cr.rules.as_ref().unwrap()[0].resources.as_deref(),
+        Some(&["deployments".to_string()][..])
+    );
+    assert!(m.objects[0].unknown.is_empty());
+}

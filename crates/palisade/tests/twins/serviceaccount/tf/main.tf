@@ -1,0 +1,7 @@
+resource "kubernetes_service_account_v1" "app" {
+  metadata {
+    name      = "app"
+    namespace = "team-a"
+  }
+  automount_service_account_token = true
+}
