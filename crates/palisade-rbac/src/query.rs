@@ -39,6 +39,24 @@ impl Rbac {
     /// RoleBindings of every namespace (their scope says where).
     pub fn who_can(&self, req: &Request, any_namespace: bool) -> Vec<Grant<'_>> {
         let mut out = Vec::new();
+        self.each_grant(req, any_namespace, |g| out.push(g));
+        out.sort_by(|a, b| {
+            (a.subject, a.binding.scope(), &a.binding.name).cmp(&(
+                b.subject,
+                b.binding.scope(),
+                &b.binding.name,
+            ))
+        });
+        out
+    }
+
+    /// Calls `f` with every grant that allows `req`, in binding order.
+    pub fn each_grant<'a>(
+        &'a self,
+        req: &Request,
+        any_namespace: bool,
+        mut f: impl FnMut(Grant<'a>),
+    ) {
         // many bindings share a role: match each role's rules once
         let mut matched: Vec<Option<Option<usize>>> = vec![None; self.roles.len()];
         for b in &self.bindings {
@@ -53,7 +71,7 @@ impl Rbac {
                 continue;
             };
             for s in &b.subjects {
-                out.push(Grant {
+                f(Grant {
                     subject: &s.subject,
                     binding: b,
                     role,
@@ -61,14 +79,6 @@ impl Rbac {
                 });
             }
         }
-        out.sort_by(|a, b| {
-            (a.subject, a.binding.scope(), &a.binding.name).cmp(&(
-                b.subject,
-                b.binding.scope(),
-                &b.binding.name,
-            ))
-        });
-        out
     }
 
     /// Whether `who` may do `req`, and every grant that allows it.
@@ -140,27 +150,77 @@ pub struct Decision<'a> {
     pub grants: Vec<Grant<'a>>,
 }
 
-/// One cell of the who-can matrix.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Permission {
-    pub verb: String,
-    /// `resource[.group]` or `resource/sub`.
-    pub resource: String,
-    /// `cluster-wide`, or the namespaces where it is granted.
-    pub scopes: Vec<String>,
+/// Who can do what: for every built-in resource (and its
+/// security-relevant subresources) and every common and special verb, the
+/// subjects allowed and where.
+pub struct Matrix<'a> {
+    /// `(verb, resource[.group][/sub])`, one per column.
+    pub columns: Vec<(&'static str, String)>,
+    /// Subjects in display order, each with its allowed columns and, per
+    /// column, the scopes (`None` = cluster-wide, else a namespace) sorted
+    /// with cluster-wide first.
+    pub rows: Vec<MatrixRow<'a>>,
 }
 
-/// For every built-in resource (and its security-relevant subresources)
-/// and every common and special verb: who may, and where. Keyed by subject.
-pub fn matrix(rbac: &Rbac) -> std::collections::BTreeMap<String, Vec<Permission>> {
-    use std::collections::BTreeMap;
-    let mut pairs: Vec<(&str, String, String, String)> = Vec::new();
+/// One subject of the matrix.
+pub struct MatrixRow<'a> {
+    pub subject: &'a Subject,
+    pub cells: Vec<(u32, Vec<Option<&'a str>>)>,
+}
+
+impl Matrix<'_> {
+    /// `cluster-wide` or the namespace.
+    pub fn scope_label(scope: Option<&str>) -> &str {
+        scope.unwrap_or("cluster-wide")
+    }
+}
+
+/// JSON: `{"user:alice": [{"verb", "resource", "scopes": [...]}, ...], ...}`.
+impl serde::Serialize for Matrix<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeStruct};
+        struct Cells<'m, 'a>(&'m Matrix<'a>, &'m MatrixRow<'a>);
+        struct Cell<'m>(&'m str, &'m str, &'m [Option<&'m str>]);
+        struct Scopes<'m>(&'m [Option<&'m str>]);
+        impl serde::Serialize for Scopes<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|sc| Matrix::scope_label(*sc)))
+            }
+        }
+        impl serde::Serialize for Cell<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut st = s.serialize_struct("Permission", 3)?;
+                st.serialize_field("verb", self.0)?;
+                st.serialize_field("resource", self.1)?;
+                st.serialize_field("scopes", &Scopes(self.2))?;
+                st.end()
+            }
+        }
+        impl serde::Serialize for Cells<'_, '_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.1.cells.iter().map(|(c, scopes)| {
+                    let (verb, res) = &self.0.columns[*c as usize];
+                    Cell(verb, res, scopes)
+                }))
+            }
+        }
+        let mut m = s.serialize_map(Some(self.rows.len()))?;
+        for row in &self.rows {
+            m.serialize_entry(&row.subject.to_string(), &Cells(self, row))?;
+        }
+        m.end()
+    }
+}
+
+/// The columns of the matrix and the request each asks.
+fn matrix_columns() -> Vec<(&'static str, String, Request)> {
+    let mut cols: Vec<(&'static str, &'static str, &'static str, &'static str)> = Vec::new();
     for (res, group, _) in crate::resources::BUILTIN {
         for v in crate::resources::COMMON_VERBS {
-            pairs.push((v, group.to_string(), res.to_string(), String::new()));
+            cols.push((v, group, res, ""));
         }
     }
-    for (verb, group, res, sub) in [
+    cols.extend([
         ("create", "", "pods", "exec"),
         ("create", "", "pods", "attach"),
         ("create", "", "pods", "portforward"),
@@ -176,51 +236,73 @@ pub fn matrix(rbac: &Rbac) -> std::collections::BTreeMap<String, Vec<Permission>
         ("impersonate", "", "groups", ""),
         ("impersonate", "", "serviceaccounts", ""),
         ("approve", "certificates.k8s.io", "signers", ""),
-    ] {
-        pairs.push((verb, group.to_string(), res.to_string(), sub.to_string()));
-    }
-    let mut out: BTreeMap<String, BTreeMap<(String, String), Vec<String>>> = BTreeMap::new();
-    for (verb, group, resource, sub) in pairs {
-        let req = Request::Resource {
-            verb: verb.to_string(),
-            group: group.clone(),
-            resource: resource.clone(),
-            subresource: sub.clone(),
-            namespace: None,
-            name: None,
-        };
-        let label = match (group.as_str(), sub.as_str()) {
-            ("", "") => resource.clone(),
-            ("", s) => format!("{resource}/{s}"),
-            (g, "") => format!("{resource}.{g}"),
-            (g, s) => format!("{resource}.{g}/{s}"),
-        };
-        for g in rbac.who_can(&req, true) {
-            let scope = g.scope().map_or("cluster-wide".to_string(), str::to_string);
-            let scopes = out
-                .entry(g.subject.to_string())
-                .or_default()
-                .entry((verb.to_string(), label.clone()))
-                .or_default();
-            if !scopes.contains(&scope) {
-                scopes.push(scope);
-            }
-        }
-    }
-    out.into_iter()
-        .map(|(subject, perms)| {
-            let perms = perms
-                .into_iter()
-                .map(|((verb, resource), mut scopes)| {
-                    scopes.sort();
-                    Permission {
-                        verb,
-                        resource,
-                        scopes,
-                    }
-                })
-                .collect();
-            (subject, perms)
+    ]);
+    cols.into_iter()
+        .map(|(verb, group, resource, sub)| {
+            let label = match (group, sub) {
+                ("", "") => resource.to_string(),
+                ("", s) => format!("{resource}/{s}"),
+                (g, "") => format!("{resource}.{g}"),
+                (g, s) => format!("{resource}.{g}/{s}"),
+            };
+            let req = Request::Resource {
+                verb: verb.to_string(),
+                group: group.to_string(),
+                resource: resource.to_string(),
+                subresource: sub.to_string(),
+                namespace: None,
+                name: None,
+            };
+            (verb, label, req)
         })
         .collect()
+}
+
+/// Builds the who-can matrix.
+pub fn matrix(rbac: &Rbac) -> Matrix<'_> {
+    use std::collections::HashMap;
+    let cols = matrix_columns();
+    let mut ids: HashMap<&Subject, u32> = HashMap::new();
+    let mut subjects: Vec<&Subject> = Vec::new();
+    // (subject, column, scope) for every grant
+    let mut cells: Vec<(u32, u32, Option<&str>)> = Vec::new();
+    let mut column: Vec<(u32, u32, Option<&str>)> = Vec::new();
+    for (c, (_, _, req)) in cols.iter().enumerate() {
+        rbac.each_grant(req, true, |g| {
+            let id = *ids.entry(g.subject).or_insert_with(|| {
+                subjects.push(g.subject);
+                (subjects.len() - 1) as u32
+            });
+            column.push((id, c as u32, g.binding.scope()));
+        });
+        // many bindings grant the same subject the same thing
+        column.sort_unstable();
+        column.dedup();
+        cells.append(&mut column);
+    }
+    cells.sort_unstable();
+    let mut rows: Vec<MatrixRow<'_>> = subjects
+        .iter()
+        .map(|s| MatrixRow {
+            subject: s,
+            cells: Vec::new(),
+        })
+        .collect();
+    for (id, col, scope) in cells {
+        let row = &mut rows[id as usize];
+        match row.cells.last_mut() {
+            Some((c, scopes)) if *c == col => scopes.push(scope),
+            _ => row.cells.push((col, vec![scope])),
+        }
+    }
+    // the JSON object's keys, sorted as text
+    let mut keyed: Vec<(String, MatrixRow<'_>)> = rows
+        .into_iter()
+        .map(|r| (r.subject.to_string(), r))
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Matrix {
+        columns: cols.into_iter().map(|(v, label, _)| (v, label)).collect(),
+        rows: keyed.into_iter().map(|(_, r)| r).collect(),
+    }
 }

@@ -732,3 +732,48 @@ fn kubescape_regolibrary_rbac_cross_check() {
     assert!(compared >= 15, "{compared}");
     assert!(differences.is_empty(), "{differences:#?}");
 }
+
+#[test]
+fn matrix_merges_scopes_per_subject_and_cell() {
+    let yaml = cluster_role(
+        "reader",
+        "",
+        "- {apiGroups: [''], resources: [pods], verbs: [get]}\n",
+    ) + &rb(
+        "a",
+        "r1",
+        "ClusterRole",
+        "reader",
+        "{kind: User, name: bob}",
+    ) + &rb(
+        "b",
+        "r2",
+        "ClusterRole",
+        "reader",
+        "{kind: User, name: bob}",
+    ) + &rb(
+        "b",
+        "r3",
+        "ClusterRole",
+        "reader",
+        "{kind: User, name: bob}",
+    ) + &crb("c1", "reader", "{kind: Group, name: ops}");
+    let r = rbac(&yaml);
+    let m = query::matrix(&r);
+    let keys: Vec<String> = m.rows.iter().map(|row| row.subject.to_string()).collect();
+    assert_eq!(keys, ["group:ops", "user:bob"]);
+    let bob = &m.rows[1];
+    assert_eq!(bob.cells.len(), 1, "only get pods");
+    let (col, scopes) = &bob.cells[0];
+    assert_eq!(m.columns[*col as usize], ("get", "pods".to_string()));
+    assert_eq!(
+        scopes,
+        &[Some("a"), Some("b")],
+        "two bindings in b are one scope"
+    );
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(
+        json["group:ops"],
+        serde_json::json!([{"verb": "get", "resource": "pods", "scopes": ["cluster-wide"]}])
+    );
+}

@@ -292,26 +292,34 @@ pub fn run(args: RbacArgs) -> u8 {
             };
             let rbac = Rbac::build(&model);
             let matrix = palisade_rbac::query::matrix(&rbac);
-            let text = if format == "json" {
-                json(&matrix)
-            } else {
-                let mut s = String::new();
-                for (subject, perms) in &matrix {
-                    let _ = writeln!(s, "{subject}");
-                    for p in perms {
-                        let _ = writeln!(
-                            s,
-                            "  {:<16} {:<40} {}",
-                            p.verb,
-                            p.resource,
-                            p.scopes.join(", ")
-                        );
+            // streamed: a large cluster's matrix is tens of megabytes
+            let written = crate::output::emit_with(None, |w| {
+                if format == "json" {
+                    serde_json::to_writer_pretty(&mut *w, &matrix)?;
+                    return writeln!(w);
+                }
+                for row in &matrix.rows {
+                    writeln!(w, "{}", row.subject)?;
+                    for (col, scopes) in &row.cells {
+                        let (verb, resource) = &matrix.columns[*col as usize];
+                        write!(w, "  {verb:<16} {resource:<40} ")?;
+                        for (i, sc) in scopes.iter().enumerate() {
+                            let sep = if i == 0 { "" } else { ", " };
+                            write!(w, "{sep}{}", palisade_rbac::query::Matrix::scope_label(*sc))?;
+                        }
+                        writeln!(w)?;
                     }
                 }
-                let _ = writeln!(s, "{} subjects", matrix.len());
-                s
-            };
-            finish(&text, &errors, exit::OK)
+                writeln!(w, "{} subjects", matrix.rows.len())
+            });
+            if let Err(e) = written {
+                return usage_error(e);
+            }
+            if errors.is_empty() {
+                exit::OK
+            } else {
+                exit::INPUT_ERROR
+            }
         }
         RbacCommand::Paths { input, format } => {
             let (model, errors) = match load(&input) {

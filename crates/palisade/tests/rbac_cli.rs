@@ -270,3 +270,17 @@ fn bad_rbac_input_is_reported() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("audit.log:2"));
 }
+
+#[test]
+fn matrix_lists_each_subject_with_verbs_resources_and_scopes() {
+    let (code, v) = run_json(&["rbac", "matrix", "examples/demo", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let ci = v["group:ci"].as_array().expect("group ci is in the matrix");
+    assert!(ci.iter().any(|p| p["verb"] == "get"
+        && p["resource"] == "secrets"
+        && p["scopes"][0] == "cluster-wide"));
+    let jobs = v["serviceaccount:jobs:default"].as_array().unwrap();
+    assert!(jobs.iter().any(|p| p["verb"] == "create"
+        && p["resource"] == "pods"
+        && p["scopes"] == serde_json::json!(["jobs"])));
+}
