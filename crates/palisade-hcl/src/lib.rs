@@ -8,6 +8,7 @@
 //! left out of the object and recorded as unknown, so a check that would
 //! depend on it does not fire (and `--strict-unknown` can report it).
 
+mod functions;
 pub mod mapping;
 
 use compact_str::CompactString;
@@ -218,35 +219,139 @@ impl Builder<'_> {
                     if mapping::is_meta_argument(name) {
                         continue;
                     }
-                    let (key, repeated) = mapping::block(parent, name);
                     let (l, c) = self.src.pos_of(b.span());
-                    if repeated {
-                        let idx = map
-                            .get(&key)
-                            .and_then(|n| n.as_seq())
-                            .map_or(0, |s| s.len());
-                        let child = self.body(
-                            &b.body,
-                            &key,
-                            &path.clone().key(key.as_str()).index(idx),
-                            l,
-                            c,
-                        );
-                        match map.get_mut(&key) {
-                            Some(Node {
-                                value: Value::Seq(items),
-                                ..
-                            }) => items.push(child),
-                            _ => map.insert(key.clone(), Node::new(l, c, Value::Seq(vec![child]))),
-                        }
+                    if name == "dynamic" {
+                        self.dynamic(&mut map, b, parent, path, l);
                     } else {
-                        let child = self.body(&b.body, &key, &path.clone().key(key.as_str()), l, c);
-                        map.insert(key, child);
+                        self.block(&mut map, name, &b.body, parent, path, l, c);
                     }
                 }
             }
         }
         Node::new(line, col, Value::Map(map))
+    }
+}
+
+impl Builder<'_> {
+    /// Adds a block named `name` to `map` in the provider's shape: a list
+    /// item for repeated blocks, else an object.
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &mut self,
+        map: &mut Map,
+        name: &str,
+        body: &Body,
+        parent: &str,
+        path: &Path,
+        l: u32,
+        c: u32,
+    ) {
+        let (key, repeated) = mapping::block(parent, name);
+        if repeated {
+            let idx = map
+                .get(&key)
+                .and_then(|n| n.as_seq())
+                .map_or(0, |s| s.len());
+            let child = self.body(body, &key, &path.clone().key(key.as_str()).index(idx), l, c);
+            match map.get_mut(&key) {
+                Some(Node {
+                    value: Value::Seq(items),
+                    ..
+                }) => items.push(child),
+                _ => map.insert(key.clone(), Node::new(l, c, Value::Seq(vec![child]))),
+            }
+        } else {
+            let child = self.body(body, &key, &path.clone().key(key.as_str()), l, c);
+            map.insert(key, child);
+        }
+    }
+
+    /// `dynamic "container" { for_each = …, content { … } }`: one block per
+    /// element, with `container.key` / `container.value` (or the
+    /// `iterator` name) in scope. An unknown `for_each` makes the field
+    /// unknown.
+    fn dynamic(
+        &mut self,
+        map: &mut Map,
+        b: &hcl::edit::structure::Block,
+        parent: &str,
+        path: &Path,
+        l: u32,
+    ) {
+        let Some(label) = b.labels.first().map(|x| x.as_str().to_string()) else {
+            return;
+        };
+        let (key, _) = mapping::block(parent, &label);
+        let field = path.clone().key(key.as_str());
+        let iterator = b
+            .body
+            .get_attribute("iterator")
+            .and_then(|a| a.value.as_variable().map(|v| v.as_str().to_string()))
+            .unwrap_or_else(|| label.clone());
+        let Some(content) = b.body.get_blocks("content").next() else {
+            self.unknown(
+                l,
+                &field,
+                format!("dynamic \"{label}\" has no content block"),
+            );
+            return;
+        };
+        let items = match b.body.get_attribute("for_each") {
+            Some(a) => {
+                let e: hcl::Expression = a.value.clone().into();
+                match e.evaluate(self.ctx) {
+                    Ok(v) => for_each_items(v),
+                    Err(err) => Err(err.to_string()),
+                }
+            }
+            None => Err(format!("dynamic \"{label}\" has no for_each")),
+        };
+        let items = match items {
+            Ok(items) => items,
+            Err(reason) => {
+                self.unknown(l, &field, reason);
+                return;
+            }
+        };
+        for (k, v) in items {
+            let mut ctx = self.ctx.clone();
+            ctx.declare_var(
+                iterator.as_str(),
+                hcl::Value::Object(hcl::Map::from_iter([
+                    ("key".to_string(), k),
+                    ("value".to_string(), v),
+                ])),
+            );
+            let mut inner = Builder {
+                src: self.src,
+                ctx: &ctx,
+                unknown: Vec::new(),
+            };
+            let (cl, cc) = self.src.pos_of(content.span());
+            inner.block(map, &label, &content.body, parent, path, cl, cc);
+            self.unknown.append(&mut inner.unknown);
+        }
+    }
+}
+
+/// The `(key, value)` pairs a `for_each` iterates: list and set elements
+/// (key = index for lists of non-strings, the element itself for strings, as
+/// `toset` gives), map entries.
+fn for_each_items(v: hcl::Value) -> Result<Vec<(hcl::Value, hcl::Value)>, String> {
+    match v {
+        hcl::Value::Array(items) => Ok(items
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| match &x {
+                hcl::Value::String(_) => (x.clone(), x),
+                _ => (hcl::Value::from(i as u64), x),
+            })
+            .collect()),
+        hcl::Value::Object(m) => Ok(m
+            .into_iter()
+            .map(|(k, v)| (hcl::Value::String(k), v))
+            .collect()),
+        other => Err(format!("for_each is not a list, set or map: {other}")),
     }
 }
 
@@ -306,7 +411,8 @@ pub fn load_module(
     }
     // variables: defaults, then tfvars in order
     let mut vars: hcl::Map<String, hcl::Value> = hcl::Map::new();
-    let empty = Context::new();
+    let mut empty = Context::new();
+    functions::declare(&mut empty);
     for src in &sources {
         for b in src.body.get_blocks("variable") {
             let Some(name) = b.labels.first().map(|l| l.as_str().to_string()) else {
@@ -324,6 +430,7 @@ pub fn load_module(
         tfvars(name, text, &mut vars, &mut module.errors);
     }
     let mut ctx = Context::new();
+    functions::declare(&mut ctx);
     ctx.declare_var("var", hcl::Value::Object(vars));
     // locals may refer to variables and to each other: evaluate until stable
     let mut locals: hcl::Map<String, hcl::Value> = hcl::Map::new();
@@ -396,71 +503,146 @@ pub fn load_module(
                 continue;
             };
             let (t, n) = (t.as_str(), n.as_str());
-            let mut b = Builder {
-                src,
-                ctx: &ctx,
-                unknown: Vec::new(),
-            };
-            let tree = if t == "kubernetes_manifest" {
-                match block.body.get_attribute("manifest") {
-                    Some(a) => b.expr(&a.value, &Path::root()),
-                    None => {
-                        let (line, column) = src.pos_of(block.span());
-                        module.errors.push(InputError {
-                            file: src.name.to_string(),
-                            line,
-                            column,
-                            message: format!("kubernetes_manifest.{n} has no manifest"),
-                        });
-                        continue;
-                    }
-                }
-            } else if let Some((api_version, kind)) = mapping::resource_type(t) {
-                Some(resource_tree(&mut b, block, api_version, kind))
-            } else {
+            if t != "kubernetes_manifest" && mapping::resource_type(t).is_none() {
                 continue; // not a Kubernetes resource (or one palisade does not map)
-            };
-            let Some(mut tree) = tree else { continue };
-            let (line, column) = src.pos_of(block.span());
-            tree.line = line;
-            tree.column = column;
-            // an unknown name still needs an object name: the resource address
-            if tree.get("metadata").and_then(|m| m.get("name")).is_none() {
-                let meta = match &mut tree.value {
-                    Value::Map(m) => {
-                        if !m.contains_key("metadata") {
-                            m.insert("metadata", Node::new(line, column, Value::Map(Map::new())));
-                        }
-                        m.get_mut("metadata")
-                    }
-                    _ => None,
-                };
-                if let Some(Node {
-                    value: Value::Map(mm),
-                    ..
-                }) = meta
-                {
-                    mm.insert(
-                        "name",
-                        Node::new(line, column, Value::Str(format!("{t}.{n}").into())),
-                    );
-                }
             }
-            match object_from_node(tree, &src.name, opts) {
-                Ok(mut o) => {
-                    o.unknown = b.unknown;
-                    module.objects.push(o);
+            match instances(block, &ctx) {
+                None => build_resource(&mut module, src, block, t, n, &ctx, "", opts),
+                Some(list) => {
+                    for (suffix, var, value) in list {
+                        let mut c = ctx.clone();
+                        c.declare_var(var, value);
+                        build_resource(&mut module, src, block, t, n, &c, &suffix, opts);
+                    }
                 }
-                Err(e) => module.errors.push(InputError {
-                    file: src.name.to_string(),
-                    line: e.line,
-                    column: e.column,
-                    message: format!("{t}.{n}: {}", e.message),
-                }),
             }
         }
     }
     module
+}
+
+/// The instances `count` or `for_each` make of a resource: `(address
+/// suffix, variable, its value)`; `None` for a single resource, or when the
+/// count or collection is unknown (the fields that use it are then unknown).
+fn instances(
+    block: &hcl::edit::structure::Block,
+    ctx: &Context<'_>,
+) -> Option<Vec<(String, &'static str, hcl::Value)>> {
+    let eval = |name: &str| {
+        let a = block.body.get_attribute(name)?;
+        let e: hcl::Expression = a.value.clone().into();
+        e.evaluate(ctx).ok()
+    };
+    if let Some(v) = eval("count") {
+        let n = match v {
+            hcl::Value::Number(n) => n.as_u64()?,
+            _ => return None,
+        };
+        return Some(
+            (0..n)
+                .map(|i| {
+                    let index = hcl::Value::Object(hcl::Map::from_iter([(
+                        "index".to_string(),
+                        hcl::Value::from(i),
+                    )]));
+                    (format!("[{i}]"), "count", index)
+                })
+                .collect(),
+        );
+    }
+    let items = for_each_items(eval("for_each")?).ok()?;
+    Some(
+        items
+            .into_iter()
+            .map(|(k, v)| {
+                let suffix = match &k {
+                    hcl::Value::String(s) => format!("[\"{s}\"]"),
+                    other => format!("[{other}]"),
+                };
+                let each = hcl::Value::Object(hcl::Map::from_iter([
+                    ("key".to_string(), k),
+                    ("value".to_string(), v),
+                ]));
+                (suffix, "each", each)
+            })
+            .collect(),
+    )
+}
+
+/// One instance of a resource as an object.
+#[allow(clippy::too_many_arguments)]
+fn build_resource(
+    module: &mut Module,
+    src: &Source,
+    block: &hcl::edit::structure::Block,
+    t: &str,
+    n: &str,
+    ctx: &Context<'_>,
+    suffix: &str,
+    opts: &ObjectOptions,
+) {
+    let mut b = Builder {
+        src,
+        ctx,
+        unknown: Vec::new(),
+    };
+    let tree = if t == "kubernetes_manifest" {
+        match block.body.get_attribute("manifest") {
+            Some(a) => b.expr(&a.value, &Path::root()),
+            None => {
+                let (line, column) = src.pos_of(block.span());
+                module.errors.push(InputError {
+                    file: src.name.to_string(),
+                    line,
+                    column,
+                    message: format!("kubernetes_manifest.{n}{suffix} has no manifest"),
+                });
+                return;
+            }
+        }
+    } else if let Some((api_version, kind)) = mapping::resource_type(t) {
+        Some(resource_tree(&mut b, block, api_version, kind))
+    } else {
+        return;
+    };
+    let Some(mut tree) = tree else { return };
+    let (line, column) = src.pos_of(block.span());
+    tree.line = line;
+    tree.column = column;
+    // an unknown name still needs an object name: the resource address
+    if tree.get("metadata").and_then(|m| m.get("name")).is_none() {
+        let meta = match &mut tree.value {
+            Value::Map(m) => {
+                if !m.contains_key("metadata") {
+                    m.insert("metadata", Node::new(line, column, Value::Map(Map::new())));
+                }
+                m.get_mut("metadata")
+            }
+            _ => None,
+        };
+        if let Some(Node {
+            value: Value::Map(mm),
+            ..
+        }) = meta
+        {
+            mm.insert(
+                "name",
+                Node::new(line, column, Value::Str(format!("{t}.{n}{suffix}").into())),
+            );
+        }
+    }
+    match object_from_node(tree, &src.name, opts) {
+        Ok(mut o) => {
+            o.unknown = b.unknown;
+            module.objects.push(o);
+        }
+        Err(e) => module.errors.push(InputError {
+            file: src.name.to_string(),
+            line: e.line,
+            column: e.column,
+            message: format!("{t}.{n}{suffix}: {}", e.message),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -270,3 +270,159 @@ fn tfvars_override_defaults() {
     );
     assert!(m.objects[0].unknown.is_empty());
 }
+
+#[test]
+fn dynamic_blocks_expand_per_element() {
+    let m = load(
+        r#"
+variable "sidecars" { default = ["envoy", "fluent-bit"] }
+resource "kubernetes_pod_v1" "p" {
+  metadata {
+    name = "p"
+    namespace = "a"
+  }
+  spec {
+    container {
+      name  = "app"
+      image = "app:1"
+    }
+    dynamic "container" {
+      for_each = var.sidecars
+      iterator = sc
+      content {
+        name  = sc.value
+        image = "${sc.value}:1"
+        security_context { privileged = true }
+      }
+    }
+    dynamic "volume" {
+      for_each = var.not_declared
+      content { name = volume.value }
+    }
+  }
+}
+"#,
+    );
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    let o = &m.objects[0];
+    let Typed::Pod(p) = &o.typed else { panic!() };
+    let spec = p.spec.as_ref().unwrap();
+    let names: Vec<&str> = spec.containers.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["app", "envoy", "fluent-bit"]);
+    assert_eq!(spec.containers[2].image.as_deref(), Some("fluent-bit:1"));
+    assert_eq!(
+        spec.containers[1]
+            .security_context
+            .as_ref()
+            .unwrap()
+            .privileged,
+        Some(true)
+    );
+    // each expanded container keeps the line of its content block
+    assert_eq!(
+        o.raw
+            .get("spec")
+            .unwrap()
+            .get("containers")
+            .unwrap()
+            .as_seq()
+            .unwrap()[1]
+            .line,
+        16
+    );
+    // an unknown for_each makes the field unknown, not a bogus `dynamic` key
+    assert!(spec.volumes.is_none());
+    assert_eq!(o.unknown.len(), 1, "{:?}", o.unknown);
+    assert_eq!(o.unknown[0].path.to_string(), "spec.volumes");
+}
+
+#[test]
+fn count_and_for_each_make_one_object_per_instance() {
+    let m = load(
+        r#"
+variable "enabled" { default = false }
+variable "teams" { default = { a = "1Gi", b = "2Gi" } }
+resource "kubernetes_namespace_v1" "team" {
+  for_each = var.teams
+  metadata {
+    name = "team-${each.key}"
+  }
+}
+resource "kubernetes_resource_quota_v1" "q" {
+  for_each = var.teams
+  metadata {
+    name      = "quota"
+    namespace = "team-${each.key}"
+  }
+  spec {
+    hard = { "requests.memory" = each.value }
+  }
+}
+resource "kubernetes_pod_v1" "debug" {
+  count = var.enabled ? 1 : 0
+  metadata { name = "debug" }
+  spec {
+    container {
+      name  = "c"
+      image = "busybox"
+    }
+  }
+}
+resource "kubernetes_pod_v1" "worker" {
+  count = 2
+  metadata {
+    name      = "worker-${count.index}"
+    namespace = "a"
+  }
+  spec {
+    container {
+      name  = "c"
+      image = "busybox"
+    }
+  }
+}
+resource "kubernetes_pod_v1" "unknown" {
+  count = var.replicas
+  metadata {
+    name      = "u-${count.index}"
+    namespace = "a"
+  }
+  spec {
+    container {
+      name  = "c"
+      image = "busybox"
+    }
+  }
+}
+"#,
+    );
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    let names: Vec<String> = m
+        .objects
+        .iter()
+        .map(|o| {
+            format!(
+                "{}/{}/{}",
+                o.kind,
+                o.namespace.as_deref().unwrap_or("-"),
+                o.name
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Namespace/-/team-a",
+            "Namespace/-/team-b",
+            "ResourceQuota/team-a/quota",
+            "ResourceQuota/team-b/quota",
+            "Pod/a/worker-0",
+            "Pod/a/worker-1",
+            // an unknown count: one object, its name taken from the address
+            "Pod/a/kubernetes_pod_v1.unknown",
+        ]
+    );
+    let q = m.objects[3].raw.get("spec").unwrap().get("hard").unwrap();
+    assert_eq!(q.get_str("requests.memory"), Some("2Gi"));
+    assert!(!m.objects[6].unknown.is_empty());
+}

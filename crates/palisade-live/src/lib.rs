@@ -206,6 +206,29 @@ async fn client(opts: &LiveOptions) -> Result<(kube::Client, String), LiveError>
     Ok((client, name))
 }
 
+/// An error with its causes, and a plain sentence for timeouts.
+fn describe(e: &kube::Error, opts: &LiveOptions) -> String {
+    let mut chain = vec![e.to_string()];
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !chain.iter().any(|m| m.contains(&text)) {
+            chain.push(text);
+        }
+        cause = c.source();
+    }
+    let timed_out = chain
+        .iter()
+        .any(|m| m.to_ascii_lowercase().contains("timed out") || m.contains("elapsed"));
+    if timed_out {
+        return format!(
+            "no answer within {} s (raise --request-timeout)",
+            opts.timeout.as_secs_f64()
+        );
+    }
+    chain.join(": ")
+}
+
 fn retryable(e: &kube::Error) -> bool {
     match e {
         kube::Error::Api(s) => s.code == 429 || s.code >= 500,
@@ -240,17 +263,23 @@ async fn get_json(
 /// The group/versions the server serves.
 async fn served(client: &kube::Client, opts: &LiveOptions) -> Result<Vec<String>, LiveError> {
     let mut out = Vec::new();
-    let core = get_json(client, "/api", opts)
-        .await
-        .map_err(|e| LiveError(format!("API discovery (/api) failed: {e}")))?;
+    let core = get_json(client, "/api", opts).await.map_err(|e| {
+        LiveError(format!(
+            "API discovery (/api) failed: {}",
+            describe(&e, opts)
+        ))
+    })?;
     for v in core["versions"].as_array().into_iter().flatten() {
         if let Some(v) = v.as_str() {
             out.push(v.to_string());
         }
     }
-    let groups = get_json(client, "/apis", opts)
-        .await
-        .map_err(|e| LiveError(format!("API discovery (/apis) failed: {e}")))?;
+    let groups = get_json(client, "/apis", opts).await.map_err(|e| {
+        LiveError(format!(
+            "API discovery (/apis) failed: {}",
+            describe(&e, opts)
+        ))
+    })?;
     for g in groups["groups"].as_array().into_iter().flatten() {
         for v in g["versions"].as_array().into_iter().flatten() {
             if let Some(gv) = v["groupVersion"].as_str() {
@@ -340,7 +369,8 @@ async fn fetch_async(opts: &LiveOptions) -> Result<Fetched, LiveError> {
                     break;
                 }
                 Err(e) => {
-                    out.warnings.push(format!("{plural}: {e}; skipped"));
+                    out.warnings
+                        .push(format!("{plural}: {}; skipped", describe(&e, opts)));
                     break;
                 }
             };

@@ -119,3 +119,33 @@ fn unreachable_clusters_are_clear_errors() {
     assert_eq!(percent_encode("a b/c"), "a%20b%2Fc");
     assert_eq!(base64_encode(b"hi"), "aGk=");
 }
+
+#[test]
+fn a_hanging_or_garbled_kind_is_skipped_with_a_warning() {
+    let server = crate::testserver::start_faulty();
+    let started = std::time::Instant::now();
+    let f = fetch(&LiveOptions {
+        timeout: Duration::from_secs(1),
+        attempts: 1,
+        ..opts(&server)
+    })
+    .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the timeout applies per request"
+    );
+    let warned = |plural: &str| f.warnings.iter().any(|w| w.starts_with(plural));
+    assert!(warned("networkpolicies"), "{:?}", f.warnings);
+    assert!(warned("cronjobs: no answer within 1 s"), "{:?}", f.warnings);
+    assert!(
+        warned("networkpolicies: Error deserializing response"),
+        "{:?}",
+        f.warnings
+    );
+    // the rest is still read
+    assert!(
+        f.objects
+            .iter()
+            .any(|o| o.kind == "Pod" && o.name == "web-1")
+    );
+}

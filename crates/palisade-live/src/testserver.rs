@@ -16,8 +16,18 @@ fn list(items: serde_json::Value, cont: &str) -> serde_json::Value {
 }
 
 /// Serves: discovery, pods in two pages, a 403 for clusterroles, a 429 then
-/// success for services, a hanging endpoint never used, empty lists else.
+/// success for services, empty lists else.
 pub fn start() -> TestServer {
+    start_with(false)
+}
+
+/// As [`start`], and also a server misbehaving: NetworkPolicies answer with
+/// garbage and CronJobs never answer.
+pub fn start_faulty() -> TestServer {
+    start_with(true)
+}
+
+fn start_with(faulty: bool) -> TestServer {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ck =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
@@ -48,6 +58,13 @@ pub fn start() -> TestServer {
                         (code, [("content-type", "application/json")], v.to_string())
                     };
                     match path.as_str() {
+                        "/apis/networking.k8s.io/v1/networkpolicies" if faulty => {
+                            (StatusCode::OK, [("content-type", "application/json")], "<html>proxy error".to_string())
+                        }
+                        "/apis/batch/v1/cronjobs" if faulty => {
+                            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                            json(StatusCode::OK, list(serde_json::json!([]), ""))
+                        }
                         "/api" => json(StatusCode::OK, serde_json::json!({"kind": "APIVersions", "versions": ["v1"]})),
                         "/apis" => {
                             let groups: Vec<serde_json::Value> = ["apps", "batch", "networking.k8s.io", "rbac.authorization.k8s.io", "policy"]
