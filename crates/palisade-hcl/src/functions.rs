@@ -21,10 +21,17 @@ fn list(v: &Value) -> Result<&Vec<Value>, String> {
     }
 }
 
+/// Most elements a function result may have (locals that feed each other
+/// would otherwise grow without bound).
+const MAX_ELEMENTS: usize = 64 << 10;
+
 fn concat(args: FuncArgs) -> Result<Value, String> {
     let mut out = Vec::new();
     for a in args.iter() {
         out.extend(list(a)?.iter().cloned());
+        if out.len() > MAX_ELEMENTS {
+            return Err(format!("concat: more than {MAX_ELEMENTS} elements"));
+        }
     }
     Ok(Value::Array(out))
 }
@@ -59,6 +66,9 @@ fn join(args: FuncArgs) -> Result<Value, String> {
     for l in args.iter().skip(1) {
         for v in list(l)? {
             parts.push(text(v)?);
+        }
+        if parts.len() > MAX_ELEMENTS {
+            return Err(format!("join: more than {MAX_ELEMENTS} elements"));
         }
     }
     Ok(Value::String(parts.join(&sep)))
@@ -127,8 +137,95 @@ fn identity(args: FuncArgs) -> Result<Value, String> {
     Ok(args[0].clone())
 }
 
+fn number(v: &Value) -> Result<hcl::Number, String> {
+    match v {
+        Value::Number(n) => Ok(*n),
+        Value::String(s) => s
+            .parse::<f64>()
+            .ok()
+            .and_then(hcl::Number::from_f64)
+            .ok_or_else(|| format!("{s:?} is not a number")),
+        other => Err(format!("{other} is not a number")),
+    }
+}
+
+fn integer(n: &hcl::Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+}
+
+fn from_i128(v: i128) -> Result<Value, String> {
+    if let Ok(u) = u64::try_from(v) {
+        Ok(Value::from(u))
+    } else if let Ok(i) = i64::try_from(v) {
+        Ok(Value::from(i))
+    } else {
+        Err("number out of range".to_string())
+    }
+}
+
+fn from_f64(v: f64) -> Result<Value, String> {
+    hcl::Number::from_f64(v)
+        .map(Value::Number)
+        .ok_or_else(|| "not a finite number".to_string())
+}
+
+/// `+ - * / %` with Terraform's meaning, as functions: the expression
+/// evaluator's own operators panic on `x % 0` and overflow.
+fn arith(op: char, args: &FuncArgs) -> Result<Value, String> {
+    let (a, b) = (number(&args[0])?, number(&args[1])?);
+    if let (Some(x), Some(y)) = (integer(&a), integer(&b)) {
+        return match op {
+            '+' => from_i128(x + y),
+            '-' => from_i128(x - y),
+            '*' => x
+                .checked_mul(y)
+                .ok_or("number out of range".to_string())
+                .and_then(from_i128),
+            '%' if y == 0 => Err("modulo by zero".to_string()),
+            '%' => from_i128(x % y),
+            _ if y == 0 => Err("division by zero".to_string()),
+            _ if x % y == 0 => from_i128(x / y),
+            _ => from_f64(x as f64 / y as f64),
+        };
+    }
+    let (x, y) = (
+        a.as_f64().unwrap_or(f64::NAN),
+        b.as_f64().unwrap_or(f64::NAN),
+    );
+    match op {
+        '+' => from_f64(x + y),
+        '-' => from_f64(x - y),
+        '*' => from_f64(x * y),
+        '%' if y == 0.0 => Err("modulo by zero".to_string()),
+        '%' => from_f64(x % y),
+        _ if y == 0.0 => Err("division by zero".to_string()),
+        _ => from_f64(x / y),
+    }
+}
+
+/// The function an arithmetic operator is evaluated with.
+pub fn arith_function(op: hcl::edit::expr::BinaryOperator) -> Option<&'static str> {
+    use hcl::edit::expr::BinaryOperator as B;
+    Some(match op {
+        B::Plus => "__palisade_add",
+        B::Minus => "__palisade_sub",
+        B::Mul => "__palisade_mul",
+        B::Div => "__palisade_div",
+        B::Mod => "__palisade_mod",
+        _ => return None,
+    })
+}
+
 /// Declares the supported functions in `ctx`.
 pub fn declare(ctx: &mut Context<'_>) {
+    let two = || FuncDef::builder().params([ParamType::Any, ParamType::Any]);
+    ctx.declare_func("__palisade_add", two().build(|a| arith('+', &a)));
+    ctx.declare_func("__palisade_sub", two().build(|a| arith('-', &a)));
+    ctx.declare_func("__palisade_mul", two().build(|a| arith('*', &a)));
+    ctx.declare_func("__palisade_div", two().build(|a| arith('/', &a)));
+    ctx.declare_func("__palisade_mod", two().build(|a| arith('%', &a)));
     let any = || ParamType::Any;
     let variadic = |f| FuncDef::builder().variadic_param(ParamType::Any).build(f);
     ctx.declare_func("concat", variadic(concat));

@@ -101,10 +101,11 @@ fn tfvars(
             return;
         }
     };
-    let ctx = Context::new();
+    let mut ctx = Context::new();
+    functions::declare(&mut ctx);
     for s in body.iter() {
         if let Structure::Attribute(a) = s {
-            let e: hcl::Expression = a.value.clone().into();
+            let e: hcl::Expression = evaluable(&a.value);
             match e.evaluate(&ctx) {
                 Ok(v) => {
                     vars.insert(a.key.as_str().to_string(), v);
@@ -129,10 +130,68 @@ fn parse_error(name: &str, e: &hcl::edit::parser::Error) -> InputError {
     }
 }
 
+/// Rewrites arithmetic operators into calls of checked functions (see
+/// [`functions::arith_function`]).
+struct SafeArithmetic;
+
+impl hcl::edit::visit_mut::VisitMut for SafeArithmetic {
+    fn visit_expr_mut(&mut self, node: &mut EditExpr) {
+        hcl::edit::visit_mut::visit_expr_mut(self, node);
+        if let EditExpr::BinaryOp(op) = node
+            && let Some(name) = functions::arith_function(*op.operator.value())
+        {
+            let placeholder = EditExpr::Null(hcl::edit::Decorated::new(hcl::edit::expr::Null));
+            let lhs = std::mem::replace(&mut op.lhs_expr, placeholder.clone());
+            let rhs = std::mem::replace(&mut op.rhs_expr, placeholder);
+            let call = hcl::edit::expr::FuncCall::new(
+                hcl::edit::Ident::new(name),
+                hcl::edit::expr::FuncArgs::from(vec![lhs, rhs]),
+            );
+            *node = EditExpr::FuncCall(Box::new(call));
+        }
+    }
+}
+
+/// An expression ready for evaluation.
+fn evaluable(e: &EditExpr) -> hcl::Expression {
+    let mut e = e.clone();
+    hcl::edit::visit_mut::VisitMut::visit_expr_mut(&mut SafeArithmetic, &mut e);
+    e.into()
+}
+
+/// Most instances `count`, `for_each` or `dynamic` blocks may make of one
+/// resource: more is unknown, not an out-of-memory.
+const MAX_INSTANCES: usize = 10_000;
+/// Largest value (in elements and string bytes) a local may hold: locals
+/// that double each other would otherwise grow exponentially.
+const MAX_VALUE_SIZE: usize = 64 << 10;
+
+/// Whether a value stays within `budget` (elements plus string bytes).
+fn within(v: &hcl::Value, budget: &mut usize) -> bool {
+    let cost = match v {
+        hcl::Value::String(s) => s.len().max(1),
+        _ => 1,
+    };
+    if *budget < cost {
+        return false;
+    }
+    *budget -= cost;
+    match v {
+        hcl::Value::Array(a) => a.iter().all(|x| within(x, budget)),
+        hcl::Value::Object(m) => m.iter().all(|(k, x)| {
+            *budget = budget.saturating_sub(k.len());
+            within(x, budget)
+        }),
+        _ => true,
+    }
+}
+
 struct Builder<'s> {
     src: &'s Source,
     ctx: &'s Context<'s>,
     unknown: Vec<UnknownField>,
+    /// `dynamic` instances this resource may still make.
+    instances_left: usize,
 }
 
 impl Builder<'_> {
@@ -155,7 +214,7 @@ impl Builder<'_> {
                     let key = match k {
                         ObjectKey::Ident(id) => id.as_str().to_string(),
                         ObjectKey::Expression(ke) => {
-                            let he: hcl::Expression = ke.clone().into();
+                            let he: hcl::Expression = evaluable(ke);
                             match he.evaluate(self.ctx) {
                                 Ok(hcl::Value::String(s)) => s,
                                 Ok(other) => other.to_string(),
@@ -183,7 +242,7 @@ impl Builder<'_> {
                 Some(Node::new(line, col, Value::Seq(items)))
             }
             _ => {
-                let he: hcl::Expression = e.clone().into();
+                let he: hcl::Expression = evaluable(e);
                 match he.evaluate(self.ctx) {
                     Ok(v) => Some(hcl_to_node(&v, line, col)),
                     Err(err) => {
@@ -298,7 +357,7 @@ impl Builder<'_> {
         };
         let items = match b.body.get_attribute("for_each") {
             Some(a) => {
-                let e: hcl::Expression = a.value.clone().into();
+                let e: hcl::Expression = evaluable(&a.value);
                 match e.evaluate(self.ctx) {
                     Ok(v) => for_each_items(v),
                     Err(err) => Err(err.to_string()),
@@ -313,6 +372,15 @@ impl Builder<'_> {
                 return;
             }
         };
+        if items.len() > self.instances_left {
+            self.unknown(
+                l,
+                &field,
+                format!("dynamic \"{label}\" makes more than {MAX_INSTANCES} blocks"),
+            );
+            return;
+        }
+        self.instances_left -= items.len();
         for (k, v) in items {
             let mut ctx = self.ctx.clone();
             ctx.declare_var(
@@ -326,10 +394,12 @@ impl Builder<'_> {
                 src: self.src,
                 ctx: &ctx,
                 unknown: Vec::new(),
+                instances_left: self.instances_left,
             };
             let (cl, cc) = self.src.pos_of(content.span());
             inner.block(map, &label, &content.body, parent, path, cl, cc);
             self.unknown.append(&mut inner.unknown);
+            self.instances_left = inner.instances_left;
         }
     }
 }
@@ -419,7 +489,7 @@ pub fn load_module(
                 continue;
             };
             if let Some(d) = b.body.get_attribute("default") {
-                let e: hcl::Expression = d.value.clone().into();
+                let e: hcl::Expression = evaluable(&d.value);
                 if let Ok(v) = e.evaluate(&empty) {
                     vars.insert(name, v);
                 }
@@ -441,7 +511,7 @@ pub fn load_module(
                 .get_blocks("locals")
                 .flat_map(|b| b.body.iter().filter_map(|x| x.as_attribute()))
         })
-        .map(|a| (a.key.as_str().to_string(), a.value.clone().into()))
+        .map(|a| (a.key.as_str().to_string(), evaluable(&a.value)))
         .collect();
     for _ in 0..=local_exprs.len() {
         let mut progress = false;
@@ -449,7 +519,9 @@ pub fn load_module(
             if locals.contains_key(k) {
                 continue;
             }
-            if let Ok(v) = e.evaluate(&ctx) {
+            if let Ok(v) = e.evaluate(&ctx)
+                && within(&v, &mut MAX_VALUE_SIZE.clone())
+            {
                 locals.insert(k.clone(), v);
                 progress = true;
                 ctx.declare_var("local", hcl::Value::Object(locals.clone()));
@@ -473,7 +545,7 @@ pub fn load_module(
             let mut m = hcl::Map::new();
             for attr in ["name", "namespace"] {
                 if let Some(a) = meta.body.get_attribute(attr) {
-                    let e: hcl::Expression = a.value.clone().into();
+                    let e: hcl::Expression = evaluable(&a.value);
                     if let Ok(v) = e.evaluate(&ctx) {
                         m.insert(attr.to_string(), v);
                     }
@@ -530,7 +602,7 @@ fn instances(
 ) -> Option<Vec<(String, &'static str, hcl::Value)>> {
     let eval = |name: &str| {
         let a = block.body.get_attribute(name)?;
-        let e: hcl::Expression = a.value.clone().into();
+        let e: hcl::Expression = evaluable(&a.value);
         e.evaluate(ctx).ok()
     };
     if let Some(v) = eval("count") {
@@ -538,6 +610,9 @@ fn instances(
             hcl::Value::Number(n) => n.as_u64()?,
             _ => return None,
         };
+        if n > MAX_INSTANCES as u64 {
+            return None;
+        }
         return Some(
             (0..n)
                 .map(|i| {
@@ -551,6 +626,9 @@ fn instances(
         );
     }
     let items = for_each_items(eval("for_each")?).ok()?;
+    if items.len() > MAX_INSTANCES {
+        return None;
+    }
     Some(
         items
             .into_iter()
@@ -585,6 +663,7 @@ fn build_resource(
         src,
         ctx,
         unknown: Vec::new(),
+        instances_left: MAX_INSTANCES,
     };
     let tree = if t == "kubernetes_manifest" {
         match block.body.get_attribute("manifest") {

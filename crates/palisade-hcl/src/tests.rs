@@ -426,3 +426,40 @@ resource "kubernetes_pod_v1" "unknown" {
     assert_eq!(q.get_str("requests.memory"), Some("2Gi"));
     assert!(!m.objects[6].unknown.is_empty());
 }
+
+#[test]
+fn runaway_counts_and_locals_are_unknown_not_out_of_memory() {
+    let mut tf = String::from("locals {\n  l0 = \"xxxxxxxxxxxxxxxx\"\n");
+    for i in 1..64 {
+        tf.push_str(&format!(
+            "  l{i} = \"${{local.l{}}}${{local.l{}}}\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    tf.push_str(
+        "}\nresource \"kubernetes_pod_v1\" \"p\" {\n  count = 100000000000\n  metadata {\n    name = local.l63\n    namespace = \"a\"\n  }\n}\n",
+    );
+    let m = load(&tf);
+    assert_eq!(m.objects.len(), 1, "one object for an unknown count");
+    assert!(!m.objects[0].unknown.is_empty());
+}
+
+#[test]
+fn arithmetic_is_terraforms_and_never_panics() {
+    let m = load(
+        r#"
+variable "n" { default = 0 }
+resource "kubernetes_pod_v1" "p" {
+  metadata {
+    name      = "p-${7 % 3}-${1 + 2 * 3}"
+    namespace = "a"
+    labels    = { bad = "${1 % var.n}", big = "${9223372036854775807 * 9223372036854775807}" }
+  }
+}
+"#,
+    );
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    assert_eq!(m.objects[0].name, "p-1-7");
+    assert_eq!(m.objects[0].unknown.len(), 2, "{:?}", m.objects[0].unknown);
+}
