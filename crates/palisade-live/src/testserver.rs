@@ -16,7 +16,8 @@ fn list(items: serde_json::Value, cont: &str) -> serde_json::Value {
 }
 
 /// Serves: discovery, pods in two pages, a 403 for clusterroles, a 429 then
-/// success for services, empty lists else.
+/// success for services, two bindings (user ops → cluster-admin, shop/web →
+/// edit in shop), empty lists else.
 pub fn start() -> TestServer {
     start_with(false)
 }
@@ -92,6 +93,14 @@ fn start_with(faulty: bool) -> TestServer {
                                 json(StatusCode::OK, list(serde_json::json!([{"metadata": {"name": "web", "namespace": "shop"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}}]), ""))
                             }
                         }
+                        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" => json(
+                            StatusCode::OK,
+                            list(serde_json::json!([{"metadata": {"name": "ops-admin"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "ops"}]}]), ""),
+                        ),
+                        "/apis/rbac.authorization.k8s.io/v1/rolebindings" | "/apis/rbac.authorization.k8s.io/v1/namespaces/shop/rolebindings" => json(
+                            StatusCode::OK,
+                            list(serde_json::json!([{"metadata": {"name": "web-edit", "namespace": "shop"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"}, "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "shop"}]}]), ""),
+                        ),
                         "/api/v1/namespaces" => json(StatusCode::OK, list(serde_json::json!([{"metadata": {"name": "shop", "labels": {"kubernetes.io/metadata.name": "shop"}}}]), "")),
                         _ => json(StatusCode::OK, list(serde_json::json!([]), "")),
                     }

@@ -156,3 +156,80 @@ fn an_unreachable_cluster_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cluster: API discovery"));
 }
+
+#[test]
+fn rbac_questions_against_the_cluster() {
+    let server = palisade_live::testserver::start();
+    let kc = server.kubeconfig.path().to_str().unwrap().to_string();
+    let out = palisade()
+        .args([
+            "rbac",
+            "who-can",
+            "create",
+            "pods",
+            "-n",
+            "shop",
+            "--format",
+            "json",
+            "--cluster",
+            "--kubeconfig",
+            &kc,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let who: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            format!(
+                "{}:{}",
+                g["subject"]["kind"].as_str().unwrap(),
+                g["subject"]["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // clusterroles could not be listed: the default roles are known offline
+    assert!(who.contains(&"User:ops".to_string()), "{who:?}");
+    assert!(who.contains(&"ServiceAccount:web".to_string()), "{who:?}");
+    let out = palisade()
+        .args([
+            "rbac",
+            "can",
+            "shop:web",
+            "create",
+            "pods",
+            "-n",
+            "default",
+            "--cluster",
+            "--kubeconfig",
+            &kc,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "edit is granted in shop only");
+    let out = palisade()
+        .args([
+            "rbac",
+            "paths",
+            "--format",
+            "json",
+            "--cluster",
+            "--kubeconfig",
+            &kc,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "ops is cluster-admin: a path exists"
+    );
+}
