@@ -308,7 +308,18 @@ fn read_limited(input: &Input, max: u64) -> Result<Vec<u8>, String> {
 }
 
 fn looks_like_object(n: &Node) -> bool {
-    n.get("kind").is_some()
+    n.get("kind").is_some() && !is_tool_config(n)
+}
+
+/// Configuration of build tools that lives beside manifests but is never
+/// sent to a cluster: kustomize's `kustomization.yaml` (Kustomization,
+/// Component), kind cluster configs, Skaffold.
+fn is_tool_config(n: &Node) -> bool {
+    n.get_str("apiVersion").is_some_and(|v| {
+        v.starts_with("kustomize.config.k8s.io/")
+            || v.starts_with("kind.x-k8s.io/")
+            || v.starts_with("skaffold/")
+    })
 }
 
 fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileResult {
@@ -343,6 +354,9 @@ fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileRe
     };
     let mut objects = Vec::new();
     for doc in stream.documents {
+        if is_tool_config(&doc.root) {
+            continue;
+        }
         for r in objects_from_document(doc.root, &file, &object_opts) {
             match r {
                 Ok(o) => objects.push(o),

@@ -32,13 +32,18 @@ fn walks_directories_in_order_and_skips_non_manifests() {
         "chart/templates/dep.yaml",
         "{{ if .Values.x }}\nkind: Pod\n",
     );
+    write(
+        d.path(),
+        "kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [b/pod.yaml]\n",
+    );
     let l = load(&[d.path().to_path_buf()], &LoadOptions::default());
     assert!(l.errors.is_empty(), "{:?}", l.errors);
     let kinds: Vec<_> = l.objects.iter().map(|o| o.kind.as_str()).collect();
     assert_eq!(kinds, ["ConfigMap", "Pod"]);
     assert_eq!(l.files, 2);
-    // values.yaml and Chart.yaml hold no Kubernetes object
-    assert_eq!(l.skipped.len(), 2, "{:?}", l.skipped);
+    // values.yaml, Chart.yaml and kustomization.yaml hold no Kubernetes object
+    assert_eq!(l.skipped.len(), 3, "{:?}", l.skipped);
 }
 
 #[test]

@@ -1,0 +1,547 @@
+//! Every allowed connection between workloads and to/from addresses outside
+//! the cluster.
+//!
+//! Workloads that no policy tells apart (the same selecting policies, the
+//! same matching peers, the same named ports) are one equivalence class;
+//! connections are computed once per pair of classes, and only for pairs
+//! some rule can connect, then expanded to workloads.
+
+use crate::conns::Conns;
+use crate::network::Network;
+use crate::policy::{Direction, Peer};
+use crate::reach::{Addr, peer_matches};
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A range of addresses outside the cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IpRange {
+    pub first: IpAddr,
+    pub last: IpAddr,
+}
+
+impl std::fmt::Display for IpRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.first, self.last)
+    }
+}
+
+/// One end of an allowed connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Node {
+    Endpoint(usize),
+    External(IpRange),
+}
+
+/// An allowed connection.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub src: Node,
+    pub dst: Node,
+    pub conns: Conns,
+}
+
+/// The connectivity of a network.
+#[derive(Debug, Clone, Default)]
+pub struct Matrix {
+    /// Sorted as their connlist lines.
+    pub edges: Vec<Edge>,
+    /// Number of equivalence classes the workloads fell into.
+    pub classes: usize,
+}
+
+/// A rule, flattened for the matrix.
+struct FlatRule {
+    policy: usize,
+    index: usize,
+    all_peers: bool,
+    pod_peers: Vec<u32>,
+    ip_peers: Vec<usize>,
+}
+
+struct Class {
+    members: Vec<usize>,
+    /// Flat rules (ingress / egress) of the policies isolating the class.
+    ingress: Option<Vec<usize>>,
+    egress: Option<Vec<usize>>,
+    /// Pod peers (sorted ids) that match the class.
+    matched: Vec<u32>,
+}
+
+/// Disjoint address ranges that no ipBlock boundary splits, per family.
+fn atoms(net: &Network) -> Vec<IpRange> {
+    let mut v4: BTreeSet<u128> = BTreeSet::from([0]);
+    let mut v6: BTreeSet<u128> = BTreeSet::new();
+    let mut add = |n: &ipnet::IpNet| {
+        let (first, last, set) = match n {
+            ipnet::IpNet::V4(x) => (
+                u128::from(u32::from(x.network())),
+                u128::from(u32::from(x.broadcast())),
+                &mut v4,
+            ),
+            ipnet::IpNet::V6(x) => (u128::from(x.network()), u128::from(x.broadcast()), &mut v6),
+        };
+        set.insert(first);
+        if let Some(next) = last.checked_add(1) {
+            set.insert(next);
+        }
+    };
+    for p in &net.policies {
+        for d in [Direction::Ingress, Direction::Egress] {
+            for r in p.rules(d).unwrap_or_default() {
+                for peer in r.peers.iter().flatten() {
+                    if let Peer::Ip { net, except } = peer {
+                        add(net);
+                        except.iter().for_each(&mut add);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let v4_max = u128::from(u32::MAX);
+    let starts: Vec<u128> = v4.into_iter().filter(|&s| s <= v4_max).collect();
+    for (i, &s) in starts.iter().enumerate() {
+        let e = starts.get(i + 1).map_or(v4_max, |n| n - 1);
+        out.push(IpRange {
+            first: IpAddr::V4(Ipv4Addr::from(s as u32)),
+            last: IpAddr::V4(Ipv4Addr::from(e as u32)),
+        });
+    }
+    if !v6.is_empty() {
+        v6.insert(0);
+        let starts: Vec<u128> = v6.into_iter().collect();
+        for (i, &s) in starts.iter().enumerate() {
+            let e = starts.get(i + 1).map_or(u128::MAX, |n| n - 1);
+            out.push(IpRange {
+                first: IpAddr::V6(Ipv6Addr::from(s)),
+                last: IpAddr::V6(Ipv6Addr::from(e)),
+            });
+        }
+    }
+    out
+}
+
+/// Computes the matrix.
+pub fn matrix(net: &Network) -> Matrix {
+    // flatten rules; number the pod peers
+    let mut rules: Vec<FlatRule> = Vec::new();
+    let mut peers: Vec<(usize, &Peer)> = Vec::new(); // (policy, peer)
+    let mut policy_rules: Vec<[Vec<usize>; 2]> = vec![[Vec::new(), Vec::new()]; net.policies.len()];
+    for (pi, p) in net.policies.iter().enumerate() {
+        for (di, d) in [Direction::Ingress, Direction::Egress]
+            .into_iter()
+            .enumerate()
+        {
+            for r in p.rules(d).unwrap_or_default() {
+                let mut fr = FlatRule {
+                    policy: pi,
+                    index: r.index,
+                    all_peers: r.peers.is_none(),
+                    pod_peers: Vec::new(),
+                    ip_peers: Vec::new(),
+                };
+                for peer in r.peers.iter().flatten() {
+                    let id = peers.len();
+                    peers.push((pi, peer));
+                    match peer {
+                        Peer::Pods { .. } => fr.pod_peers.push(id as u32),
+                        Peer::Ip { .. } => fr.ip_peers.push(id),
+                    }
+                }
+                policy_rules[pi][di].push(rules.len());
+                rules.push(fr);
+            }
+        }
+    }
+    // which pod peers match each endpoint: only endpoints of the namespaces a peer can reach
+    let n = net.endpoints.len();
+    let mut matched: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let ns_names: Vec<&String> = net.namespaces.keys().collect();
+    for (id, (pi, peer)) in peers.iter().enumerate() {
+        let Peer::Pods { namespaces, pods } = peer else {
+            continue;
+        };
+        let policy_ns = &net.policies[*pi].namespace;
+        let candidate_ns: Vec<&String> = match namespaces {
+            None => vec![policy_ns],
+            Some(sel) => ns_names
+                .iter()
+                .copied()
+                .filter(|ns| palisade_model::selector::matches(sel, &net.namespaces[*ns]))
+                .collect(),
+        };
+        for ns in candidate_ns {
+            for &e in net.by_namespace.get(ns).into_iter().flatten() {
+                if pods
+                    .as_ref()
+                    .is_none_or(|s| palisade_model::selector::matches(s, &net.endpoints[e].labels))
+                {
+                    matched[e].push(id as u32);
+                }
+            }
+        }
+    }
+    // which policies isolate each endpoint
+    let mut isolating: Vec<[Option<Vec<usize>>; 2]> = vec![[None, None]; n];
+    for (pi, p) in net.policies.iter().enumerate() {
+        for &e in net.by_namespace.get(&p.namespace).into_iter().flatten() {
+            if !palisade_model::selector::matches(&p.select, &net.endpoints[e].labels) {
+                continue;
+            }
+            for (di, d) in [Direction::Ingress, Direction::Egress]
+                .into_iter()
+                .enumerate()
+            {
+                if p.rules(d).is_some() {
+                    isolating[e][di]
+                        .get_or_insert_with(Vec::new)
+                        .extend(&policy_rules[pi][di]);
+                }
+            }
+        }
+    }
+    // equivalence classes
+    type Key<'a> = (
+        &'a [u32],
+        Option<&'a [usize]>,
+        Option<&'a [usize]>,
+        &'a [(String, u16, crate::conns::Protocol)],
+    );
+    let mut class_of: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut classes: Vec<Class> = Vec::new();
+    for e in 0..n {
+        let key: Key<'_> = (
+            &matched[e],
+            isolating[e][0].as_deref(),
+            isolating[e][1].as_deref(),
+            &net.endpoints[e].named_ports,
+        );
+        let c = *class_of.entry(key).or_insert_with(|| {
+            classes.push(Class {
+                members: Vec::new(),
+                ingress: isolating[e][0].clone(),
+                egress: isolating[e][1].clone(),
+                matched: matched[e].clone(),
+            });
+            classes.len() - 1
+        });
+        classes[c].members.push(e);
+    }
+    let mut peer_classes: Vec<Vec<u32>> = vec![Vec::new(); peers.len()];
+    for (ci, c) in classes.iter().enumerate() {
+        for &p in &c.matched {
+            peer_classes[p as usize].push(ci as u32);
+        }
+    }
+    let named = |c: &Class| -> &[(String, u16, crate::conns::Protocol)] {
+        &net.endpoints[c.members[0]].named_ports
+    };
+    // the rule object of a flat rule, by direction
+    let rule_conns = |fr: &FlatRule,
+                      d: Direction,
+                      named_ports: &[(String, u16, crate::conns::Protocol)]|
+     -> Conns {
+        let p = &net.policies[fr.policy];
+        p.rules(d)
+            .and_then(|rs| rs.get(fr.index))
+            .map_or_else(Conns::none, |r| r.conns(named_ports))
+    };
+    let class_matches = |fr: &FlatRule, c: &Class| -> bool {
+        fr.all_peers
+            || fr
+                .pod_peers
+                .iter()
+                .any(|p| c.matched.binary_search(p).is_ok())
+    };
+    let ip_matches = |fr: &FlatRule, ip: IpAddr| -> bool {
+        fr.all_peers
+            || fr.ip_peers.iter().any(|&id| {
+                let (pi, peer) = peers[id];
+                peer_matches(net, peer, &net.policies[pi].namespace, Addr::Ip(ip))
+            })
+    };
+    // side of a class toward another class
+    let side = |me: &Class, other: &Class, d: Direction, dest: &Class| -> Conns {
+        let rs = match d {
+            Direction::Ingress => &me.ingress,
+            Direction::Egress => &me.egress,
+        };
+        let Some(rs) = rs else { return Conns::all() };
+        let mut c = Conns::none();
+        for &r in rs {
+            let fr = &rules[r];
+            if class_matches(fr, other) {
+                c.union_with(&rule_conns(fr, d, named(dest)));
+                if c.is_all() {
+                    break;
+                }
+            }
+        }
+        c
+    };
+    let side_ip = |me: &Class, ip: IpAddr, d: Direction| -> Conns {
+        let rs = match d {
+            Direction::Ingress => &me.ingress,
+            Direction::Egress => &me.egress,
+        };
+        let Some(rs) = rs else { return Conns::all() };
+        let mut c = Conns::none();
+        for &r in rs {
+            let fr = &rules[r];
+            if ip_matches(fr, ip) {
+                // ingress named ports resolve on `me`; egress to an address cannot
+                let np: &[(String, u16, crate::conns::Protocol)] = match d {
+                    Direction::Ingress => named(me),
+                    Direction::Egress => &[],
+                };
+                c.union_with(&rule_conns(fr, d, np));
+            }
+        }
+        c
+    };
+    let ext = atoms(net);
+    let mut class_edges: Vec<(usize, usize, Conns)> = Vec::new();
+    // per class: conns to and from each atom
+    let mut ext_in: Vec<Vec<Conns>> = Vec::with_capacity(classes.len());
+    let mut ext_out: Vec<Vec<Conns>> = Vec::with_capacity(classes.len());
+    let mut stamp: Vec<usize> = vec![usize::MAX; classes.len()];
+    let mut cand: Vec<usize> = Vec::new();
+    for (di, d) in classes.iter().enumerate() {
+        cand.clear();
+        let all_sources = match &d.ingress {
+            None => true,
+            Some(rs) => rs.iter().any(|&r| rules[r].all_peers),
+        };
+        if all_sources {
+            cand.extend(0..classes.len());
+        } else {
+            for &r in d.ingress.iter().flatten() {
+                for &p in &rules[r].pod_peers {
+                    for &c in &peer_classes[p as usize] {
+                        if stamp[c as usize] != di {
+                            stamp[c as usize] = di;
+                            cand.push(c as usize);
+                        }
+                    }
+                }
+            }
+            cand.sort_unstable();
+        }
+        for &si in &cand {
+            let s = &classes[si];
+            let ing = side(d, s, Direction::Ingress, d);
+            if ing.is_empty() {
+                continue;
+            }
+            let eg = side(s, d, Direction::Egress, d);
+            let c = eg.intersect(&ing);
+            if !c.is_empty() {
+                class_edges.push((si, di, c));
+            }
+        }
+        ext_in.push(
+            ext.iter()
+                .map(|a| side_ip(d, a.first, Direction::Ingress))
+                .collect(),
+        );
+        ext_out.push(
+            ext.iter()
+                .map(|a| side_ip(d, a.first, Direction::Egress))
+                .collect(),
+        );
+    }
+    // expand to workloads
+    let mut edges: Vec<Edge> = Vec::new();
+    for (si, di, c) in class_edges {
+        for &s in &classes[si].members {
+            for &d in &classes[di].members {
+                if s != d {
+                    edges.push(Edge {
+                        src: Node::Endpoint(s),
+                        dst: Node::Endpoint(d),
+                        conns: c.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for (ci, c) in classes.iter().enumerate() {
+        for (ranges, incoming) in [(&ext_in[ci], true), (&ext_out[ci], false)] {
+            for (range, conns) in merge_atoms(&ext, ranges) {
+                for &e in &c.members {
+                    let (src, dst) = if incoming {
+                        (Node::External(range), Node::Endpoint(e))
+                    } else {
+                        (Node::Endpoint(e), Node::External(range))
+                    };
+                    edges.push(Edge {
+                        src,
+                        dst,
+                        conns: conns.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
+    let mut keyed: Vec<(String, Edge)> = edges
+        .into_iter()
+        .map(|e| {
+            let line = line(&names, &e);
+            (line, e)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    Matrix {
+        edges: keyed.into_iter().map(|(_, e)| e).collect(),
+        classes: classes.len(),
+    }
+}
+
+/// Adjacent atoms of one family with the same connections, merged.
+fn merge_atoms(atoms: &[IpRange], conns: &[Conns]) -> Vec<(IpRange, Conns)> {
+    let mut out: Vec<(IpRange, Conns)> = Vec::new();
+    for (a, c) in atoms.iter().zip(conns) {
+        if c.is_empty() {
+            continue;
+        }
+        if let Some((last, lc)) = out.last_mut()
+            && lc == c
+            && last.last.is_ipv4() == a.first.is_ipv4()
+            && next(last.last) == Some(a.first)
+        {
+            last.last = a.last;
+            continue;
+        }
+        out.push((*a, c.clone()));
+    }
+    out
+}
+
+fn next(ip: IpAddr) -> Option<IpAddr> {
+    match ip {
+        IpAddr::V4(x) => u32::from(x)
+            .checked_add(1)
+            .map(|n| IpAddr::V4(Ipv4Addr::from(n))),
+        IpAddr::V6(x) => u128::from(x)
+            .checked_add(1)
+            .map(|n| IpAddr::V6(Ipv6Addr::from(n))),
+    }
+}
+
+/// `ns/name[Kind]` or `first-last[External]`.
+pub fn node_name(names: &[String], n: &Node) -> String {
+    match n {
+        Node::Endpoint(e) => names[*e].clone(),
+        Node::External(r) => format!("{r}[External]"),
+    }
+}
+
+fn line(names: &[String], e: &Edge) -> String {
+    format!(
+        "{} => {} : {}",
+        node_name(names, &e.src),
+        node_name(names, &e.dst),
+        e.conns
+    )
+}
+
+impl Matrix {
+    /// np-guard netpol-analyzer's `list` text format, one sorted line per
+    /// allowed connection.
+    pub fn connlist(&self, net: &Network) -> String {
+        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
+        let mut s = String::new();
+        for e in &self.edges {
+            s.push_str(&line(&names, e));
+            s.push('\n');
+        }
+        s
+    }
+
+    /// `[{"src", "dst", "conn"}]`, as netpol-analyzer's JSON.
+    pub fn json(&self, net: &Network) -> serde_json::Value {
+        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
+        serde_json::Value::Array(
+            self.edges
+                .iter()
+                .map(|e| {
+                    serde_json::json!({
+                        "src": node_name(&names, &e.src),
+                        "dst": node_name(&names, &e.dst),
+                        "conn": e.conns.to_string(),
+                    })
+                })
+                .collect(),
+        )
+    }
+
+    /// Grouped by source, for people.
+    pub fn table(&self, net: &Network) -> String {
+        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
+        let mut s = String::new();
+        let mut last: Option<Node> = None;
+        for e in &self.edges {
+            if last != Some(e.src) {
+                let _ = writeln!(s, "{}", node_name(&names, &e.src));
+                last = Some(e.src);
+            }
+            let _ = writeln!(s, "  → {:<56} {}", node_name(&names, &e.dst), e.conns);
+        }
+        let _ = writeln!(
+            s,
+            "{} allowed connection{} between {} workload{} and outside addresses",
+            self.edges.len(),
+            if self.edges.len() == 1 { "" } else { "s" },
+            net.endpoints.len(),
+            if net.endpoints.len() == 1 { "" } else { "s" },
+        );
+        s
+    }
+
+    /// Graphviz: workloads grouped by namespace, external ranges apart.
+    pub fn dot(&self, net: &Network) -> String {
+        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
+        let mut s = String::from("digraph {\n");
+        let mut by_ns: std::collections::BTreeMap<&str, Vec<usize>> =
+            std::collections::BTreeMap::new();
+        for (i, e) in net.endpoints.iter().enumerate() {
+            by_ns.entry(&e.namespace).or_default().push(i);
+        }
+        for (ns, eps) in by_ns {
+            let _ = writeln!(s, "  subgraph \"cluster_{ns}\" {{\n    label=\"{ns}\"");
+            for e in eps {
+                let ep = &net.endpoints[e];
+                let _ = writeln!(
+                    s,
+                    "    \"{}\" [label=\"{}[{}]\" color=\"blue\"]",
+                    names[e], ep.name, ep.kind
+                );
+            }
+            s.push_str("  }\n");
+        }
+        let externals: BTreeSet<String> = self
+            .edges
+            .iter()
+            .flat_map(|e| [e.src, e.dst])
+            .filter(|n| matches!(n, Node::External(_)))
+            .map(|n| node_name(&names, &n))
+            .collect();
+        for x in externals {
+            let _ = writeln!(s, "  \"{x}\" [color=\"red2\"]");
+        }
+        for e in &self.edges {
+            let _ = writeln!(
+                s,
+                "  \"{}\" -> \"{}\" [label=\"{}\"]",
+                node_name(&names, &e.src),
+                node_name(&names, &e.dst),
+                e.conns
+            );
+        }
+        s.push_str("}\n");
+        s
+    }
+}
