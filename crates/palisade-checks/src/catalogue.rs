@@ -44,6 +44,8 @@ static CATALOGUE: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
     ]);
     // RBAC risk classes (action 5), one file each in palisade-rbac
     v.extend(rbac::CHECKS.iter().map(|c| c as &dyn Check));
+    // NetworkPolicy coverage and correctness (action 6), one file each in palisade-netpol
+    v.extend(netpol::CHECKS.iter().map(|c| c as &dyn Check));
     v
 });
 

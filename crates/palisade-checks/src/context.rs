@@ -24,6 +24,8 @@ pub struct Context<'a> {
     limit_defaults: HashMap<String, LimitDefaults>,
     /// The RBAC model (roles with aggregation resolved, bindings).
     pub rbac: palisade_rbac::Rbac,
+    /// The network as NetworkPolicies see it.
+    pub netpol: palisade_netpol::Network,
     /// Service selectors by namespace.
     service_selectors: HashMap<String, Vec<&'a BTreeMap<String, String>>>,
 }
@@ -56,6 +58,7 @@ impl<'a> Context<'a> {
             limit_defaults: HashMap::new(),
             service_selectors: HashMap::new(),
             rbac: palisade_rbac::Rbac::build(model),
+            netpol: palisade_netpol::Network::build(model),
         };
         for o in model.of_kind("Service") {
             if let (Typed::Service(svc), Some(ns)) = (&o.typed, &o.namespace)

@@ -270,6 +270,7 @@ impl Builder<'_> {
                     if let Some(mut n) = self.expr(&a.value, &child) {
                         n.line = l;
                         n.column = c;
+                        mapping::int_or_string(&key, &mut n);
                         map.insert(key, n);
                     }
                 }

@@ -214,6 +214,22 @@ pub fn block(parent: &str, name: &str) -> (String, bool) {
     }
 }
 
+/// The provider types IntOrString fields (`port`, `target_port`) as
+/// strings: `port = "8080"` is the number 8080 in the object (a name such
+/// as `"http"` stays a string).
+pub fn int_or_string(key: &str, n: &mut palisade_value::Node) {
+    if !matches!(key, "port" | "targetPort") {
+        return;
+    }
+    if let palisade_value::Value::Str(s) = &n.value
+        && !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(i) = s.parse::<i64>()
+    {
+        n.value = palisade_value::Value::Int(i);
+    }
+}
+
 /// Terraform meta-arguments and provider-only settings that are not part
 /// of the Kubernetes object.
 pub fn is_meta_argument(name: &str) -> bool {

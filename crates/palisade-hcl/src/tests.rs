@@ -463,3 +463,48 @@ resource "kubernetes_pod_v1" "p" {
     assert_eq!(m.objects[0].name, "p-1-7");
     assert_eq!(m.objects[0].unknown.len(), 2, "{:?}", m.objects[0].unknown);
 }
+
+#[test]
+fn int_or_string_ports_written_as_strings_are_numbers() {
+    let m = load(
+        r#"
+resource "kubernetes_network_policy_v1" "np" {
+  metadata {
+    name      = "np"
+    namespace = "a"
+  }
+  spec {
+    pod_selector {}
+    ingress {
+      ports {
+        port     = "8080"
+        protocol = "TCP"
+      }
+      ports {
+        port = "http"
+      }
+    }
+    policy_types = ["Ingress"]
+  }
+}
+"#,
+    );
+    assert!(m.errors.is_empty(), "{:?}", m.errors);
+    let ports = m.objects[0]
+        .raw
+        .get("spec")
+        .unwrap()
+        .get("ingress")
+        .unwrap()
+        .as_seq()
+        .unwrap()[0]
+        .get("ports")
+        .unwrap()
+        .as_seq()
+        .unwrap();
+    assert_eq!(
+        ports[0].get("port").unwrap().value,
+        palisade_value::Value::Int(8080)
+    );
+    assert_eq!(ports[1].get_str("port"), Some("http"));
+}

@@ -6,7 +6,9 @@
 //! ranges. A connection needs the source's egress and the destination's
 //! ingress to allow it.
 
+pub mod checks;
 pub mod conns;
+pub mod generate;
 pub mod matrix;
 pub mod network;
 pub mod policy;

@@ -54,6 +54,9 @@ pub struct Network {
     pub namespaces: BTreeMap<String, BTreeMap<String, String>>,
     pub policies: Vec<Policy>,
     pub invalid: Vec<InvalidPolicy>,
+    /// Policies with values that could not be resolved (Terraform
+    /// variables without a value): left out, as their meaning is unknown.
+    pub unresolved: Vec<InvalidPolicy>,
     /// Endpoints per namespace.
     pub by_namespace: HashMap<String, Vec<usize>>,
     /// Policies per namespace.
@@ -110,6 +113,21 @@ impl Network {
             });
         }
         for o in model.of_kind("NetworkPolicy") {
+            if !o.unknown.is_empty() {
+                net.unresolved.push(InvalidPolicy {
+                    object: o.reference.clone(),
+                    location: o.location.clone(),
+                    problems: o
+                        .unknown
+                        .iter()
+                        .map(|u| Invalid {
+                            path: u.path.clone(),
+                            message: format!("could not be resolved: {}", u.reason),
+                        })
+                        .collect(),
+                });
+                continue;
+            }
             match compile(o) {
                 Some(Ok(p)) => net.policies.push(p),
                 Some(Err(problems)) => net.invalid.push(InvalidPolicy {

@@ -445,3 +445,206 @@ mod properties {
         }
     }
 }
+
+mod checks_tests {
+    use super::*;
+    use crate::checks::ALL;
+
+    fn hits(id: &str, yaml: &str) -> Vec<String> {
+        let s = palisade_yaml::parse_stream(yaml, &palisade_yaml::Limits::default());
+        let file: Arc<str> = Arc::from("net.yaml");
+        let objects = s
+            .documents
+            .into_iter()
+            .flat_map(|d| objects_from_document(d.root, &file, &ObjectOptions::default()))
+            .map(|r| r.expect("valid"))
+            .collect();
+        let model = Model::new(objects);
+        let n = Network::build(&model);
+        let c = ALL.iter().find(|c| c.meta.id == id).expect("check exists");
+        (c.detect)(&model, &n)
+            .into_iter()
+            .map(|h| format!("{}: {}", h.location.line, h.message))
+            .collect()
+    }
+
+    fn deny(ns: &str, types: &str) -> String {
+        policy(
+            ns,
+            "deny",
+            &format!("  podSelector: {{}}\n  policyTypes: [{types}]\n"),
+        )
+    }
+
+    #[test]
+    fn default_deny_per_direction() {
+        let y = base();
+        assert_eq!(
+            hits("netpol-no-default-deny-ingress", &y).len(),
+            2,
+            "namespaces a and b"
+        );
+        let y = base() + &deny("a", "Ingress") + &deny("b", "Ingress");
+        assert!(hits("netpol-no-default-deny-ingress", &y).is_empty());
+        assert_eq!(hits("netpol-no-default-deny-egress", &y).len(), 2);
+        // a selector-scoped policy is not a default deny
+        let y = base() + &policy("a", "p", "  podSelector: {matchLabels: {app: web}}\n");
+        assert!(
+            hits("netpol-no-default-deny-ingress", &y)
+                .iter()
+                .any(|h| h.contains("namespace a "))
+        );
+    }
+
+    #[test]
+    fn workloads_left_out_of_a_policed_namespace() {
+        let y = base() + &policy("a", "web", "  podSelector: {matchLabels: {app: web}}\n");
+        let h = hits("netpol-workload-not-isolated", &y);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(
+            h[0].contains("a/client[Pod] is selected by none of the 1 policy"),
+            "{h:?}"
+        );
+        // namespace b has no policy at all: reported as a namespace, not per workload
+        assert!(!h.iter().any(|x| x.contains("b/other")));
+        assert!(
+            hits(
+                "netpol-workload-not-isolated",
+                &(base() + &deny("a", "Ingress"))
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_policy_that_selects_nothing() {
+        let y = base() + &policy("a", "typo", "  podSelector: {matchLabels: {app: wbe}}\n");
+        assert_eq!(
+            hits("netpol-selects-nothing", &y),
+            ["30: policy a/typo selects none of the 2 workloads in namespace a"]
+        );
+        // a namespace the input has no workloads of is not judged
+        assert!(
+            hits(
+                "netpol-selects-nothing",
+                &(base() + &policy("zz", "p", "  podSelector: {}\n"))
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn allow_all_rules() {
+        let y = base()
+            + &policy(
+                "a",
+                "open",
+                "  podSelector: {}\n  ingress: [{}]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0}}]}]\n",
+            );
+        let h = hits("netpol-allow-all", &y);
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert!(
+            h[0].contains("ingress rule 1 of policy a/open allows every pod and every address")
+        );
+        assert!(h[1].contains("egress rule 1") && h[1].contains("every address"));
+        // ports, or an except, make it deliberate
+        let y = base()
+            + &policy(
+                "a",
+                "web",
+                "  podSelector: {}\n  ingress: [{ports: [{port: 443}]}]\n  egress: [{to: [{ipBlock: {cidr: 0.0.0.0/0, except: [169.254.169.254/32]}}]}]\n",
+            );
+        assert!(hits("netpol-allow-all", &y).is_empty());
+        let y = base()
+            + &policy(
+                "a",
+                "ns",
+                "  podSelector: {}\n  ingress: [{from: [{namespaceSelector: {}}]}]\n",
+            );
+        assert!(hits("netpol-allow-all", &y)[0].contains("every pod in every namespace"));
+    }
+
+    #[test]
+    fn egress_isolation_without_dns() {
+        let y = base() + &deny("a", "Egress");
+        let h = hits("netpol-egress-blocks-dns", &y);
+        assert_eq!(h.len(), 1);
+        assert!(
+            h[0].contains("block DNS (UDP 53 to kube-dns) for 2 workloads: web, client"),
+            "{h:?}"
+        );
+        let dns = policy(
+            "a",
+            "dns",
+            "  podSelector: {}\n  policyTypes: [Egress]\n  egress: [{to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ports: [{port: 53, protocol: UDP}]}]\n",
+        );
+        assert!(hits("netpol-egress-blocks-dns", &(y.clone() + &dns)).is_empty());
+        // DNS allowed to the wrong namespace does not count
+        let wrong = dns
+            .replace("kube-system", "kube-public")
+            .replace("name: dns", "name: dns2");
+        assert_eq!(hits("netpol-egress-blocks-dns", &(y + &wrong)).len(), 1);
+    }
+
+    #[test]
+    fn databases_open_to_every_namespace() {
+        let db = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: pg, namespace: data}\nspec:\n  selector: {matchLabels: {app: pg}}\n  serviceName: pg\n  template:\n    metadata: {labels: {app: pg}}\n    spec: {containers: [{name: pg, image: \"postgres:16\", ports: [{containerPort: 5432}]}]}\n---\n".to_string();
+        let h = hits("netpol-database-open", &db);
+        assert_eq!(h.len(), 1);
+        assert!(
+            h[0].contains("database data/pg[StatefulSet] is selected by no ingress policy"),
+            "{h:?}"
+        );
+        let any_ns = policy(
+            "data",
+            "pg",
+            "  podSelector: {matchLabels: {app: pg}}\n  ingress: [{from: [{namespaceSelector: {}}], ports: [{port: 5432}]}]\n",
+        );
+        let h = hits("netpol-database-open", &(db.clone() + &any_ns));
+        assert!(h[0].contains("ingress rule 1 of policy data/pg lets any pod of any namespace connect to database data/pg[StatefulSet] on port 5432"), "{h:?}");
+        let scoped = policy(
+            "data",
+            "pg",
+            "  podSelector: {matchLabels: {app: pg}}\n  ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, podSelector: {matchLabels: {app: api}}}], ports: [{port: 5432}]}]\n",
+        );
+        assert!(hits("netpol-database-open", &(db + &scoped)).is_empty());
+    }
+
+    #[test]
+    fn invalid_policies_are_findings_on_the_field() {
+        let y = base()
+            + &policy(
+                "a",
+                "bad",
+                "  podSelector: {}\n  egress:\n  - to: [{ipBlock: {cidr: 10.0.0.0/8, except: [192.168.0.0/16]}}]\n    ports: [{port: http, endPort: 90}]\n",
+            );
+        let h = hits("netpol-invalid", &y);
+        assert_eq!(h.len(), 2, "{h:?}");
+        assert!(h[0].starts_with("32: spec.egress[0].to[0].ipBlock.except[0]: except 192.168.0.0/16 is not inside cidr 10.0.0.0/8"), "{h:?}");
+        assert!(
+            h[1].starts_with("33: spec.egress[0].ports[0].endPort: endPort needs a numeric port"),
+            "{h:?}"
+        );
+    }
+
+    #[test]
+    fn named_ports_nobody_declares() {
+        let y = base()
+            + &policy(
+                "a",
+                "web",
+                "  podSelector: {matchLabels: {app: web}}\n  ingress: [{ports: [{port: http}, {port: metrics}]}]\n",
+            );
+        let h = hits("netpol-named-port-unresolved", &y);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(h[0].contains("named port \"metrics\" (TCP) of ingress rule 1 of policy a/web is declared by none of its 1 destination workload"), "{h:?}");
+        // egress: resolved on the peers
+        let y = base()
+            + &policy(
+                "a",
+                "c",
+                "  podSelector: {matchLabels: {app: client}}\n  egress: [{to: [{podSelector: {matchLabels: {app: web}}}], ports: [{port: dns, protocol: UDP}]}]\n",
+            );
+        assert!(hits("netpol-named-port-unresolved", &y).is_empty());
+    }
+}

@@ -27,6 +27,65 @@ pub enum Command {
     /// declared, declared objects that are missing, changed security fields.
     /// Exit 1 on drift.
     Drift(DriftArgs),
+    /// NetworkPolicy analysis: reachability between two workloads, the
+    /// connectivity matrix, and generated least-privilege policies.
+    Netpol(NetpolArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NetpolArgs {
+    #[command(subcommand)]
+    pub command: NetpolCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetpolCommand {
+    /// Whether FROM may connect to TO on PORT, and which policies (and which
+    /// rule) allowed or isolated each side. Exit 0 allowed, 1 blocked.
+    Reach {
+        /// NS/WORKLOAD (`shop/api`, `shop/api[Deployment]`) or an address outside the cluster.
+        #[arg(long, value_name = "NS/WORKLOAD|IP")]
+        from: String,
+        /// NS/WORKLOAD, or an address or CIDR outside the cluster.
+        #[arg(long, value_name = "NS/WORKLOAD|IP|CIDR")]
+        to: String,
+        /// `8080`, `53/UDP`, `5432/TCP`.
+        #[arg(long, value_name = "N[/PROTO]")]
+        port: String,
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Every allowed connection between workloads and to/from addresses
+    /// outside the cluster. `connlist` is np-guard netpol-analyzer's `list`
+    /// text format.
+    Matrix {
+        #[command(flatten)]
+        input: InputArgs,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json", "connlist", "dot"])]
+        format: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Default-deny, DNS and least-privilege allow policies for what the
+    /// manifests declare (Services named in env vars, arguments and
+    /// ConfigMaps; Ingress backends) and for observed flows. `-n NS` limits
+    /// it to one namespace.
+    Generate {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Observed connections, CSV `src_ns/src,dst_ns/dst,port/proto` (e.g. from Hubble).
+        #[arg(long, value_name = "FILE")]
+        flows: Option<PathBuf>,
+        /// Namespace of the ingress controller (for Ingress backends).
+        #[arg(long, value_name = "NS", default_value = "ingress-nginx")]
+        ingress_controller_namespace: String,
+        #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+        format: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]

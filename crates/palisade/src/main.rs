@@ -4,6 +4,7 @@
 mod checks_cmd;
 mod cli;
 mod drift_cmd;
+mod netpol_cmd;
 mod output;
 mod pss_cmd;
 mod rbac_cmd;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Checks(args) => checks_cmd::run(args),
         cli::Command::Rbac(args) => rbac_cmd::run(args),
         cli::Command::Drift(args) => drift_cmd::run(args),
+        cli::Command::Netpol(args) => netpol_cmd::run(args),
     };
     ExitCode::from(code)
 }

@@ -15,6 +15,7 @@ pub mod namespace_limit_range;
 pub mod namespace_psa_labels;
 pub mod namespace_quota;
 mod namespaces;
+pub mod netpol;
 pub mod privilege_escalation;
 pub mod probes_missing;
 pub mod psa_label_invalid;
