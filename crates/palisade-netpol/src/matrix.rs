@@ -11,7 +11,6 @@ use crate::network::Network;
 use crate::policy::{Direction, Peer};
 use crate::reach::{Addr, peer_matches};
 use std::collections::{BTreeSet, HashMap};
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// A range of addresses outside the cluster.
@@ -30,16 +29,19 @@ impl std::fmt::Display for IpRange {
 /// One end of an allowed connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Node {
-    Endpoint(usize),
-    External(IpRange),
+    /// A workload (index into [`Network::endpoints`]).
+    Endpoint(u32),
+    /// An address range (index into [`Matrix::ranges`]).
+    External(u32),
 }
 
 /// An allowed connection.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Edge {
     pub src: Node,
     pub dst: Node,
-    pub conns: Conns,
+    /// Index into [`Matrix::conns`].
+    pub conns: u32,
 }
 
 /// The connectivity of a network.
@@ -47,6 +49,12 @@ pub struct Edge {
 pub struct Matrix {
     /// Sorted as their connlist lines.
     pub edges: Vec<Edge>,
+    /// The distinct connection sets the edges use.
+    pub conns: Vec<Conns>,
+    /// The address ranges the edges use.
+    pub ranges: Vec<IpRange>,
+    /// Display names: workloads first, then ranges.
+    names: Vec<String>,
     /// Number of equivalence classes the workloads fell into.
     pub classes: usize,
 }
@@ -352,50 +360,73 @@ pub fn matrix(net: &Network) -> Matrix {
                 .collect(),
         );
     }
-    // expand to workloads
+    // expand to workloads, interning connection sets and ranges
+    let mut conns_ix: HashMap<Conns, u32> = HashMap::new();
+    let mut conns_table: Vec<Conns> = Vec::new();
+    let mut intern = |c: &Conns| -> u32 {
+        if let Some(&i) = conns_ix.get(c) {
+            return i;
+        }
+        conns_table.push(c.clone());
+        conns_ix.insert(c.clone(), (conns_table.len() - 1) as u32);
+        (conns_table.len() - 1) as u32
+    };
     let mut edges: Vec<Edge> = Vec::new();
     for (si, di, c) in class_edges {
+        let ci = intern(&c);
         for &s in &classes[si].members {
             for &d in &classes[di].members {
                 if s != d {
                     edges.push(Edge {
-                        src: Node::Endpoint(s),
-                        dst: Node::Endpoint(d),
-                        conns: c.clone(),
+                        src: Node::Endpoint(s as u32),
+                        dst: Node::Endpoint(d as u32),
+                        conns: ci,
                     });
                 }
             }
         }
     }
+    let mut ranges: Vec<IpRange> = Vec::new();
+    let mut range_ix: HashMap<IpRange, u32> = HashMap::new();
     for (ci, c) in classes.iter().enumerate() {
-        for (ranges, incoming) in [(&ext_in[ci], true), (&ext_out[ci], false)] {
-            for (range, conns) in merge_atoms(&ext, ranges) {
+        for (list, incoming) in [(&ext_in[ci], true), (&ext_out[ci], false)] {
+            for (range, conns) in merge_atoms(&ext, list) {
+                let ri = *range_ix.entry(range).or_insert_with(|| {
+                    ranges.push(range);
+                    (ranges.len() - 1) as u32
+                });
+                let k = intern(&conns);
                 for &e in &c.members {
                     let (src, dst) = if incoming {
-                        (Node::External(range), Node::Endpoint(e))
+                        (Node::External(ri), Node::Endpoint(e as u32))
                     } else {
-                        (Node::Endpoint(e), Node::External(range))
+                        (Node::Endpoint(e as u32), Node::External(ri))
                     };
-                    edges.push(Edge {
-                        src,
-                        dst,
-                        conns: conns.clone(),
-                    });
+                    edges.push(Edge { src, dst, conns: k });
                 }
             }
         }
     }
-    let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
-    let mut keyed: Vec<(String, Edge)> = edges
-        .into_iter()
-        .map(|e| {
-            let line = line(&names, &e);
-            (line, e)
-        })
-        .collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
+    names.extend(ranges.iter().map(|r| format!("{r}[External]")));
+    // lines sort as (source name, destination name): rank the names once
+    let mut order: Vec<u32> = (0..names.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| names[a as usize].cmp(&names[b as usize]));
+    let mut rank = vec![0u32; names.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    let n_endpoints = net.endpoints.len() as u32;
+    let key = |n: Node| match n {
+        Node::Endpoint(e) => rank[e as usize],
+        Node::External(r) => rank[(n_endpoints + r) as usize],
+    };
+    edges.sort_unstable_by_key(|e| (key(e.src), key(e.dst)));
     Matrix {
-        edges: keyed.into_iter().map(|(_, e)| e).collect(),
+        edges,
+        conns: conns_table,
+        ranges,
+        names,
         classes: classes.len(),
     }
 }
@@ -431,117 +462,123 @@ fn next(ip: IpAddr) -> Option<IpAddr> {
     }
 }
 
-/// `ns/name[Kind]` or `first-last[External]`.
-pub fn node_name(names: &[String], n: &Node) -> String {
-    match n {
-        Node::Endpoint(e) => names[*e].clone(),
-        Node::External(r) => format!("{r}[External]"),
-    }
-}
-
-fn line(names: &[String], e: &Edge) -> String {
-    format!(
-        "{} => {} : {}",
-        node_name(names, &e.src),
-        node_name(names, &e.dst),
-        e.conns
-    )
-}
-
 impl Matrix {
+    /// `ns/name[Kind]` or `first-last[External]`.
+    pub fn name(&self, n: Node, net: &Network) -> &str {
+        match n {
+            Node::Endpoint(e) => &self.names[e as usize],
+            Node::External(r) => &self.names[net.endpoints.len() + r as usize],
+        }
+    }
+
+    /// The connections of an edge.
+    pub fn conns_of(&self, e: &Edge) -> &Conns {
+        &self.conns[e.conns as usize]
+    }
+
     /// np-guard netpol-analyzer's `list` text format, one sorted line per
     /// allowed connection.
-    pub fn connlist(&self, net: &Network) -> String {
-        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
-        let mut s = String::new();
+    pub fn write_connlist(&self, net: &Network, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let texts: Vec<String> = self.conns.iter().map(Conns::to_string).collect();
         for e in &self.edges {
-            s.push_str(&line(&names, e));
-            s.push('\n');
+            writeln!(
+                w,
+                "{} => {} : {}",
+                self.name(e.src, net),
+                self.name(e.dst, net),
+                texts[e.conns as usize]
+            )?;
         }
-        s
+        Ok(())
+    }
+
+    /// The connlist as a string.
+    pub fn connlist(&self, net: &Network) -> String {
+        let mut v = Vec::new();
+        self.write_connlist(net, &mut v).expect("in memory");
+        String::from_utf8(v).expect("utf-8")
     }
 
     /// `[{"src", "dst", "conn"}]`, as netpol-analyzer's JSON.
-    pub fn json(&self, net: &Network) -> serde_json::Value {
-        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
-        serde_json::Value::Array(
-            self.edges
-                .iter()
-                .map(|e| {
-                    serde_json::json!({
-                        "src": node_name(&names, &e.src),
-                        "dst": node_name(&names, &e.dst),
-                        "conn": e.conns.to_string(),
-                    })
-                })
-                .collect(),
-        )
+    pub fn write_json(&self, net: &Network, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let texts: Vec<String> = self.conns.iter().map(Conns::to_string).collect();
+        let q = |s: &str| serde_json::to_string(s).expect("string");
+        w.write_all(b"[")?;
+        for (i, e) in self.edges.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            write!(
+                w,
+                "\n  {{\"src\": {}, \"dst\": {}, \"conn\": {}}}",
+                q(self.name(e.src, net)),
+                q(self.name(e.dst, net)),
+                q(&texts[e.conns as usize])
+            )?;
+        }
+        w.write_all(if self.edges.is_empty() {
+            b"]\n"
+        } else {
+            b"\n]\n"
+        })
     }
 
     /// Grouped by source, for people.
-    pub fn table(&self, net: &Network) -> String {
-        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
-        let mut s = String::new();
+    pub fn write_table(&self, net: &Network, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut last: Option<Node> = None;
         for e in &self.edges {
             if last != Some(e.src) {
-                let _ = writeln!(s, "{}", node_name(&names, &e.src));
+                writeln!(w, "{}", self.name(e.src, net))?;
                 last = Some(e.src);
             }
-            let _ = writeln!(s, "  → {:<56} {}", node_name(&names, &e.dst), e.conns);
+            writeln!(w, "  → {:<56} {}", self.name(e.dst, net), self.conns_of(e))?;
         }
-        let _ = writeln!(
-            s,
+        writeln!(
+            w,
             "{} allowed connection{} between {} workload{} and outside addresses",
             self.edges.len(),
             if self.edges.len() == 1 { "" } else { "s" },
             net.endpoints.len(),
             if net.endpoints.len() == 1 { "" } else { "s" },
-        );
-        s
+        )
     }
 
     /// Graphviz: workloads grouped by namespace, external ranges apart.
-    pub fn dot(&self, net: &Network) -> String {
-        let names: Vec<String> = net.endpoints.iter().map(|e| e.display()).collect();
-        let mut s = String::from("digraph {\n");
+    pub fn write_dot(&self, net: &Network, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        writeln!(w, "digraph {{")?;
         let mut by_ns: std::collections::BTreeMap<&str, Vec<usize>> =
             std::collections::BTreeMap::new();
         for (i, e) in net.endpoints.iter().enumerate() {
             by_ns.entry(&e.namespace).or_default().push(i);
         }
         for (ns, eps) in by_ns {
-            let _ = writeln!(s, "  subgraph \"cluster_{ns}\" {{\n    label=\"{ns}\"");
+            writeln!(w, "  subgraph \"cluster_{ns}\" {{\n    label=\"{ns}\"")?;
             for e in eps {
                 let ep = &net.endpoints[e];
-                let _ = writeln!(
-                    s,
+                writeln!(
+                    w,
                     "    \"{}\" [label=\"{}[{}]\" color=\"blue\"]",
-                    names[e], ep.name, ep.kind
-                );
+                    self.names[e], ep.name, ep.kind
+                )?;
             }
-            s.push_str("  }\n");
+            writeln!(w, "  }}")?;
         }
-        let externals: BTreeSet<String> = self
-            .edges
-            .iter()
-            .flat_map(|e| [e.src, e.dst])
-            .filter(|n| matches!(n, Node::External(_)))
-            .map(|n| node_name(&names, &n))
-            .collect();
-        for x in externals {
-            let _ = writeln!(s, "  \"{x}\" [color=\"red2\"]");
+        for r in 0..self.ranges.len() {
+            writeln!(
+                w,
+                "  \"{}\" [color=\"red2\"]",
+                self.name(Node::External(r as u32), net)
+            )?;
         }
         for e in &self.edges {
-            let _ = writeln!(
-                s,
+            writeln!(
+                w,
                 "  \"{}\" -> \"{}\" [label=\"{}\"]",
-                node_name(&names, &e.src),
-                node_name(&names, &e.dst),
-                e.conns
-            );
+                self.name(e.src, net),
+                self.name(e.dst, net),
+                self.conns_of(e)
+            )?;
         }
-        s.push_str("}\n");
-        s
+        writeln!(w, "}}")
     }
 }

@@ -299,13 +299,10 @@ pub fn run(args: NetpolArgs) -> u8 {
             warn_invalid(&net);
             let m = matrix(&net);
             let written = emit_with(output.as_deref(), |w| match format.as_str() {
-                "json" => {
-                    serde_json::to_writer_pretty(&mut *w, &m.json(&net))?;
-                    writeln!(w)
-                }
-                "connlist" => w.write_all(m.connlist(&net).as_bytes()),
-                "dot" => w.write_all(m.dot(&net).as_bytes()),
-                _ => w.write_all(m.table(&net).as_bytes()),
+                "json" => m.write_json(&net, w),
+                "connlist" => m.write_connlist(&net, w),
+                "dot" => m.write_dot(&net, w),
+                _ => m.write_table(&net, w),
             });
             if let Err(e) = written {
                 return usage_error(e);
