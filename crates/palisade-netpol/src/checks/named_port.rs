@@ -32,10 +32,29 @@ fn declares(e: &Endpoint, name: &str, proto: crate::conns::Protocol) -> bool {
 
 fn detect(model: &Model, net: &Network) -> Vec<Hit> {
     let mut out = Vec::new();
+    let named = |r: &&crate::policy::Rule| {
+        r.ports
+            .iter()
+            .flatten()
+            .any(|x| matches!(x.port, PortSpec::Named(_)))
+    };
     for p in &net.policies {
-        let selected: Vec<&Endpoint> = net.endpoints.iter().filter(|e| net.selects(p, e)).collect();
+        let has_named = [Direction::Ingress, Direction::Egress]
+            .iter()
+            .any(|&d| p.rules(d).unwrap_or_default().iter().any(|r| named(&r)));
+        if !has_named {
+            continue;
+        }
+        let selected: Vec<&Endpoint> = net
+            .by_namespace
+            .get(&p.namespace)
+            .into_iter()
+            .flatten()
+            .map(|&e| &net.endpoints[e])
+            .filter(|e| net.selects(p, e))
+            .collect();
         for d in [Direction::Ingress, Direction::Egress] {
-            for r in p.rules(d).unwrap_or_default() {
+            for r in p.rules(d).unwrap_or_default().iter().filter(named) {
                 // the pods a named port is resolved on
                 let destinations: Vec<&Endpoint> = match d {
                     Direction::Ingress => selected.clone(),
