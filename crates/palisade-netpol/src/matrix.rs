@@ -44,17 +44,33 @@ pub struct Edge {
     pub conns: u32,
 }
 
-/// The connectivity of a network.
+/// The connectivity of a network, kept per equivalence class; edges are
+/// produced in connlist order on demand ([`Matrix::for_each_edge`]), so a
+/// matrix of millions of connections costs no memory per connection.
 #[derive(Debug, Clone, Default)]
 pub struct Matrix {
-    /// Sorted as their connlist lines.
-    pub edges: Vec<Edge>,
-    /// The distinct connection sets the edges use.
+    /// The distinct connection sets.
     pub conns: Vec<Conns>,
-    /// The address ranges the edges use.
+    /// The address ranges that appear.
     pub ranges: Vec<IpRange>,
     /// Display names: workloads first, then ranges.
     names: Vec<String>,
+    /// Node (workloads, then ranges) → position in name order.
+    rank: Vec<u32>,
+    /// Name order → node.
+    order: Vec<u32>,
+    /// Workload → class.
+    class_of: Vec<u32>,
+    /// Class → members, in name order.
+    members: Vec<Vec<u32>>,
+    /// Class → (destination class, connections).
+    class_out: Vec<Vec<(u32, u32)>>,
+    /// Class → (range, connections) it may send to.
+    to_ranges: Vec<Vec<(u32, u32)>>,
+    /// Range → (class, connections) it may send to.
+    from_ranges: Vec<Vec<(u32, u32)>>,
+    /// Number of allowed connections.
+    pub len: usize,
     /// Number of equivalence classes the workloads fell into.
     pub classes: usize,
 }
@@ -310,7 +326,18 @@ pub fn matrix(net: &Network) -> Matrix {
         c
     };
     let ext = atoms(net);
-    let mut class_edges: Vec<(usize, usize, Conns)> = Vec::new();
+    // connection sets are interned: many class pairs share a few sets
+    let mut conns_ix: HashMap<Conns, u32> = HashMap::new();
+    let mut conns_table: Vec<Conns> = Vec::new();
+    let mut intern = |c: Conns| -> u32 {
+        if let Some(&i) = conns_ix.get(&c) {
+            return i;
+        }
+        conns_table.push(c.clone());
+        conns_ix.insert(c, (conns_table.len() - 1) as u32);
+        (conns_table.len() - 1) as u32
+    };
+    let mut class_edges: Vec<(u32, u32, u32)> = Vec::new();
     // per class: conns to and from each atom
     let mut ext_in: Vec<Vec<Conns>> = Vec::with_capacity(classes.len());
     let mut ext_out: Vec<Vec<Conns>> = Vec::with_capacity(classes.len());
@@ -346,7 +373,7 @@ pub fn matrix(net: &Network) -> Matrix {
             let eg = side(s, d, Direction::Egress, d);
             let c = eg.intersect(&ing);
             if !c.is_empty() {
-                class_edges.push((si, di, c));
+                class_edges.push((si as u32, di as u32, intern(c)));
             }
         }
         ext_in.push(
@@ -360,49 +387,36 @@ pub fn matrix(net: &Network) -> Matrix {
                 .collect(),
         );
     }
-    // expand to workloads, interning connection sets and ranges
-    let mut conns_ix: HashMap<Conns, u32> = HashMap::new();
-    let mut conns_table: Vec<Conns> = Vec::new();
-    let mut intern = |c: &Conns| -> u32 {
-        if let Some(&i) = conns_ix.get(c) {
-            return i;
+    // keep everything per class
+    let mut len = 0usize;
+    let mut class_out: Vec<Vec<(u32, u32)>> = vec![Vec::new(); classes.len()];
+    for (si, di, k) in class_edges {
+        let (si, di) = (si as usize, di as usize);
+        let (a, b) = (classes[si].members.len(), classes[di].members.len());
+        len += if si == di { a * (a - 1) } else { a * b };
+        if si == di && a == 1 {
+            continue; // only self-connections
         }
-        conns_table.push(c.clone());
-        conns_ix.insert(c.clone(), (conns_table.len() - 1) as u32);
-        (conns_table.len() - 1) as u32
-    };
-    let mut edges: Vec<Edge> = Vec::new();
-    for (si, di, c) in class_edges {
-        let ci = intern(&c);
-        for &s in &classes[si].members {
-            for &d in &classes[di].members {
-                if s != d {
-                    edges.push(Edge {
-                        src: Node::Endpoint(s as u32),
-                        dst: Node::Endpoint(d as u32),
-                        conns: ci,
-                    });
-                }
-            }
-        }
+        class_out[si].push((di as u32, k));
     }
     let mut ranges: Vec<IpRange> = Vec::new();
     let mut range_ix: HashMap<IpRange, u32> = HashMap::new();
+    let mut to_ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); classes.len()];
+    let mut from_ranges: Vec<Vec<(u32, u32)>> = Vec::new();
     for (ci, c) in classes.iter().enumerate() {
         for (list, incoming) in [(&ext_in[ci], true), (&ext_out[ci], false)] {
             for (range, conns) in merge_atoms(&ext, list) {
                 let ri = *range_ix.entry(range).or_insert_with(|| {
                     ranges.push(range);
+                    from_ranges.push(Vec::new());
                     (ranges.len() - 1) as u32
                 });
-                let k = intern(&conns);
-                for &e in &c.members {
-                    let (src, dst) = if incoming {
-                        (Node::External(ri), Node::Endpoint(e as u32))
-                    } else {
-                        (Node::Endpoint(e as u32), Node::External(ri))
-                    };
-                    edges.push(Edge { src, dst, conns: k });
+                let k = intern(conns);
+                len += c.members.len();
+                if incoming {
+                    from_ranges[ri as usize].push((ci as u32, k));
+                } else {
+                    to_ranges[ci].push((ri, k));
                 }
             }
         }
@@ -416,17 +430,31 @@ pub fn matrix(net: &Network) -> Matrix {
     for (r, &i) in order.iter().enumerate() {
         rank[i as usize] = r as u32;
     }
-    let n_endpoints = net.endpoints.len() as u32;
-    let key = |n: Node| match n {
-        Node::Endpoint(e) => rank[e as usize],
-        Node::External(r) => rank[(n_endpoints + r) as usize],
-    };
-    edges.sort_unstable_by_key(|e| (key(e.src), key(e.dst)));
+    let mut class_of = vec![0u32; n];
+    let members: Vec<Vec<u32>> = classes
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            let mut m: Vec<u32> = c.members.iter().map(|&e| e as u32).collect();
+            for &e in &m {
+                class_of[e as usize] = ci as u32;
+            }
+            m.sort_unstable_by_key(|&e| rank[e as usize]);
+            m
+        })
+        .collect();
     Matrix {
-        edges,
         conns: conns_table,
         ranges,
         names,
+        rank,
+        order,
+        class_of,
+        members,
+        class_out,
+        to_ranges,
+        from_ranges,
+        len,
         classes: classes.len(),
     }
 }
@@ -465,9 +493,14 @@ fn next(ip: IpAddr) -> Option<IpAddr> {
 impl Matrix {
     /// `ns/name[Kind]` or `first-last[External]`.
     pub fn name(&self, n: Node, net: &Network) -> &str {
+        let _ = net;
+        &self.names[self.node_index(n)]
+    }
+
+    fn node_index(&self, n: Node) -> usize {
         match n {
-            Node::Endpoint(e) => &self.names[e as usize],
-            Node::External(r) => &self.names[net.endpoints.len() + r as usize],
+            Node::Endpoint(e) => e as usize,
+            Node::External(r) => self.class_of.len() + r as usize,
         }
     }
 
@@ -476,20 +509,75 @@ impl Matrix {
         &self.conns[e.conns as usize]
     }
 
+    /// Calls `f` with every allowed connection, in connlist order (source
+    /// name, then destination name). Stops at the first error.
+    pub fn for_each_edge<E>(&self, mut f: impl FnMut(Edge) -> Result<(), E>) -> Result<(), E> {
+        let n_ep = self.class_of.len();
+        let node = |i: u32| {
+            if (i as usize) < n_ep {
+                Node::Endpoint(i)
+            } else {
+                Node::External(i - n_ep as u32)
+            }
+        };
+        let mut out: Vec<(u32, Node, u32)> = Vec::new();
+        for &i in &self.order {
+            out.clear();
+            let src = node(i);
+            match src {
+                Node::Endpoint(s) => {
+                    let c = self.class_of[s as usize] as usize;
+                    for &(d, k) in &self.class_out[c] {
+                        for &m in &self.members[d as usize] {
+                            if m != s {
+                                out.push((self.rank[m as usize], Node::Endpoint(m), k));
+                            }
+                        }
+                    }
+                    for &(r, k) in &self.to_ranges[c] {
+                        out.push((self.rank[n_ep + r as usize], Node::External(r), k));
+                    }
+                }
+                Node::External(r) => {
+                    for &(c, k) in &self.from_ranges[r as usize] {
+                        for &m in &self.members[c as usize] {
+                            out.push((self.rank[m as usize], Node::Endpoint(m), k));
+                        }
+                    }
+                }
+            }
+            out.sort_unstable_by_key(|x| x.0);
+            for &(_, dst, k) in &out {
+                f(Edge { src, dst, conns: k })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every allowed connection, in connlist order (memory per connection:
+    /// prefer [`Matrix::for_each_edge`] for large networks).
+    pub fn edges(&self) -> Vec<Edge> {
+        let mut v = Vec::with_capacity(self.len);
+        let _ = self.for_each_edge(|e| -> Result<(), ()> {
+            v.push(e);
+            Ok(())
+        });
+        v
+    }
+
     /// np-guard netpol-analyzer's `list` text format, one sorted line per
     /// allowed connection.
     pub fn write_connlist(&self, net: &Network, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let texts: Vec<String> = self.conns.iter().map(Conns::to_string).collect();
-        for e in &self.edges {
+        self.for_each_edge(|e| {
             writeln!(
                 w,
                 "{} => {} : {}",
                 self.name(e.src, net),
                 self.name(e.dst, net),
                 texts[e.conns as usize]
-            )?;
-        }
-        Ok(())
+            )
+        })
     }
 
     /// The connlist as a string.
@@ -504,40 +592,38 @@ impl Matrix {
         let texts: Vec<String> = self.conns.iter().map(Conns::to_string).collect();
         let q = |s: &str| serde_json::to_string(s).expect("string");
         w.write_all(b"[")?;
-        for (i, e) in self.edges.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        self.for_each_edge(|e| {
+            if !first {
                 w.write_all(b",")?;
             }
+            first = false;
             write!(
                 w,
                 "\n  {{\"src\": {}, \"dst\": {}, \"conn\": {}}}",
                 q(self.name(e.src, net)),
                 q(self.name(e.dst, net)),
                 q(&texts[e.conns as usize])
-            )?;
-        }
-        w.write_all(if self.edges.is_empty() {
-            b"]\n"
-        } else {
-            b"\n]\n"
-        })
+            )
+        })?;
+        w.write_all(if first { b"]\n" } else { b"\n]\n" })
     }
 
     /// Grouped by source, for people.
     pub fn write_table(&self, net: &Network, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut last: Option<Node> = None;
-        for e in &self.edges {
+        self.for_each_edge(|e| {
             if last != Some(e.src) {
                 writeln!(w, "{}", self.name(e.src, net))?;
                 last = Some(e.src);
             }
-            writeln!(w, "  → {:<56} {}", self.name(e.dst, net), self.conns_of(e))?;
-        }
+            writeln!(w, "  → {:<56} {}", self.name(e.dst, net), self.conns_of(&e))
+        })?;
         writeln!(
             w,
             "{} allowed connection{} between {} workload{} and outside addresses",
-            self.edges.len(),
-            if self.edges.len() == 1 { "" } else { "s" },
+            self.len,
+            if self.len == 1 { "" } else { "s" },
             net.endpoints.len(),
             if net.endpoints.len() == 1 { "" } else { "s" },
         )
@@ -570,15 +656,15 @@ impl Matrix {
                 self.name(Node::External(r as u32), net)
             )?;
         }
-        for e in &self.edges {
+        self.for_each_edge(|e| {
             writeln!(
                 w,
                 "  \"{}\" -> \"{}\" [label=\"{}\"]",
                 self.name(e.src, net),
                 self.name(e.dst, net),
-                self.conns_of(e)
-            )?;
-        }
+                self.conns_of(&e)
+            )
+        })?;
         writeln!(w, "}}")
     }
 }

@@ -203,10 +203,11 @@ impl Network {
             Peer::Pods { namespaces, pods } => {
                 let ns_ok = match namespaces {
                     None => e.namespace == policy_ns,
-                    Some(sel) => self
-                        .namespaces
-                        .get(&e.namespace)
-                        .is_some_and(|labels| matches(sel, labels)),
+                    Some(sel) => match self.namespaces.get(&e.namespace) {
+                        Some(labels) => matches(sel, labels),
+                        // a namespace the input does not have: its automatic label only
+                        None => matches(sel, &self.namespace_labels(&e.namespace)),
+                    },
                 };
                 ns_ok && pods.as_ref().is_none_or(|sel| matches(sel, &e.labels))
             }

@@ -46,29 +46,54 @@ pub fn rule_matches(net: &Network, rule: &Rule, ns: &str, a: Addr) -> bool {
 }
 
 pub fn peer_matches(net: &Network, p: &Peer, ns: &str, a: Addr) -> bool {
-    match (p, a) {
-        (Peer::Ip { net: n, except }, Addr::Ip(ip)) => {
+    peer_matches_other(net, p, ns, other(net, a))
+}
+
+/// The other end of a connection: a workload (of the network or not) or
+/// an address.
+#[derive(Debug, Clone, Copy)]
+pub enum Other<'a> {
+    Endpoint(&'a Endpoint),
+    Ip(IpAddr),
+}
+
+fn other(net: &Network, a: Addr) -> Other<'_> {
+    match a {
+        Addr::Endpoint(e) => Other::Endpoint(&net.endpoints[e]),
+        Addr::Ip(ip) => Other::Ip(ip),
+    }
+}
+
+fn peer_matches_other(net: &Network, p: &Peer, ns: &str, o: Other<'_>) -> bool {
+    match (p, o) {
+        (Peer::Ip { net: n, except }, Other::Ip(ip)) => {
             n.contains(&ip) && !except.iter().any(|x| x.contains(&ip))
         }
-        (Peer::Pods { .. }, Addr::Endpoint(e)) => net.peer_matches(p, ns, &net.endpoints[e]),
+        (Peer::Pods { .. }, Other::Endpoint(e)) => net.peer_matches(p, ns, e),
         _ => false,
     }
 }
 
-fn named_ports(net: &Network, a: Addr) -> &[(String, u16, crate::conns::Protocol)] {
-    match a {
-        Addr::Endpoint(e) => &net.endpoints[e].named_ports,
-        Addr::Ip(_) => &[],
+fn named_ports<'a>(o: Other<'a>) -> &'a [(String, u16, crate::conns::Protocol)] {
+    match o {
+        Other::Endpoint(e) => &e.named_ports,
+        Other::Ip(_) => &[],
     }
 }
 
 /// What `me` allows in direction `d` with `other` (for egress `other` is
 /// the destination; for ingress the source). Named ports resolve on the
 /// destination: `other` for egress, `me` for ingress.
-pub fn side(net: &Network, me: Addr, other: Addr, d: Direction) -> Side {
+pub fn side(net: &Network, me: Addr, other_end: Addr, d: Direction) -> Side {
     let Addr::Endpoint(e) = me else {
         return Side::open();
     };
+    side_with(net, e, other(net, other_end), d)
+}
+
+/// [`side`] with the other end given directly: it need not be part of the
+/// network (a hypothetical pod, the cluster DNS when the input lacks it).
+pub fn side_with(net: &Network, e: usize, other_end: Other<'_>, d: Direction) -> Side {
     let isolated_by = net.isolating(e, d);
     if isolated_by.is_empty() {
         return Side {
@@ -77,8 +102,8 @@ pub fn side(net: &Network, me: Addr, other: Addr, d: Direction) -> Side {
         };
     }
     let dest = match d {
-        Direction::Egress => other,
-        Direction::Ingress => me,
+        Direction::Egress => other_end,
+        Direction::Ingress => Other::Endpoint(&net.endpoints[e]),
     };
     let mut s = Side {
         applies: true,
@@ -89,8 +114,13 @@ pub fn side(net: &Network, me: Addr, other: Addr, d: Direction) -> Side {
     for &pi in &s.isolated_by {
         let p = &net.policies[pi];
         for r in p.rules(d).unwrap_or_default() {
-            if rule_matches(net, r, &p.namespace, other) {
-                let c = r.conns(named_ports(net, dest));
+            let matched = r.peers.as_ref().is_none_or(|peers| {
+                peers
+                    .iter()
+                    .any(|x| peer_matches_other(net, x, &p.namespace, other_end))
+            });
+            if matched {
+                let c = r.conns(named_ports(dest));
                 if !c.is_empty() {
                     s.conns.union_with(&c);
                     s.allowed_by.push((pi, r.index));

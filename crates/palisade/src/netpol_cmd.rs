@@ -295,9 +295,19 @@ pub fn run(args: NetpolArgs) -> u8 {
                 Ok(x) => x,
                 Err(code) => return code,
             };
+            let started = std::time::Instant::now();
             let net = Network::build(&model);
             warn_invalid(&net);
             let m = matrix(&net);
+            if std::env::var_os("PALISADE_TIMINGS").is_some() {
+                eprintln!(
+                    "palisade: matrix: {} workloads in {} classes, {} connections, {:.3}s",
+                    net.endpoints.len(),
+                    m.classes,
+                    m.len,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             let written = emit_with(output.as_deref(), |w| match format.as_str() {
                 "json" => m.write_json(&net, w),
                 "connlist" => m.write_connlist(&net, w),

@@ -1,13 +1,11 @@
 //! Databases that accept connections from every namespace.
 
 use super::{Hit, NetpolCheck, on_policy};
-use crate::network::{Endpoint, NAMESPACE_NAME_LABEL, Network};
+use crate::network::{Endpoint, Network};
 use crate::policy::{Direction, Policy};
-use crate::reach::{Addr, connection};
+use crate::reach::{Other, side_with};
 use palisade_findings::{CheckMeta, Framework, Severity};
 use palisade_model::Model;
-use std::collections::BTreeMap;
-use std::sync::Arc;
 
 static META: CheckMeta = CheckMeta {
     id: "netpol-database-open",
@@ -76,26 +74,17 @@ fn detect(model: &Model, net: &Network) -> Vec<Hit> {
     if dbs.is_empty() {
         return Vec::new();
     }
-    // an arbitrary pod in a namespace of its own
-    let mut n = net.clone();
-    let probe_ns = "palisade-any-namespace";
-    n.namespaces.insert(
-        probe_ns.into(),
-        BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), probe_ns.to_string())]),
-    );
+    // an arbitrary pod in a namespace of its own (open egress: its
+    // namespace has no policy), so only the database's ingress decides
     let mut probe = net.endpoints[dbs[0]].clone();
-    probe.namespace = probe_ns.into();
+    probe.namespace = "palisade-any-namespace".into();
     probe.name = "any-pod".into();
     probe.labels.clear();
     probe.named_ports.clear();
-    probe.object = Arc::new(palisade_model::ObjectRef::clone(&probe.object));
-    n.endpoints.push(probe);
-    n.index();
-    let probe = Addr::Endpoint(n.endpoints.len() - 1);
     let mut out = Vec::new();
     for d in dbs {
         let e = &net.endpoints[d];
-        let v = connection(&n, probe, Addr::Endpoint(d));
+        let v = side_with(net, d, Other::Endpoint(&probe), Direction::Ingress);
         let ports: Vec<u16> = e.ports.iter().map(|(p, _)| *p).collect();
         let open_port = ports
             .iter()
@@ -112,7 +101,7 @@ fn detect(model: &Model, net: &Network) -> Vec<Hit> {
         let port = open_port
             .map(|p| format!(" on port {p}"))
             .unwrap_or_default();
-        if v.ingress.isolated_by.is_empty() {
+        if v.isolated_by.is_empty() {
             out.push(Hit {
                 object: e.object.clone(),
                 location: e.location.clone(),
@@ -120,7 +109,7 @@ fn detect(model: &Model, net: &Network) -> Vec<Hit> {
                 message: format!("database {} is selected by no ingress policy: any pod of any namespace can connect{port}", e.display()),
                 severity: None,
             });
-        } else if let Some(&(pi, ri)) = v.ingress.allowed_by.first() {
+        } else if let Some(&(pi, ri)) = v.allowed_by.first() {
             let p = &net.policies[pi];
             out.push(on_policy(
                 model,

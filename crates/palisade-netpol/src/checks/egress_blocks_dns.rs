@@ -2,9 +2,9 @@
 
 use super::{Hit, NetpolCheck, is_system, on_policy};
 use crate::conns::Protocol;
-use crate::network::{Endpoint, NAMESPACE_NAME_LABEL, Network};
+use crate::network::{Endpoint, Network};
 use crate::policy::Direction;
-use crate::reach::{Addr, connection};
+use crate::reach::{Addr, Other, connection, side_with};
 use palisade_findings::{CheckMeta, Framework, Severity};
 use palisade_model::Model;
 use palisade_value::Path;
@@ -31,27 +31,18 @@ pub static CHECK: NetpolCheck = NetpolCheck {
     detect,
 };
 
-/// The cluster DNS: the input's kube-dns/CoreDNS workloads, or the standard
-/// one (kube-system, `k8s-app: kube-dns`, port 53) when the input has none.
-fn with_dns(net: &Network) -> (Network, Vec<usize>) {
-    let is_dns = |e: &Endpoint| {
-        e.labels
-            .get("k8s-app")
-            .is_some_and(|v| v == "kube-dns" || v == "coredns")
-            || (e.namespace == "kube-system"
-                && (e.name.contains("coredns") || e.name.contains("kube-dns")))
-    };
-    let found: Vec<usize> = (0..net.endpoints.len())
-        .filter(|&i| is_dns(&net.endpoints[i]))
-        .collect();
-    if !found.is_empty() {
-        return (net.clone(), found);
-    }
-    let mut n = net.clone();
-    n.namespaces.entry("kube-system".into()).or_insert_with(|| {
-        BTreeMap::from([(NAMESPACE_NAME_LABEL.to_string(), "kube-system".to_string())])
-    });
-    n.endpoints.push(Endpoint {
+fn is_dns(e: &Endpoint) -> bool {
+    e.labels
+        .get("k8s-app")
+        .is_some_and(|v| v == "kube-dns" || v == "coredns")
+        || (e.namespace == "kube-system"
+            && (e.name.contains("coredns") || e.name.contains("kube-dns")))
+}
+
+/// The standard cluster DNS (kube-system, `k8s-app: kube-dns`, port 53),
+/// for inputs that do not have it.
+fn standard_dns() -> Endpoint {
+    Endpoint {
         namespace: "kube-system".into(),
         name: "kube-dns".into(),
         kind: "Deployment".into(),
@@ -70,33 +61,34 @@ fn with_dns(net: &Network) -> (Network, Vec<usize>) {
             name: "kube-dns".into(),
         }),
         location: palisade_model::Location::new(Arc::from("<cluster DNS>"), 0, 0),
-    });
-    n.index();
-    let i = n.endpoints.len() - 1;
-    (n, vec![i])
+    }
 }
 
 fn detect(model: &Model, net: &Network) -> Vec<Hit> {
     if net.policies.iter().all(|p| p.egress.is_none()) {
         return Vec::new();
     }
-    let (n, dns) = with_dns(net);
+    let found: Vec<usize> = (0..net.endpoints.len())
+        .filter(|&i| is_dns(&net.endpoints[i]))
+        .collect();
+    let standard = standard_dns();
     // node-local DNS cache
-    let node_local = Addr::Ip(IpAddr::V4(Ipv4Addr::new(169, 254, 20, 10)));
+    let node_local = IpAddr::V4(Ipv4Addr::new(169, 254, 20, 10));
     let mut blocked: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, e) in net.endpoints.iter().enumerate() {
-        if is_system(&e.namespace) || n.isolating(i, Direction::Egress).is_empty() {
+        if is_system(&e.namespace) || net.isolating(i, Direction::Egress).is_empty() {
             continue;
         }
-        let resolves = dns
-            .iter()
-            .map(|&d| Addr::Endpoint(d))
-            .chain([node_local])
-            .any(|d| {
-                connection(&n, Addr::Endpoint(i), d)
-                    .conns
-                    .allows(Protocol::Udp, 53)
-            });
+        let udp53 = |c: &crate::conns::Conns| c.allows(Protocol::Udp, 53);
+        let resolves =
+            if found.is_empty() {
+                // only this side is known: the standard DNS accepts DNS queries
+                udp53(&side_with(net, i, Other::Endpoint(&standard), Direction::Egress).conns)
+            } else {
+                found
+                    .iter()
+                    .any(|&d| udp53(&connection(net, Addr::Endpoint(i), Addr::Endpoint(d)).conns))
+            } || udp53(&side_with(net, i, Other::Ip(node_local), Direction::Egress).conns);
         if !resolves {
             blocked.entry(&e.namespace).or_default().push(i);
         }
@@ -104,7 +96,7 @@ fn detect(model: &Model, net: &Network) -> Vec<Hit> {
     let mut out = Vec::new();
     for (ns, eps) in blocked {
         let first = eps[0];
-        let policy = &net.policies[n.isolating(first, Direction::Egress)[0]];
+        let policy = &net.policies[net.isolating(first, Direction::Egress)[0]];
         let names: Vec<String> = eps
             .iter()
             .take(5)
