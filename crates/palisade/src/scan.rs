@@ -108,7 +108,18 @@ pub fn run(args: ScanArgs) -> u8 {
     let mut clock = std::time::Instant::now();
     let mut phase = |name: &str| {
         if timings {
-            eprintln!("palisade: {name}: {:.3}s", clock.elapsed().as_secs_f64());
+            let hwm = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .map(|l| l[6..].trim().to_string())
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "palisade: {name}: {:.3}s (peak RSS so far {hwm})",
+                clock.elapsed().as_secs_f64()
+            );
         }
         clock = std::time::Instant::now();
     };
