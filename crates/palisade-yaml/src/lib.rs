@@ -66,8 +66,78 @@ pub struct Stream {
     pub errors: Vec<Error>,
 }
 
+/// The scanner's complaint about a quoted scalar whose continuation lines
+/// are not indented past their key.
+const QUOTED_INDENT: &str = "invalid indentation in quoted scalar";
+
 /// Reads every document of `text`.
+///
+/// YAML 1.2 wants the continuation lines of a quoted scalar indented past
+/// its mapping key; libyaml (and so kubectl, and every Go tool) accepts them
+/// at the key's own indentation, and real manifests rely on that (the
+/// Gatekeeper library's `httpsonly` template). Such a scalar is read as Go
+/// reads it: its continuation lines are indented by one space (which
+/// folding discards) and the stream is read again, positions unchanged.
 pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
+    let mut repaired: Option<String> = None;
+    for _ in 0..64 {
+        let t = repaired.as_deref().unwrap_or(text);
+        let s = parse_stream_strict(t, limits);
+        let Some(e) = s.errors.iter().find(|e| e.message.contains(QUOTED_INDENT)) else {
+            return s;
+        };
+        match reindent_quoted(t, e.line, e.column) {
+            Some(fixed) => repaired = Some(fixed),
+            None => return s,
+        }
+    }
+    parse_stream_strict(repaired.as_deref().unwrap_or(text), limits)
+}
+
+/// `text` with one space added in front of every continuation line of the
+/// quoted scalar that opens at `line`:`column` (1-based); `None` when no
+/// quoted scalar opens there or it never closes.
+fn reindent_quoted(text: &str, line: u32, column: u32) -> Option<String> {
+    let start = line_starts(text)
+        .get((line as usize).checked_sub(1)?)
+        .copied()?;
+    let (quote_at, quote) = text[start..]
+        .char_indices()
+        .nth((column as usize).checked_sub(1)?)
+        .map(|(i, c)| (start + i, c))?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    out.push_str(&text[..=quote_at]);
+    let mut chars = text[quote_at + 1..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        out.push(c);
+        match c {
+            '\\' if quote == '"' => {
+                if let Some((_, n)) = chars.next() {
+                    out.push(n);
+                    if n == '\n' {
+                        out.push(' ');
+                    }
+                }
+            }
+            '\'' if quote == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                out.push('\'');
+                chars.next();
+            }
+            c if c == quote => {
+                out.push_str(&text[quote_at + 1 + i + c.len_utf8()..]);
+                return Some(out);
+            }
+            '\n' => out.push(' '),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn parse_stream_strict(text: &str, limits: &Limits) -> Stream {
     let mut out = Stream::default();
     let line_starts = line_starts(text);
     let mut start_line = 0usize; // 0-based line where this pass starts

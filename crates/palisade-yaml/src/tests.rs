@@ -186,3 +186,20 @@ fn garbage_never_panics() {
         let _ = parse(text);
     }
 }
+
+#[test]
+fn quoted_continuation_at_key_indentation_reads_as_go_does() {
+    let s = parse(
+        "a:\n  type: boolean\n  description: \"When set, it's \\\"on\\\",\n  defaults\n\n  to false.\"\n  b: 'x\n  ''y'''\nc: 1\n",
+    );
+    assert!(s.errors.is_empty(), "{:?}", s.errors);
+    let d = &s.documents[0].root;
+    assert_eq!(
+        at(d, "a.description").as_str(),
+        Some("When set, it's \"on\", defaults\nto false.")
+    );
+    assert_eq!(at(d, "a.b").as_str(), Some("x 'y'"));
+    assert_eq!(at(d, "c").line, 9);
+    // an unterminated scalar is still an error, not a loop
+    assert!(!parse("a:\n  b: \"x\n  y\n").errors.is_empty());
+}
