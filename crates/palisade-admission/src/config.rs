@@ -1,0 +1,389 @@
+//! The admission configuration file (`palisade admission serve --config`).
+
+use palisade_findings::Severity;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What a violated check does to the request.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Reject the request.
+    Deny,
+    /// Allow it with a warning `kubectl` prints.
+    Warn,
+    /// Allow it with an audit annotation in the API server's audit log.
+    Audit,
+    /// Ignore the check.
+    Off,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Deny => "deny",
+            Mode::Warn => "warn",
+            Mode::Audit => "audit",
+            Mode::Off => "off",
+        }
+    }
+
+    /// The milder of two modes (a namespace's `mode: warn` caps a deny).
+    pub fn cap(self, ceiling: Mode) -> Mode {
+        self.max(ceiling)
+    }
+}
+
+/// What to do when a policy cannot be evaluated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailurePolicy {
+    /// Deny the request (the safe default).
+    #[default]
+    FailClosed,
+    /// Allow it, with a warning.
+    FailOpen,
+}
+
+/// Default modes by severity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityModes {
+    #[serde(default = "deny")]
+    pub critical: Mode,
+    #[serde(default = "deny")]
+    pub high: Mode,
+    #[serde(default = "warn")]
+    pub medium: Mode,
+    #[serde(default = "audit")]
+    pub low: Mode,
+    #[serde(default = "off")]
+    pub info: Mode,
+}
+
+fn deny() -> Mode {
+    Mode::Deny
+}
+fn warn() -> Mode {
+    Mode::Warn
+}
+fn audit() -> Mode {
+    Mode::Audit
+}
+fn off() -> Mode {
+    Mode::Off
+}
+
+impl Default for SeverityModes {
+    fn default() -> Self {
+        Self {
+            critical: Mode::Deny,
+            high: Mode::Deny,
+            medium: Mode::Warn,
+            low: Mode::Audit,
+            info: Mode::Off,
+        }
+    }
+}
+
+impl SeverityModes {
+    pub fn of(&self, s: Severity) -> Mode {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+/// The built-in checks.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Checks {
+    /// Mode per check id.
+    #[serde(default)]
+    pub modes: BTreeMap<String, Mode>,
+    #[serde(default)]
+    pub severity_modes: SeverityModes,
+}
+
+/// Pod Security Standards for namespaces without `pod-security.kubernetes.io/*` labels.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pss {
+    #[serde(default)]
+    pub enforce: Option<String>,
+    #[serde(default)]
+    pub warn: Option<String>,
+    #[serde(default)]
+    pub audit: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+impl Default for Pss {
+    fn default() -> Self {
+        Self {
+            enforce: Some("baseline".into()),
+            warn: Some("restricted".into()),
+            audit: Some("restricted".into()),
+            version: None,
+        }
+    }
+}
+
+/// Settings for namespaces matching `names` (globs with `*`); the first
+/// matching entry applies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamespaceRule {
+    pub names: Vec<String>,
+    /// The strongest mode any check may have here (`warn` for a rollout).
+    #[serde(default)]
+    pub mode: Option<Mode>,
+    /// Mode per check id, over `checks.modes`.
+    #[serde(default)]
+    pub checks: BTreeMap<String, Mode>,
+    /// Whether `/mutate` adds safe defaults here.
+    #[serde(default)]
+    pub mutate: Option<bool>,
+}
+
+/// Requests palisade does not judge.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exemptions {
+    /// Namespace globs.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    #[serde(default)]
+    pub users: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Image globs: containers running them are not judged by built-in checks.
+    #[serde(default)]
+    pub images: Vec<String>,
+}
+
+/// Gatekeeper policies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Policies {
+    /// Files and directories of ConstraintTemplates and Constraints.
+    #[serde(default)]
+    pub paths: Vec<PathBuf>,
+    #[serde(default)]
+    pub failure_policy: FailurePolicy,
+    /// Failure policy per constraint name.
+    #[serde(default)]
+    pub failure_policies: BTreeMap<String, FailurePolicy>,
+}
+
+/// Server limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Limits {
+    /// Largest request body, in bytes (the API server sends at most 3 MiB objects).
+    #[serde(default = "max_body")]
+    pub max_request_bytes: usize,
+    /// Per-request time limit, in seconds; match the webhook's `timeoutSeconds`.
+    #[serde(default = "timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn max_body() -> usize {
+    4 * 1024 * 1024
+}
+fn timeout() -> u64 {
+    10
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: max_body(),
+            timeout_seconds: timeout(),
+        }
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Config {
+    #[serde(default)]
+    pub checks: Checks,
+    #[serde(default)]
+    pub pss: Pss,
+    #[serde(default)]
+    pub namespaces: Vec<NamespaceRule>,
+    #[serde(default)]
+    pub exemptions: Exemptions,
+    #[serde(default)]
+    pub policies: Policies,
+    /// Files and directories of objects for `data.inventory` and namespace labels.
+    #[serde(default)]
+    pub inventory: Vec<PathBuf>,
+    /// Whether `/mutate` adds safe defaults in namespaces no rule names.
+    #[serde(default)]
+    pub mutate: bool,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// A configuration problem, with file and line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub line: u32,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        } else {
+            write!(f, "{}: {}", self.file, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A glob where `*` matches any run of characters.
+pub fn glob(pattern: &str, s: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == s,
+        Some((pre, rest)) => {
+            let Some(tail) = s.strip_prefix(pre) else {
+                return false;
+            };
+            tail.char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(tail.len()))
+                .any(|i| glob(rest, &tail[i..]))
+        }
+    }
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: file.clone(),
+            line: 0,
+            message: e.to_string(),
+        })?;
+        let mut c = Self::parse(&text, &file)?;
+        // relative paths are relative to the configuration file
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for p in c.policies.paths.iter_mut().chain(c.inventory.iter_mut()) {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        }
+        Ok(c)
+    }
+
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let stream = palisade_yaml::parse_stream(text, &palisade_yaml::Limits::default());
+        if let Some(e) = stream.errors.first() {
+            return Err(ConfigError {
+                file: file.into(),
+                line: e.line,
+                message: e.message.clone(),
+            });
+        }
+        let Some(doc) = stream.documents.into_iter().next() else {
+            return Ok(Config::default());
+        };
+        let c: Config = palisade_value::from_node(&doc.root).map_err(|e| ConfigError {
+            file: file.into(),
+            line: e.line,
+            message: e.message,
+        })?;
+        for id in c
+            .checks
+            .modes
+            .keys()
+            .chain(c.namespaces.iter().flat_map(|n| n.checks.keys()))
+        {
+            if id != "*" && palisade_checks::find(id).is_none() {
+                return Err(ConfigError {
+                    file: file.into(),
+                    line: 0,
+                    message: format!("unknown check id {id:?} (see `palisade checks list`)"),
+                });
+            }
+        }
+        for (what, v) in [
+            ("enforce", &c.pss.enforce),
+            ("warn", &c.pss.warn),
+            ("audit", &c.pss.audit),
+        ] {
+            if let Some(l) = v {
+                l.parse::<palisade_pss::Level>().map_err(|e| ConfigError {
+                    file: file.into(),
+                    line: 0,
+                    message: format!("pss.{what}: {e}"),
+                })?;
+            }
+        }
+        if let Some(v) = &c.pss.version {
+            v.parse::<palisade_pss::Version>()
+                .map_err(|e| ConfigError {
+                    file: file.into(),
+                    line: 0,
+                    message: format!("pss.version: {e}"),
+                })?;
+        }
+        Ok(c)
+    }
+
+    /// The first namespace rule naming `ns`.
+    pub fn namespace_rule(&self, ns: &str) -> Option<&NamespaceRule> {
+        self.namespaces
+            .iter()
+            .find(|r| r.names.iter().any(|p| glob(p, ns)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("kube-*", "kube-system"));
+        assert!(glob("*-system", "kube-system"));
+        assert!(glob("registry.k8s.io/*", "registry.k8s.io/pause:3.9"));
+        assert!(glob("*", "x"));
+        assert!(glob("a*c", "abbc"));
+        assert!(!glob("a*c", "abcd"));
+        assert!(!glob("kube-*", "default"));
+    }
+
+    #[test]
+    fn parses_and_points_at_bad_lines() {
+        let c = Config::parse(
+            "checks:\n  modes: {image-latest-tag: deny}\nnamespaces:\n  - names: [dev-*]\n    mode: warn\n    mutate: true\nexemptions:\n  namespaces: [kube-system]\n",
+            "c.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.checks.modes["image-latest-tag"], Mode::Deny);
+        assert_eq!(c.namespace_rule("dev-a").unwrap().mode, Some(Mode::Warn));
+        let e = Config::parse("checks:\n  modes:\n    x: sometimes\n", "c.yaml").unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+        let e = Config::parse("checks:\n  modes: {no-such-check: deny}\n", "c.yaml").unwrap_err();
+        assert!(e.message.contains("no-such-check"), "{e}");
+        let e = Config::parse("colour: red\n", "c.yaml").unwrap_err();
+        assert!(e.message.contains("colour"), "{e}");
+    }
+}

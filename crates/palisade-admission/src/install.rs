@@ -1,0 +1,387 @@
+//! `palisade admission install`: the manifests that run the webhook.
+//!
+//! A CA and a serving certificate (rcgen) in a TLS Secret, the
+//! configuration in a ConfigMap, a Deployment of at least two hardened
+//! replicas spread across nodes with a PodDisruptionBudget, a Service, a
+//! NetworkPolicy that admits only the webhook port, and the
+//! ValidatingWebhookConfiguration (and, with mutation, the Mutating one)
+//! with the CA bundle. The same as Terraform (kubernetes provider, with the
+//! certificates from the `tls` provider so no key is written in the code).
+
+use base64::Engine as _;
+use serde_json::{Value as Json, json};
+
+/// What to install.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    pub namespace: String,
+    pub replicas: u32,
+    pub image: String,
+    /// Also install the mutating webhook.
+    pub mutate: bool,
+    /// `Fail` or `Ignore`.
+    pub failure_policy: String,
+    pub timeout_seconds: u32,
+}
+
+impl Default for InstallOptions {
+    fn default() -> Self {
+        Self {
+            namespace: "palisade".into(),
+            replicas: 2,
+            image: format!(
+                "ghcr.io/palisade-dev/palisade:{}",
+                env!("CARGO_PKG_VERSION")
+            ),
+            mutate: false,
+            failure_policy: "Ignore".into(),
+            timeout_seconds: 5,
+        }
+    }
+}
+
+/// The PEM certificates and key.
+#[derive(Debug, Clone)]
+pub struct Certificates {
+    pub ca_pem: String,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+const NAME: &str = "palisade-webhook";
+const CONFIG: &str = "# palisade admission configuration (see the README)\nchecks:\n  severityModes: {critical: deny, high: deny, medium: warn, low: audit, info: off}\npss: {enforce: baseline, warn: restricted, audit: restricted}\nexemptions:\n  namespaces: [kube-system]\n";
+
+/// A CA and a serving certificate for the webhook Service's DNS names.
+pub fn certificates(namespace: &str) -> Result<Certificates, String> {
+    let e = |e: rcgen::Error| e.to_string();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(e)?;
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "palisade webhook CA");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let ca_key = rcgen::KeyPair::generate().map_err(e)?;
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).map_err(e)?;
+    let names = vec![
+        format!("{NAME}.{namespace}.svc"),
+        format!("{NAME}.{namespace}.svc.cluster.local"),
+    ];
+    let mut params = rcgen::CertificateParams::new(names).map_err(e)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, format!("{NAME}.{namespace}.svc"));
+    let key = rcgen::KeyPair::generate().map_err(e)?;
+    let cert = params.signed_by(&key, &ca).map_err(e)?;
+    Ok(Certificates {
+        ca_pem: ca.pem(),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    })
+}
+
+fn labels() -> Json {
+    json!({"app.kubernetes.io/name": NAME, "app.kubernetes.io/part-of": "palisade"})
+}
+
+/// The objects other than the TLS Secret and webhook configurations; their
+/// CA bundle is a parameter (`caBundle` base64) so Terraform can fill it.
+fn workload_objects(o: &InstallOptions) -> Vec<Json> {
+    let ns = &o.namespace;
+    let meta = |name: &str| json!({"name": name, "namespace": ns, "labels": labels()});
+    vec![
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted"}}}),
+        json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta(NAME),
+            "spec": {"hard": {"pods": "10", "requests.cpu": "2", "requests.memory": "1Gi", "limits.cpu": "4", "limits.memory": "2Gi"}}}),
+        json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": meta(NAME),
+            "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "256Mi"}, "defaultRequest": {"cpu": "50m", "memory": "64Mi"}}]}}),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(NAME), "automountServiceAccountToken": false}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("palisade-config"), "data": {"config.yaml": CONFIG}}),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(NAME), "spec": {
+            "replicas": o.replicas.max(2),
+            "selector": {"matchLabels": labels()},
+            "template": {"metadata": {"labels": labels()}, "spec": {
+                "serviceAccountName": NAME,
+                "automountServiceAccountToken": false,
+                "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
+                    "seccompProfile": {"type": "RuntimeDefault"}},
+                "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                    {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                        "labelSelector": {"matchLabels": labels()}}}]}},
+                "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                    "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": labels()}}],
+                "containers": [{
+                    "name": "webhook",
+                    "image": o.image,
+                    "imagePullPolicy": "IfNotPresent",
+                    "args": ["admission", "serve", "--config", "/etc/palisade/config.yaml",
+                        "--tls-cert", "/etc/palisade/tls/tls.crt", "--tls-key", "/etc/palisade/tls/tls.key",
+                        "--addr", "0.0.0.0:8443"],
+                    "ports": [{"name": "https", "containerPort": 8443}],
+                    "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
+                        "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
+                    "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
+                    "readinessProbe": {"httpGet": {"path": "/readyz", "port": 8443, "scheme": "HTTPS"}, "periodSeconds": 5},
+                    "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8443, "scheme": "HTTPS"}, "periodSeconds": 10},
+                    "volumeMounts": [
+                        {"name": "tls", "mountPath": "/etc/palisade/tls", "readOnly": true},
+                        {"name": "config", "mountPath": "/etc/palisade/config.yaml", "subPath": "config.yaml", "readOnly": true}]
+                }],
+                "volumes": [
+                    {"name": "tls", "secret": {"secretName": "palisade-webhook-tls"}},
+                    {"name": "config", "configMap": {"name": "palisade-config"}}]
+            }}
+        }}),
+        json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": meta(NAME),
+            "spec": {"minAvailable": 1, "selector": {"matchLabels": labels()}}}),
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": meta(NAME), "spec": {
+            "selector": labels(), "ports": [{"name": "https", "port": 443, "targetPort": 8443}]}}),
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta(NAME), "spec": {
+            "podSelector": {"matchLabels": labels()},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{"ports": [{"port": 8443, "protocol": "TCP"}]}],
+            "egress": []}}),
+        json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("default-deny"), "spec": {
+            "podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),
+    ]
+}
+
+fn webhook(o: &InstallOptions, name: &str, path: &str, ca_bundle: &str) -> Json {
+    json!({
+        "name": name,
+        "admissionReviewVersions": ["v1", "v1beta1"],
+        "clientConfig": {"service": {"name": NAME, "namespace": o.namespace, "path": path, "port": 443},
+            "caBundle": ca_bundle},
+        "rules": [{"operations": ["CREATE", "UPDATE"], "apiGroups": ["*"], "apiVersions": ["*"],
+            "resources": ["*"], "scope": "*"}],
+        // Ignore keeps the cluster writable if every replica is down (the
+        // Deployment runs several with a PodDisruptionBudget); Fail closes
+        // that gap and blocks all writes outside the excluded namespaces
+        // while the webhook is unreachable.
+        "failurePolicy": o.failure_policy,
+        "matchPolicy": "Equivalent",
+        "sideEffects": "None",
+        "timeoutSeconds": o.timeout_seconds,
+        "namespaceSelector": {"matchExpressions": [{"key": "kubernetes.io/metadata.name", "operator": "NotIn",
+            "values": ["kube-system", o.namespace]}]}
+    })
+}
+
+fn webhook_configs(o: &InstallOptions, ca_bundle: &str) -> Vec<Json> {
+    let mut v = vec![
+        json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+        "metadata": {"name": "palisade", "labels": labels()},
+        "webhooks": [webhook(o, "validate.palisade.dev", "/validate", ca_bundle)]}),
+    ];
+    if o.mutate {
+        let mut w = webhook(o, "mutate.palisade.dev", "/mutate", ca_bundle);
+        w["reinvocationPolicy"] = json!("IfNeeded");
+        v.push(json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": "palisade", "labels": labels()},
+            "webhooks": [w]}));
+    }
+    v
+}
+
+/// Every manifest, as a multi-document YAML stream.
+pub fn manifests(o: &InstallOptions, certs: &Certificates) -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let mut objects = workload_objects(o);
+    objects.insert(
+        5,
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": "palisade-webhook-tls", "namespace": o.namespace, "labels": labels()},
+            "data": {"tls.crt": b64(&certs.cert_pem), "tls.key": b64(&certs.key_pem), "ca.crt": b64(&certs.ca_pem)}}),
+    );
+    objects.extend(webhook_configs(o, &b64(&certs.ca_pem)));
+    let mut out =
+        String::from("# palisade admission webhook — generated by `palisade admission install`\n");
+    for obj in objects {
+        out.push_str("---\n");
+        out.push_str(&to_yaml(&obj, 0));
+    }
+    out
+}
+
+/// The same as Terraform: `kubernetes_manifest` resources, and the
+/// certificates from the `tls` provider (the private key stays in state,
+/// never in the code).
+pub fn terraform(o: &InstallOptions) -> String {
+    let mut out = String::from(
+        "# palisade admission webhook — generated by `palisade admission install --format terraform`\n\
+         terraform {\n  required_providers {\n    kubernetes = { source = \"hashicorp/kubernetes\" }\n    tls        = { source = \"hashicorp/tls\" }\n  }\n}\n\n",
+    );
+    let ns = &o.namespace;
+    out.push_str(&format!(
+        "resource \"tls_private_key\" \"ca\" {{\n  algorithm   = \"ECDSA\"\n  ecdsa_curve = \"P256\"\n}}\n\n\
+resource \"tls_self_signed_cert\" \"ca\" {{\n  private_key_pem       = tls_private_key.ca.private_key_pem\n  is_ca_certificate     = true\n  validity_period_hours = 87600\n  allowed_uses          = [\"cert_signing\", \"crl_signing\"]\n  subject {{\n    common_name = \"palisade webhook CA\"\n  }}\n}}\n\n\
+resource \"tls_private_key\" \"webhook\" {{\n  algorithm   = \"ECDSA\"\n  ecdsa_curve = \"P256\"\n}}\n\n\
+resource \"tls_cert_request\" \"webhook\" {{\n  private_key_pem = tls_private_key.webhook.private_key_pem\n  dns_names       = [\"{NAME}.{ns}.svc\", \"{NAME}.{ns}.svc.cluster.local\"]\n  subject {{\n    common_name = \"{NAME}.{ns}.svc\"\n  }}\n}}\n\n\
+resource \"tls_locally_signed_cert\" \"webhook\" {{\n  cert_request_pem      = tls_cert_request.webhook.cert_request_pem\n  ca_private_key_pem    = tls_private_key.ca.private_key_pem\n  ca_cert_pem           = tls_self_signed_cert.ca.cert_pem\n  validity_period_hours = 8760\n  allowed_uses          = [\"digital_signature\", \"key_encipherment\", \"server_auth\"]\n}}\n\n"
+    ));
+    let mut objects = workload_objects(o);
+    objects.insert(
+        5,
+        json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+            "metadata": {"name": "palisade-webhook-tls", "namespace": ns, "labels": labels()},
+            "data": {"tls.crt": "${base64encode(tls_locally_signed_cert.webhook.cert_pem)}",
+                "tls.key": "${base64encode(tls_private_key.webhook.private_key_pem)}",
+                "ca.crt": "${base64encode(tls_self_signed_cert.ca.cert_pem)}"}}),
+    );
+    objects.extend(webhook_configs(
+        o,
+        "${base64encode(tls_self_signed_cert.ca.cert_pem)}",
+    ));
+    for obj in objects {
+        let kind = obj["kind"].as_str().unwrap_or("object").to_lowercase();
+        let name = obj
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or("x")
+            .replace(['-', '.'], "_");
+        out.push_str(&format!(
+            "resource \"kubernetes_manifest\" \"{kind}_{name}\" {{\n  manifest = {}\n}}\n\n",
+            to_hcl(&obj, 1)
+        ));
+    }
+    out
+}
+
+/// A JSON value as an HCL expression; strings may hold `${…}` templates.
+fn to_hcl(v: &Json, depth: usize) -> String {
+    let pad = "  ".repeat(depth + 1);
+    let end = "  ".repeat(depth);
+    match v {
+        Json::Null => "null".into(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => n.to_string(),
+        Json::String(s) => {
+            let escaped = serde_json::to_string(s).unwrap_or_default();
+            // literal `%{` and, outside our own templates, `${` must be escaped
+            if s.starts_with("${") {
+                escaped
+            } else {
+                escaped.replace("${", "$${").replace("%{", "%%{")
+            }
+        }
+        Json::Array(a) if a.is_empty() => "[]".into(),
+        Json::Array(a) => {
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| format!("{pad}{}", to_hcl(x, depth + 1)))
+                .collect();
+            format!("[\n{},\n{end}]", items.join(",\n"))
+        }
+        Json::Object(m) if m.is_empty() => "{}".into(),
+        Json::Object(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .map(|(k, x)| {
+                    format!(
+                        "{pad}{} = {}",
+                        serde_json::to_string(k).unwrap_or_default(),
+                        to_hcl(x, depth + 1)
+                    )
+                })
+                .collect();
+            format!("{{\n{}\n{end}}}", items.join("\n"))
+        }
+    }
+}
+
+/// A JSON value as block YAML (strings JSON-quoted, which YAML reads
+/// unchanged; multi-line strings as literal blocks).
+pub fn to_yaml(v: &Json, indent: usize) -> String {
+    let mut out = String::new();
+    write_yaml(v, indent, &mut out);
+    out
+}
+
+fn scalar(v: &Json, indent: usize) -> String {
+    match v {
+        Json::String(s) if s.contains('\n') && !s.contains("\n\n\n") => {
+            let pad = " ".repeat(indent + 2);
+            let body: Vec<String> = s
+                .trim_end_matches('\n')
+                .lines()
+                .map(|l| format!("{pad}{l}"))
+                .collect();
+            let chomp = if s.ends_with('\n') { "" } else { "-" };
+            format!("|{chomp}\n{}", body.join("\n"))
+        }
+        Json::String(s) => serde_json::to_string(s).unwrap_or_default(),
+        Json::Array(a) if a.is_empty() => "[]".into(),
+        Json::Object(m) if m.is_empty() => "{}".into(),
+        other => other.to_string(),
+    }
+}
+
+fn is_block(v: &Json) -> bool {
+    matches!(v, Json::Array(a) if !a.is_empty()) || matches!(v, Json::Object(m) if !m.is_empty())
+}
+
+fn write_yaml(v: &Json, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Json::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                let key = serde_json::to_string(k).unwrap_or_default();
+                let key = if k
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+                {
+                    k.clone()
+                } else {
+                    key
+                };
+                if is_block(x) {
+                    out.push_str(&format!("{pad}{key}:\n"));
+                    write_yaml(x, indent + 2, out);
+                } else {
+                    out.push_str(&format!("{pad}{key}: {}\n", scalar(x, indent)));
+                }
+            }
+        }
+        Json::Array(a) if !a.is_empty() => {
+            for x in a {
+                if is_block(x) {
+                    let mut inner = String::new();
+                    write_yaml(x, indent + 2, &mut inner);
+                    let trimmed = inner.trim_start_matches(' ');
+                    out.push_str(&format!("{pad}- {trimmed}"));
+                } else {
+                    out.push_str(&format!("{pad}- {}\n", scalar(x, indent)));
+                }
+            }
+        }
+        other => out.push_str(&format!("{pad}{}\n", scalar(other, indent))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_round_trips() {
+        let v = json!({"a": {"b": [1, {"c": "x\ny\n", "d": []}], "e": "${x}"}, "f g": true});
+        let text = to_yaml(&v, 0);
+        let s = palisade_yaml::parse_stream(&text, &palisade_yaml::Limits::default());
+        assert!(s.errors.is_empty(), "{:?}\n{text}", s.errors);
+        assert_eq!(s.documents[0].root.to_json(), v, "{text}");
+    }
+
+    #[test]
+    fn certificates_chain_to_the_ca() {
+        let c = certificates("palisade").unwrap();
+        assert!(c.ca_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(c.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(c.key_pem.contains("PRIVATE KEY"));
+        assert_ne!(c.ca_pem, c.cert_pem);
+    }
+}
