@@ -1,0 +1,230 @@
+//! The admission webhook over HTTPS: `/validate`, `/mutate`, `/healthz`,
+//! `/readyz`, `/metrics`.
+//!
+//! A thin adapter: every decision is [`palisade_admission::Admission::review`],
+//! run off the async threads with a time limit. TLS is rustls with the ring
+//! provider; the certificate files are watched and reloaded when they
+//! change (cert-manager rotation). Bodies over the limit get 413, requests
+//! that are not AdmissionReviews 400, decisions past the time limit 504
+//! (the API server then applies the webhook's `failurePolicy`). On SIGTERM
+//! or Ctrl-C the server stops accepting, answers `/readyz` with 503, and
+//! drains the requests in flight.
+
+pub mod client;
+mod metrics;
+
+pub use metrics::Metrics;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_server::tls_rustls::RustlsConfig;
+use palisade_admission::{Admission, Endpoint};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+/// Shared by every request.
+pub struct AppState {
+    pub admission: Arc<Admission>,
+    pub metrics: Metrics,
+    pub timeout: Duration,
+    pub shutting_down: AtomicBool,
+}
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// How often the certificate files are checked for changes.
+    pub reload_every: Duration,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub drain: Duration,
+}
+
+/// The routes, for the server and for tests.
+pub fn router(state: Arc<AppState>) -> Router {
+    let limit = state.admission.config.limits.max_request_bytes;
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+impl AppState {
+    pub fn new(admission: Admission) -> Arc<AppState> {
+        let timeout = Duration::from_secs(admission.config.limits.timeout_seconds.max(1));
+        Arc::new(AppState {
+            metrics: Metrics::new(timeout),
+            admission: Arc::new(admission),
+            timeout,
+            shutting_down: AtomicBool::new(false),
+        })
+    }
+}
+
+async fn ready(State(s): State<Arc<AppState>>) -> Response {
+    if s.shutting_down.load(Ordering::Relaxed) {
+        (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response()
+    } else {
+        "ok".into_response()
+    }
+}
+
+async fn metrics(State(s): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        s.metrics.encode(),
+    )
+        .into_response()
+}
+
+async fn validate(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
+    decide(s, body, Endpoint::Validate).await
+}
+
+async fn mutate(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
+    decide(s, body, Endpoint::Mutate).await
+}
+
+async fn decide(s: Arc<AppState>, body: Bytes, endpoint: Endpoint) -> Response {
+    let started = Instant::now();
+    let admission = s.admission.clone();
+    let work = tokio::task::spawn_blocking(move || admission.review(&body, endpoint));
+    let name = match endpoint {
+        Endpoint::Validate => "validate",
+        Endpoint::Mutate => "mutate",
+    };
+    let result = tokio::time::timeout(s.timeout, work).await;
+    let response = match result {
+        Ok(Ok(Ok(d))) => {
+            s.metrics.record(name, &d);
+            for (policy, fp, message) in &d.policy_errors {
+                eprintln!("palisade: policy {policy} failed ({fp:?}): {message}");
+            }
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::to_vec(&d.response).unwrap_or_default(),
+            )
+                .into_response()
+        }
+        Ok(Ok(Err(bad))) => {
+            s.metrics.reject(name, "bad_request");
+            (StatusCode::BAD_REQUEST, format!("palisade: {bad}\n")).into_response()
+        }
+        Ok(Err(join)) => {
+            s.metrics.reject(name, "internal_error");
+            eprintln!("palisade: the decision failed: {join}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "palisade: the decision failed\n").into_response()
+        }
+        Err(_) => {
+            s.metrics.reject(name, "timeout");
+            (
+                StatusCode::GATEWAY_TIMEOUT,
+                format!("palisade: no decision within {:?}\n", s.timeout),
+            )
+                .into_response()
+        }
+    };
+    s.metrics.observe(started.elapsed());
+    response
+}
+
+fn modified(p: &PathBuf) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Serves until SIGTERM/Ctrl-C (or `handle.graceful_shutdown`), then
+/// drains. The ring crypto provider is installed here.
+pub async fn serve(
+    state: Arc<AppState>,
+    opts: ServeOptions,
+    listener: Option<std::net::TcpListener>,
+    handle: axum_server::Handle<SocketAddr>,
+) -> std::io::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tls = RustlsConfig::from_pem_file(&opts.tls_cert, &opts.tls_key).await?;
+    // certificate reload
+    {
+        let tls = tls.clone();
+        let (cert, key) = (opts.tls_cert.clone(), opts.tls_key.clone());
+        let every = opts.reload_every;
+        tokio::spawn(async move {
+            let mut seen = (modified(&cert), modified(&key));
+            loop {
+                tokio::time::sleep(every).await;
+                let now = (modified(&cert), modified(&key));
+                if now != seen {
+                    match tls.reload_from_pem_file(&cert, &key).await {
+                        Ok(()) => {
+                            eprintln!("palisade: reloaded the TLS certificate from {}", cert.display());
+                            seen = now;
+                        }
+                        // half-written files: try again next time
+                        Err(e) => eprintln!("palisade: TLS certificate not reloaded: {e}"),
+                    }
+                }
+            }
+        });
+    }
+    // graceful shutdown on signals
+    {
+        let handle = handle.clone();
+        let state = state.clone();
+        let drain = opts.drain;
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            eprintln!("palisade: shutting down, draining requests for up to {drain:?}");
+            state.shutting_down.store(true, Ordering::Relaxed);
+            handle.graceful_shutdown(Some(drain));
+        });
+    }
+    let app = router(state).into_make_service();
+    match listener {
+        Some(l) => {
+            l.set_nonblocking(true)?;
+            axum_server::from_tcp_rustls(l, tls)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::bind_rustls(opts.addr, tls)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
