@@ -7,9 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// What a violated check does to the request.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Reject the request.
@@ -20,6 +18,33 @@ pub enum Mode {
     Audit,
     /// Ignore the check.
     Off,
+}
+
+impl<'de> Deserialize<'de> for Mode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // YAML 1.1 (what Kubernetes reads) takes a bare `off` for false
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Bool(false) => Ok(Mode::Off),
+            Raw::Text(t) => match t.as_str() {
+                "deny" => Ok(Mode::Deny),
+                "warn" => Ok(Mode::Warn),
+                "audit" => Ok(Mode::Audit),
+                "off" => Ok(Mode::Off),
+                other => Err(serde::de::Error::custom(format!(
+                    "unknown mode {other:?}: deny, warn, audit or off"
+                ))),
+            },
+            Raw::Bool(true) => Err(serde::de::Error::custom(
+                "a mode is deny, warn, audit or off, not true",
+            )),
+        }
+    }
 }
 
 impl Mode {
@@ -381,6 +406,13 @@ mod tests {
         assert_eq!(c.namespace_rule("dev-a").unwrap().mode, Some(Mode::Warn));
         let e = Config::parse("checks:\n  modes:\n    x: sometimes\n", "c.yaml").unwrap_err();
         assert_eq!(e.line, 3, "{e}");
+        assert!(e.message.contains("deny, warn, audit or off"), "{e}");
+        let c = Config::parse(
+            "checks:\n  severityModes: {info: off, low: off}\n",
+            "c.yaml",
+        )
+        .unwrap();
+        assert_eq!(c.checks.severity_modes.low, Mode::Off);
         let e = Config::parse("checks:\n  modes: {no-such-check: deny}\n", "c.yaml").unwrap_err();
         assert!(e.message.contains("no-such-check"), "{e}");
         let e = Config::parse("colour: red\n", "c.yaml").unwrap_err();

@@ -145,7 +145,9 @@ fn workload_objects(o: &InstallOptions) -> Vec<Json> {
             "podSelector": {"matchLabels": labels()},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"ports": [{"port": 8443, "protocol": "TCP"}]}],
-            "egress": []}}),
+            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}}),
         json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("default-deny"), "spec": {
             "podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),
     ]
@@ -314,11 +316,28 @@ fn scalar(v: &Json, indent: usize) -> String {
             let chomp = if s.ends_with('\n') { "" } else { "-" };
             format!("|{chomp}\n{}", body.join("\n"))
         }
+        Json::String(s) if plain(s) => s.clone(),
         Json::String(s) => serde_json::to_string(s).unwrap_or_default(),
         Json::Array(a) if a.is_empty() => "[]".into(),
         Json::Object(m) if m.is_empty() => "{}".into(),
         other => other.to_string(),
     }
+}
+
+/// Whether a string reads back as the same string without quotes.
+fn plain(s: &str) -> bool {
+    let first_ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '_');
+    let chars_ok = s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+    let reserved = matches!(
+        s.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "null" | "nan" | "inf"
+    );
+    first_ok && chars_ok && !reserved
 }
 
 fn is_block(v: &Json) -> bool {

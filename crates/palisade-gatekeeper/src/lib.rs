@@ -9,6 +9,7 @@
 
 mod builtins;
 pub mod constraint;
+pub mod findings;
 mod rego_compat;
 pub mod review;
 mod sprintf;

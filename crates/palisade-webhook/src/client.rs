@@ -37,14 +37,21 @@ pub fn tls_config(ca_pem: &[u8]) -> io::Result<Arc<rustls::ClientConfig>> {
 
 impl Client {
     /// Connects to `addr`, checking the certificate against `server_name`.
-    pub async fn connect(addr: SocketAddr, server_name: &str, tls: Arc<rustls::ClientConfig>) -> io::Result<Client> {
+    pub async fn connect(
+        addr: SocketAddr,
+        server_name: &str,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Client> {
         let tcp = tokio::net::TcpStream::connect(addr).await?;
         tcp.set_nodelay(true)?;
         let name = ServerName::try_from(server_name.to_string()).map_err(err)?;
-        let stream = tokio_rustls::TlsConnector::from(tls).connect(name, tcp).await?;
-        let (sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(err)?;
+        let stream = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, tcp)
+            .await?;
+        let (sender, conn) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .map_err(err)?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -55,7 +62,12 @@ impl Client {
     }
 
     /// Sends one request; returns the status and body.
-    pub async fn send(&mut self, method: &str, path: &str, body: Vec<u8>) -> io::Result<(u16, Vec<u8>)> {
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+    ) -> io::Result<(u16, Vec<u8>)> {
         self.sender.ready().await.map_err(err)?;
         let req = http::Request::builder()
             .method(method)

@@ -84,7 +84,10 @@ async fn ready(State(s): State<Arc<AppState>>) -> Response {
 
 async fn metrics(State(s): State<Arc<AppState>>) -> Response {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         s.metrics.encode(),
     )
         .into_response()
@@ -126,7 +129,11 @@ async fn decide(s: Arc<AppState>, body: Bytes, endpoint: Endpoint) -> Response {
         Ok(Err(join)) => {
             s.metrics.reject(name, "internal_error");
             eprintln!("palisade: the decision failed: {join}");
-            (StatusCode::INTERNAL_SERVER_ERROR, "palisade: the decision failed\n").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "palisade: the decision failed\n",
+            )
+                .into_response()
         }
         Err(_) => {
             s.metrics.reject(name, "timeout");
@@ -168,7 +175,10 @@ pub async fn serve(
                 if now != seen {
                     match tls.reload_from_pem_file(&cert, &key).await {
                         Ok(()) => {
-                            eprintln!("palisade: reloaded the TLS certificate from {}", cert.display());
+                            eprintln!(
+                                "palisade: reloaded the TLS certificate from {}",
+                                cert.display()
+                            );
                             seen = now;
                         }
                         // half-written files: try again next time
@@ -211,13 +221,14 @@ pub async fn serve(
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(t) => t,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = term.recv() => {}
             _ = tokio::signal::ctrl_c() => {}

@@ -95,7 +95,11 @@ fn webhook_over_tls() {
     let state = AppState::new(admission);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let handle = axum_server::Handle::new();
     let opts = ServeOptions {
         addr,
@@ -189,6 +193,10 @@ fn webhook_over_tls() {
     // graceful shutdown: the server future ends
     handle.graceful_shutdown(Some(Duration::from_secs(2)));
     rt.block_on(async {
-        tokio::time::timeout(Duration::from_secs(10), server).await.expect("the server drained").unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the server drained")
+            .unwrap()
+            .unwrap();
     });
 }

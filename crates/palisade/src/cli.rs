@@ -30,6 +30,106 @@ pub enum Command {
     /// NetworkPolicy analysis: reachability between two workloads, the
     /// connectivity matrix, and generated least-privilege policies.
     Netpol(NetpolArgs),
+    /// Admission control: the HTTPS AdmissionReview webhook and the
+    /// manifests that install it.
+    Admission(AdmissionArgs),
+    /// Gatekeeper policies: run gator Suite files, and apply
+    /// ConstraintTemplates and Constraints to manifests before they ship.
+    Policy(PolicyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AdmissionArgs {
+    #[command(subcommand)]
+    pub command: AdmissionCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdmissionCommand {
+    /// Serve /validate, /mutate, /healthz, /readyz and /metrics over HTTPS.
+    Serve {
+        /// The admission configuration (modes, exemptions, policies, inventory).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// PEM certificate (chain); reloaded when the file changes.
+        #[arg(long, value_name = "FILE")]
+        tls_cert: PathBuf,
+        /// PEM private key; reloaded when the file changes.
+        #[arg(long, value_name = "FILE")]
+        tls_key: PathBuf,
+        #[arg(long, default_value = "0.0.0.0:8443")]
+        addr: std::net::SocketAddr,
+        /// How long requests in flight may take to finish on SIGTERM.
+        #[arg(long, value_name = "SECONDS", default_value_t = 20)]
+        drain: u64,
+    },
+    /// Write the manifests (or Terraform) that run the webhook: certificates
+    /// in a Secret, a hardened Deployment with a PodDisruptionBudget, the
+    /// Service, NetworkPolicies and the webhook configurations.
+    Install {
+        #[arg(short = 'n', long, default_value = "palisade")]
+        namespace: String,
+        #[arg(long, default_value_t = 2)]
+        replicas: u32,
+        /// Also install the mutating webhook (safe defaults).
+        #[arg(long)]
+        mutate: bool,
+        /// What the API server does when the webhook cannot be reached:
+        /// Ignore (admit; the cluster stays writable) or Fail (reject; no
+        /// write slips through, none succeeds while the webhook is down).
+        #[arg(long, default_value = "Ignore", value_parser = ["Ignore", "Fail"])]
+        failure_policy: String,
+        #[arg(long, default_value_t = 5)]
+        timeout_seconds: u32,
+        #[arg(long)]
+        image: Option<String>,
+        #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+        format: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run gator verify Suite files (or every suite.yaml under a directory).
+    /// Exit 1 when a case fails.
+    Test {
+        #[arg(value_name = "SUITE", required = true)]
+        suites: Vec<PathBuf>,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        /// Print every case, not only failures.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Apply ConstraintTemplates and Constraints to manifests, as the webhook
+    /// would at admission; violations are findings in any scan format.
+    Eval {
+        /// Files or directories of ConstraintTemplates and Constraints.
+        #[arg(long = "policies", value_name = "PATH", required = true)]
+        policies: Vec<PathBuf>,
+        /// Extra objects for data.inventory (the scanned manifests are always in it).
+        #[arg(long = "inventory", value_name = "PATH")]
+        inventory: Vec<PathBuf>,
+        #[command(flatten)]
+        input: Box<InputArgs>,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json", "sarif", "markdown"])]
+        format: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 when a finding is at or above this severity (or `none`).
+        #[arg(long, value_name = "SEVERITY", default_value = "high")]
+        fail_on: String,
+        #[arg(long, value_enum, default_value = "auto")]
+        color: ColorChoice,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -204,6 +304,10 @@ pub struct ScanArgs {
     /// Colour the table.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Also apply these Gatekeeper ConstraintTemplates and Constraints
+    /// (files or directories), as `palisade policy eval` does.
+    #[arg(long = "policies", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug)]

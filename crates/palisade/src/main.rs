@@ -1,11 +1,13 @@
 //! `palisade`: the command line. Thin: parse arguments, call sources,
 //! analyzers and reporters, choose the exit code.
 
+mod admission_cmd;
 mod checks_cmd;
 mod cli;
 mod drift_cmd;
 mod netpol_cmd;
 mod output;
+mod policy_cmd;
 mod pss_cmd;
 mod rbac_cmd;
 mod scan;
@@ -37,6 +39,8 @@ fn main() -> ExitCode {
         cli::Command::Rbac(args) => rbac_cmd::run(args),
         cli::Command::Drift(args) => drift_cmd::run(args),
         cli::Command::Netpol(args) => netpol_cmd::run(args),
+        cli::Command::Admission(args) => admission_cmd::run(args),
+        cli::Command::Policy(args) => policy_cmd::run(args),
     };
     ExitCode::from(code)
 }

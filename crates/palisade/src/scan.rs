@@ -134,11 +134,21 @@ pub fn run(args: ScanArgs) -> u8 {
     let outcome = palisade_checks::run(&model, &settings);
     phase("checks");
     let score = outcome.score();
-    let findings: Vec<_> = outcome
+    let mut findings: Vec<_> = outcome
         .findings
         .into_iter()
         .filter(|f| f.severity >= min_severity)
         .collect();
+    let mut errors = loaded.errors;
+    let mut policy_rules = Vec::new();
+    if !args.policies.is_empty() {
+        let (pf, perrs) = crate::policy_cmd::evaluate(&args.policies, &[], model.objects());
+        errors.extend(perrs);
+        policy_rules = crate::policy_cmd::rules_of(&pf);
+        findings.extend(pf.into_iter().filter(|f| f.severity >= min_severity));
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        phase("policies");
+    }
     let suppressed = outcome
         .suppressed
         .into_iter()
@@ -155,12 +165,13 @@ pub fn run(args: ScanArgs) -> u8 {
             !settings.disabled.contains(m.id)
                 && settings.only.as_ref().is_none_or(|o| o.contains(m.id))
         })
+        .chain(policy_rules)
         .collect();
     let report = ScanReport::new(
         env!("CARGO_PKG_VERSION"),
         findings,
         suppressed,
-        loaded.errors,
+        errors,
         rules,
         (model.len(), model.workload_count(), files, score),
     );

@@ -1,0 +1,101 @@
+//! Gatekeeper constraints applied to manifests before they reach a cluster
+//! (`palisade policy eval`), reported as ordinary findings so every `scan`
+//! format (table, JSON, SARIF, …) carries them.
+//!
+//! Each constraint is a rule of its own: id `gatekeeper/<Kind>/<name>`,
+//! severity from its enforcement action (deny → high, warn → medium,
+//! dryrun → low), seed action 9 (admission control).
+
+use crate::{Action, PolicySet, Review};
+use palisade_findings::{CheckMeta, Finding, Severity};
+use palisade_model::Object;
+use serde_json::Value as Json;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::OnceLock;
+
+/// Rule metadata by (constraint kind, name, action).
+type Metas = HashMap<(String, String, Action), &'static CheckMeta>;
+
+/// Rule metadata lives as long as the process; one per constraint.
+fn meta(kind: &str, name: &str, action: Action) -> &'static CheckMeta {
+    static METAS: OnceLock<Mutex<Metas>> = OnceLock::new();
+    let mut m = METAS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    m.entry((kind.to_string(), name.to_string(), action))
+        .or_insert_with(|| {
+            let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+            Box::leak(Box::new(CheckMeta {
+                id: leak(format!("gatekeeper/{kind}/{name}")),
+                title: leak(format!("Gatekeeper constraint {kind} {name:?} ({})", action.as_str())),
+                severity: match action {
+                    Action::Deny => Severity::High,
+                    Action::Warn => Severity::Medium,
+                    Action::Dryrun => Severity::Low,
+                },
+                action: 9,
+                category: "admission",
+                frameworks: &[],
+                risk: leak(format!(
+                    "The {kind} constraint {name:?} ({}) rejects this object at admission; applying it would fail (or warn) in the cluster.",
+                    action.as_str()
+                )),
+                fix: "Change the object as the violation message says, or exempt it in the constraint's `spec.match`.",
+            }))
+        })
+}
+
+/// Reviews every object (as a CREATE in its effective namespace) against
+/// the policies; ConstraintTemplates and Constraints themselves are skipped.
+pub fn findings<'a>(
+    set: &PolicySet,
+    objects: impl IntoIterator<Item = &'a Object>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for o in objects {
+        let group = o.api_version.split_once('/').map(|(g, _)| g).unwrap_or("");
+        if group == crate::TEMPLATE_GROUP || group == crate::CONSTRAINT_GROUP {
+            continue;
+        }
+        let mut obj = o.raw.to_json();
+        // the API server fills in the namespace before admission
+        if let (Some(ns), Some(meta)) = (
+            &o.namespace,
+            obj.get_mut("metadata").and_then(Json::as_object_mut),
+        ) {
+            meta.insert("namespace".into(), Json::String(ns.clone()));
+        }
+        let review = Review::create(obj);
+        let result = set.review(&review);
+        for v in result.violations {
+            let check = meta(&v.kind, &v.constraint, v.action);
+            out.push(Finding {
+                check,
+                severity: check.severity,
+                object: o.reference.clone(),
+                location: o.location.clone(),
+                path: None,
+                message: v.message,
+                fix: check.fix.into(),
+                autofix: None,
+            });
+        }
+        for e in result.errors {
+            let check = meta(&e.kind, &e.constraint, e.action);
+            out.push(Finding {
+                check,
+                severity: check.severity,
+                object: o.reference.clone(),
+                location: o.location.clone(),
+                path: None,
+                message: format!("the policy could not be evaluated: {}", e.message),
+                fix: "Fix the ConstraintTemplate's Rego or the constraint's parameters.".into(),
+                autofix: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
