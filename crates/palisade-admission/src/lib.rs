@@ -536,13 +536,18 @@ impl Admission {
         ) -> Decision,
     ) -> Decision {
         let denied: Vec<&Verdict> = verdicts.iter().filter(|v| v.mode == Mode::Deny).collect();
+        // a check denied at one Pod Security level is not also warned at another
+        let denied_ids: HashSet<&str> = denied.iter().map(|v| v.policy.as_str()).collect();
         let warnings: Vec<String> = verdicts
             .iter()
-            .filter(|v| v.mode == Mode::Warn)
+            .filter(|v| v.mode == Mode::Warn && !denied_ids.contains(v.policy.as_str()))
             .map(|v| format!("[{}] {}", v.policy, v.message))
             .collect();
         let mut audit: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-        for v in verdicts.iter().filter(|v| v.mode == Mode::Audit) {
+        for v in verdicts
+            .iter()
+            .filter(|v| v.mode == Mode::Audit && !denied_ids.contains(v.policy.as_str()))
+        {
             audit
                 .entry(audit_key(&v.policy))
                 .or_default()

@@ -3,8 +3,19 @@
 //! compiled once with regorus (Rego v0 syntax, as Gatekeeper reads it).
 
 use crate::builtins;
-use regorus::{CompiledPolicy, Engine, Value};
+use regorus::{Engine, Value};
 use serde_json::Value as Json;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// Each thread's ready engines, by template id: evaluating on a warm
+    /// engine avoids building an interpreter per evaluation.
+    static ENGINES: RefCell<HashMap<u64, Engine>> = RefCell::new(HashMap::new());
+}
 
 /// The only target palisade evaluates (the admission webhook's).
 pub const TARGET: &str = "admission.k8s.gatekeeper.sh";
@@ -20,8 +31,10 @@ pub struct Template {
     engine: Engine,
     /// `data.<package>.violation`.
     entry: String,
-    /// The engine compiled with the current inventory.
-    compiled: CompiledPolicy,
+    /// The engine with the current inventory, prepared for evaluation.
+    ready: Engine,
+    /// Identifies `ready` in the per-thread engine caches.
+    id: u64,
 }
 
 impl std::fmt::Debug for Template {
@@ -103,29 +116,38 @@ impl Template {
             .add_policy(format!("{name}/template.rego"), compat(&rego))
             .map_err(|e| err(format!("rego: {e}")))?;
         let entry = format!("{package}.violation");
-        let compiled = compile(&engine, &entry, None).map_err(err)?;
+        let ready = prepare(&engine, &entry, None).map_err(err)?;
         Ok(Template {
             name,
             kind,
             engine,
             entry,
-            compiled,
+            ready,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
     /// Recompiles with `data.inventory` set (referential templates).
     pub fn set_inventory(&mut self, inventory: &Value) -> Result<(), TemplateError> {
-        self.compiled = compile(&self.engine, &self.entry, Some(inventory))
+        self.ready = prepare(&self.engine, &self.entry, Some(inventory))
             .map_err(|m| TemplateError(format!("ConstraintTemplate {:?}: {m}", self.name)))?;
+        self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     /// Evaluates `violation` for one review; returns each violation's
     /// message and details.
     pub fn violations(&self, input: Value) -> Result<Vec<(String, Json)>, String> {
-        let v = self
-            .compiled
-            .eval_with_input(input)
+        let v = ENGINES
+            .with(|cache| {
+                let mut cache = cache.borrow_mut();
+                if cache.len() > 4096 {
+                    cache.clear();
+                }
+                let engine = cache.entry(self.id).or_insert_with(|| self.ready.clone());
+                engine.set_input(input);
+                engine.eval_rule(self.entry.clone())
+            })
             .map_err(|e| e.to_string())?;
         let items: Vec<Value> = match v {
             Value::Undefined | Value::Null => return Ok(Vec::new()),
@@ -152,17 +174,15 @@ fn compat(src: &str) -> String {
     crate::rego_compat::normalise(src).unwrap_or_else(|| src.to_string())
 }
 
-fn compile(
-    engine: &Engine,
-    entry: &str,
-    inventory: Option<&Value>,
-) -> Result<CompiledPolicy, String> {
+fn prepare(engine: &Engine, entry: &str, inventory: Option<&Value>) -> Result<Engine, String> {
     let mut e = engine.clone();
     if let Some(inv) = inventory {
         let mut data = std::collections::BTreeMap::new();
         data.insert(Value::from("inventory"), inv.clone());
         e.add_data(Value::from(data)).map_err(|e| e.to_string())?;
     }
+    // compiling checks the policy and prepares the engine
     e.compile_with_entrypoint(&entry.into())
-        .map_err(|e| format!("compiling {entry}: {e}"))
+        .map_err(|e| format!("compiling {entry}: {e}"))?;
+    Ok(e)
 }

@@ -8,8 +8,61 @@ use palisade_admission::{Admission, Config};
 use palisade_webhook::{AppState, ServeOptions, serve};
 use std::time::Duration;
 
+fn load(config: Option<&std::path::Path>) -> Result<Admission, u8> {
+    let config = match config {
+        Some(p) => Config::load(p).map_err(usage_error)?,
+        None => Config::default(),
+    };
+    let (admission, errors) = Admission::load(config);
+    if !errors.is_empty() {
+        // a policy that does not load would silently not be enforced
+        for e in &errors {
+            eprintln!("palisade: {e}");
+        }
+        return Err(exit::INPUT_ERROR);
+    }
+    Ok(admission)
+}
+
 pub fn run(args: AdmissionArgs) -> u8 {
     match args.command {
+        AdmissionCommand::Review {
+            config,
+            request,
+            mutate,
+        } => {
+            let admission = match load(config.as_deref()) {
+                Ok(a) => a,
+                Err(code) => return code,
+            };
+            let body = if request.as_os_str() == "-" {
+                let mut b = Vec::new();
+                match std::io::Read::read_to_end(&mut std::io::stdin(), &mut b) {
+                    Ok(_) => b,
+                    Err(e) => return usage_error(format!("stdin: {e}")),
+                }
+            } else {
+                match std::fs::read(&request) {
+                    Ok(b) => b,
+                    Err(e) => return usage_error(format!("{}: {e}", request.display())),
+                }
+            };
+            let endpoint = if mutate {
+                palisade_admission::Endpoint::Mutate
+            } else {
+                palisade_admission::Endpoint::Validate
+            };
+            match admission.review(&body, endpoint) {
+                Ok(d) => {
+                    let text = serde_json::to_string_pretty(&d.response).unwrap_or_default() + "\n";
+                    if let Err(e) = emit(&text, None) {
+                        return usage_error(e);
+                    }
+                    if d.allowed { exit::OK } else { exit::FINDINGS }
+                }
+                Err(e) => usage_error(format!("{}: {e}", request.display())),
+            }
+        }
         AdmissionCommand::Serve {
             config,
             tls_cert,
@@ -17,21 +70,10 @@ pub fn run(args: AdmissionArgs) -> u8 {
             addr,
             drain,
         } => {
-            let config = match &config {
-                Some(p) => match Config::load(p) {
-                    Ok(c) => c,
-                    Err(e) => return usage_error(e),
-                },
-                None => Config::default(),
+            let admission = match load(config.as_deref()) {
+                Ok(a) => a,
+                Err(code) => return code,
             };
-            let (admission, errors) = Admission::load(config);
-            if !errors.is_empty() {
-                // a policy that does not load would silently not be enforced
-                for e in &errors {
-                    eprintln!("palisade: {e}");
-                }
-                return exit::INPUT_ERROR;
-            }
             eprintln!(
                 "palisade: admission webhook on https://{addr} ({} built-in checks, {} Gatekeeper constraints)",
                 palisade_admission::admission_check_ids().len(),
@@ -45,7 +87,11 @@ pub fn run(args: AdmissionArgs) -> u8 {
                 reload_every: Duration::from_secs(10),
                 drain: Duration::from_secs(drain),
             };
+            // decisions run on the blocking pool, one thread per core: an
+            // overloaded server queues requests instead of threads and memory
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
             let rt = match tokio::runtime::Builder::new_multi_thread()
+                .max_blocking_threads(cores)
                 .enable_all()
                 .build()
             {
@@ -54,6 +100,39 @@ pub fn run(args: AdmissionArgs) -> u8 {
             };
             match rt.block_on(serve(state, opts, None, axum_server::Handle::new())) {
                 Ok(()) => exit::OK,
+                Err(e) => usage_error(e),
+            }
+        }
+        AdmissionCommand::Certs { namespace, dir } => {
+            let c = match certificates(&namespace) {
+                Ok(c) => c,
+                Err(e) => return usage_error(e),
+            };
+            let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
+                let p = dir.join(name);
+                std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+                #[cfg(unix)]
+                if private {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                        .map_err(|e| format!("{}: {e}", p.display()))?;
+                }
+                let _ = private;
+                Ok(())
+            };
+            let r = std::fs::create_dir_all(&dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))
+                .and_then(|_| write("ca.crt", &c.ca_pem, false))
+                .and_then(|_| write("tls.crt", &c.cert_pem, false))
+                .and_then(|_| write("tls.key", &c.key_pem, true));
+            match r {
+                Ok(()) => {
+                    eprintln!(
+                        "palisade: wrote ca.crt, tls.crt and tls.key for palisade-webhook.{namespace}.svc into {}",
+                        dir.display()
+                    );
+                    exit::OK
+                }
                 Err(e) => usage_error(e),
             }
         }

@@ -63,6 +63,26 @@ pub enum AdmissionCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = 20)]
         drain: u64,
     },
+    /// Answer one AdmissionReview offline, as the webhook would (the
+    /// response on stdout; exit 1 when denied).
+    Review {
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// The AdmissionReview JSON (`-` for stdin).
+        #[arg(value_name = "REQUEST")]
+        request: PathBuf,
+        /// Ask /mutate instead of /validate.
+        #[arg(long)]
+        mutate: bool,
+    },
+    /// Write a new CA (`ca.crt`) and serving certificate (`tls.crt`,
+    /// `tls.key`) for the webhook Service into a directory.
+    Certs {
+        #[arg(short = 'n', long, default_value = "palisade")]
+        namespace: String,
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// Write the manifests (or Terraform) that run the webhook: certificates
     /// in a Secret, a hardened Deployment with a PodDisruptionBudget, the
     /// Service, NetworkPolicies and the webhook configurations.

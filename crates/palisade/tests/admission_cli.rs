@@ -336,3 +336,38 @@ fn sigterm(pid: u32) {
         .arg(pid.to_string())
         .status();
 }
+
+#[test]
+fn review_answers_one_request_offline() {
+    let out = palisade()
+        .args([
+            "admission",
+            "review",
+            "--config",
+            "examples/admission/config.yaml",
+        ])
+        .arg("examples/admission/requests/privileged-pod.json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &v["response"];
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["uid"], "8c5a7d2e-1f6b-4d0a-9a63-2f1e7c0b9d11");
+    // denied at baseline, so not warned again at restricted
+    let warnings = r["warnings"].to_string();
+    assert!(!warnings.contains("pss-privileged"), "{warnings}");
+    assert!(warnings.contains("pss-run-as-non-root"), "{warnings}");
+    let out = palisade()
+        .args(["admission", "review", "-"])
+        .write_stdin("{\"kind\": \"AdmissionReview\", \"request\": {}}")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("uid"));
+}
