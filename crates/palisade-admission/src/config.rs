@@ -210,6 +210,24 @@ pub struct Policies {
     pub failure_policies: BTreeMap<String, FailurePolicy>,
 }
 
+/// Reading the inventory from the cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterInventory {
+    /// Seconds between reads.
+    #[serde(default = "refresh")]
+    pub refresh_seconds: u64,
+    /// A kubeconfig (default: in-cluster service account, `$KUBECONFIG`, `~/.kube/config`).
+    #[serde(default)]
+    pub kubeconfig: Option<PathBuf>,
+    #[serde(default)]
+    pub context: Option<String>,
+}
+
+fn refresh() -> u64 {
+    60
+}
+
 /// Server limits.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -255,6 +273,11 @@ pub struct Config {
     /// Files and directories of objects for `data.inventory` and namespace labels.
     #[serde(default)]
     pub inventory: Vec<PathBuf>,
+    /// Also read the inventory from the cluster, again every
+    /// `refreshSeconds` (the webhook's service account needs list on the
+    /// kinds palisade reads).
+    #[serde(default)]
+    pub cluster: Option<ClusterInventory>,
     /// Whether `/mutate` adds safe defaults in namespaces no rule names.
     #[serde(default)]
     pub mutate: bool,

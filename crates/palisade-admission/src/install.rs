@@ -19,6 +19,10 @@ pub struct InstallOptions {
     pub image: String,
     /// Also install the mutating webhook.
     pub mutate: bool,
+    /// Let the webhook read its inventory (namespaces, Ingresses, …) from
+    /// the cluster: a read-only ClusterRole, the service account token, and
+    /// egress to the API server.
+    pub cluster_inventory: bool,
     /// `Fail` or `Ignore`.
     pub failure_policy: String,
     pub timeout_seconds: u32,
@@ -34,6 +38,7 @@ impl Default for InstallOptions {
                 env!("CARGO_PKG_VERSION")
             ),
             mutate: false,
+            cluster_inventory: false,
             failure_policy: "Ignore".into(),
             timeout_seconds: 5,
         }
@@ -49,7 +54,41 @@ pub struct Certificates {
 }
 
 const NAME: &str = "palisade-webhook";
-const CONFIG: &str = "# palisade admission configuration (see the README)\nchecks:\n  severityModes: {critical: deny, high: deny, medium: warn, low: audit, info: off}\npss: {enforce: baseline, warn: restricted, audit: restricted}\nexemptions:\n  namespaces: [kube-system]\n";
+const CONFIG: &str = "# palisade admission configuration (see the README)\nchecks:\n  severityModes: {critical: deny, high: deny, medium: warn, low: audit, info: \"off\"}\npss: {enforce: baseline, warn: restricted, audit: restricted}\nexemptions:\n  namespaces: [kube-system]\n";
+
+/// What `cluster:` inventory reads (palisade-live's kinds; never Secrets).
+const INVENTORY_RULES: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "namespaces",
+            "pods",
+            "services",
+            "serviceaccounts",
+            "configmaps",
+            "resourcequotas",
+            "limitranges",
+            "persistentvolumeclaims",
+            "replicationcontrollers",
+        ],
+    ),
+    (
+        "apps",
+        &["deployments", "statefulsets", "daemonsets", "replicasets"],
+    ),
+    ("batch", &["jobs", "cronjobs"]),
+    ("networking.k8s.io", &["ingresses", "networkpolicies"]),
+    (
+        "rbac.authorization.k8s.io",
+        &[
+            "roles",
+            "rolebindings",
+            "clusterroles",
+            "clusterrolebindings",
+        ],
+    ),
+    ("policy", &["poddisruptionbudgets"]),
+];
 
 /// A CA and a serving certificate for the webhook Service's DNS names.
 pub fn certificates(namespace: &str) -> Result<Certificates, String> {
@@ -91,7 +130,24 @@ fn labels() -> Json {
 fn workload_objects(o: &InstallOptions) -> Vec<Json> {
     let ns = &o.namespace;
     let meta = |name: &str| json!({"name": name, "namespace": ns, "labels": labels()});
-    vec![
+    let token = o.cluster_inventory;
+    let config = if token {
+        format!("{CONFIG}cluster: {{refreshSeconds: 60}}\n")
+    } else {
+        CONFIG.to_string()
+    };
+    let mut egress = vec![
+        json!({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+        "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}),
+    ];
+    if token {
+        // the API server's address is not known here: its usual ports
+        egress.push(
+            json!({"ports": [{"port": 443, "protocol": "TCP"}, {"port": 6443, "protocol": "TCP"}]}),
+        );
+    }
+    let mut objects = vec![
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {
             "pod-security.kubernetes.io/enforce": "restricted",
             "pod-security.kubernetes.io/warn": "restricted",
@@ -100,14 +156,14 @@ fn workload_objects(o: &InstallOptions) -> Vec<Json> {
             "spec": {"hard": {"pods": "10", "requests.cpu": "2", "requests.memory": "1Gi", "limits.cpu": "4", "limits.memory": "2Gi"}}}),
         json!({"apiVersion": "v1", "kind": "LimitRange", "metadata": meta(NAME),
             "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m", "memory": "256Mi"}, "defaultRequest": {"cpu": "50m", "memory": "64Mi"}}]}}),
-        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(NAME), "automountServiceAccountToken": false}),
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("palisade-config"), "data": {"config.yaml": CONFIG}}),
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(NAME), "automountServiceAccountToken": token}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("palisade-config"), "data": {"config.yaml": config}}),
         json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta(NAME), "spec": {
             "replicas": o.replicas.max(2),
             "selector": {"matchLabels": labels()},
             "template": {"metadata": {"labels": labels()}, "spec": {
                 "serviceAccountName": NAME,
-                "automountServiceAccountToken": false,
+                "automountServiceAccountToken": token,
                 "securityContext": {"runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532,
                     "seccompProfile": {"type": "RuntimeDefault"}},
                 "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
@@ -145,12 +201,23 @@ fn workload_objects(o: &InstallOptions) -> Vec<Json> {
             "podSelector": {"matchLabels": labels()},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [{"ports": [{"port": 8443, "protocol": "TCP"}]}],
-            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]}]}}),
+            "egress": egress}}),
         json!({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta("default-deny"), "spec": {
             "podSelector": {}, "policyTypes": ["Ingress", "Egress"]}}),
-    ]
+    ];
+    if token {
+        let rules: Vec<Json> = INVENTORY_RULES
+            .iter()
+            .map(|(g, r)| json!({"apiGroups": [g], "resources": r, "verbs": ["get", "list"]}))
+            .collect();
+        objects.push(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": "palisade-webhook-inventory", "labels": labels()}, "rules": rules}));
+        objects.push(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": "palisade-webhook-inventory", "labels": labels()},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "palisade-webhook-inventory"},
+            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]}));
+    }
+    objects
 }
 
 fn webhook(o: &InstallOptions, name: &str, path: &str, ca_bundle: &str) -> Json {
@@ -393,6 +460,26 @@ mod tests {
         let s = palisade_yaml::parse_stream(&text, &palisade_yaml::Limits::default());
         assert!(s.errors.is_empty(), "{:?}\n{text}", s.errors);
         assert_eq!(s.documents[0].root.to_json(), v, "{text}");
+    }
+
+    #[test]
+    fn the_installed_configuration_loads() {
+        for cluster_inventory in [false, true] {
+            let o = InstallOptions {
+                cluster_inventory,
+                ..Default::default()
+            };
+            let objects = workload_objects(&o);
+            let cm = objects.iter().find(|x| x["kind"] == "ConfigMap").unwrap();
+            let c =
+                crate::Config::parse(cm["data"]["config.yaml"].as_str().unwrap(), "config.yaml")
+                    .unwrap();
+            assert_eq!(c.cluster.is_some(), cluster_inventory);
+            assert_eq!(
+                objects.iter().any(|x| x["kind"] == "ClusterRole"),
+                cluster_inventory
+            );
+        }
     }
 
     #[test]

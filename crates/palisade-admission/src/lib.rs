@@ -79,6 +79,11 @@ pub struct Admission {
     limit_ranges: BTreeMap<String, Vec<Object>>,
     settings: palisade_checks::Settings,
     default_pss: [(Mode, Option<LevelVersion>); 3],
+    /// What the policies and the file inventory were built from, to rebuild
+    /// with a fresh read of the cluster.
+    policy_objects: Arc<Vec<Object>>,
+    file_inventory: Arc<Vec<Object>>,
+    inventory_size: usize,
 }
 
 /// Categories of checks that judge one object on its own.
@@ -164,6 +169,9 @@ impl Admission {
         inventory: Vec<Object>,
     ) -> (Admission, Vec<InputError>) {
         let (mut set, mut errors) = PolicySet::from_objects(policies);
+        let policy_objects = Arc::new(policies.to_vec());
+        let file_inventory = Arc::new(inventory.clone());
+        let inventory_size = inventory.len();
         let mut inv = Inventory::default();
         let mut namespaces = BTreeMap::new();
         let mut limit_ranges: BTreeMap<String, Vec<Object>> = BTreeMap::new();
@@ -213,9 +221,28 @@ impl Admission {
                 limit_ranges,
                 settings,
                 default_pss,
+                policy_objects,
+                file_inventory,
+                inventory_size,
             },
             errors,
         )
+    }
+
+    /// The same policies with `data.inventory` and namespace labels from the
+    /// configured inventory files plus `cluster` (a fresh read of the
+    /// cluster).
+    pub fn with_cluster_objects(&self, cluster: Vec<Object>) -> (Admission, Vec<InputError>) {
+        let mut inventory: Vec<Object> = self.file_inventory.as_ref().clone();
+        inventory.extend(cluster);
+        let (mut a, errors) = Admission::new(self.config.clone(), &self.policy_objects, inventory);
+        a.file_inventory = self.file_inventory.clone();
+        (a, errors)
+    }
+
+    /// How many objects `data.inventory` holds.
+    pub fn inventory_size(&self) -> usize {
+        self.inventory_size
     }
 
     pub fn policies(&self) -> &PolicySet {

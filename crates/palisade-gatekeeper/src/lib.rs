@@ -10,7 +10,7 @@
 mod builtins;
 pub mod constraint;
 pub mod findings;
-mod rego_compat;
+pub mod rego_compat;
 pub mod review;
 mod sprintf;
 pub mod suite;

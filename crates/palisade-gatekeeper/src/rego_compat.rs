@@ -20,6 +20,46 @@
 //!
 //! Strings, raw strings and comments are skipped; nothing else changes.
 
+/// The deepest bracket nesting (`(`, `[`, `{`) outside strings and
+/// comments. regorus's parser backtracks on nested brackets in time
+/// exponential in their depth, so templates are refused past a limit no
+/// real policy comes near.
+pub fn nesting_depth(src: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = src.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '`' => {
+                let mut escaped = false;
+                for d in chars.by_ref() {
+                    if c == '"' && !escaped && d == '\\' {
+                        escaped = true;
+                        continue;
+                    }
+                    if d == c && !escaped {
+                        break;
+                    }
+                    escaped = false;
+                }
+            }
+            '#' => {
+                for d in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// The rewritten source, or `None` when nothing needed rewriting.
 pub fn normalise(src: &str) -> Option<String> {
     let hoisted = hoist_negated_call_args(src);
@@ -269,6 +309,12 @@ mod tests {
             normalise(src).unwrap(),
             "package p\nok {\n  __palisade_arg0 = a.b; __palisade_arg1 = g(y); not f(x, __palisade_arg0, \"s,t\", __palisade_arg1)\n  not h(x)\n}\n"
         );
+    }
+
+    #[test]
+    fn nesting_depth_skips_strings_and_comments() {
+        assert_eq!(nesting_depth("a { b[c] } # ((((\nd := \"[[[[\""), 2);
+        assert_eq!(nesting_depth(&"[".repeat(40)), 40);
     }
 
     #[test]

@@ -17,6 +17,9 @@ thread_local! {
     static ENGINES: RefCell<HashMap<u64, Engine>> = RefCell::new(HashMap::new());
 }
 
+/// The deepest bracket nesting accepted in Rego (the library never goes past 10).
+pub const MAX_NESTING: usize = 12;
+
 /// The only target palisade evaluates (the admission webhook's).
 pub const TARGET: &str = "admission.k8s.gatekeeper.sh";
 
@@ -104,6 +107,14 @@ impl Template {
         let (rego, libs) = rego_sources(target).ok_or_else(|| {
             err("the target has no Rego (only CEL `K8sNativeValidation` code, which palisade does not run)".into())
         })?;
+        for src in std::iter::once(&rego).chain(&libs) {
+            let depth = crate::rego_compat::nesting_depth(src);
+            if depth > MAX_NESTING {
+                return Err(err(format!(
+                    "brackets nest {depth} deep (more than {MAX_NESTING}): refused, the Rego parser would take exponential time"
+                )));
+            }
+        }
         let mut engine = Engine::new();
         engine.set_rego_v0(true);
         builtins::register(&mut engine).map_err(|e| err(e.to_string()))?;
@@ -185,4 +196,35 @@ fn prepare(engine: &Engine, entry: &str, inventory: Option<&Value>) -> Result<En
     e.compile_with_entrypoint(&entry.into())
         .map_err(|e| format!("compiling {entry}: {e}"))?;
     Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(rego: &str) -> Json {
+        serde_json::json!({
+            "apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate",
+            "metadata": {"name": "k8sx"},
+            "spec": {"crd": {"spec": {"names": {"kind": "K8sX"}}},
+                "targets": [{"target": TARGET, "rego": rego}]}
+        })
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly() {
+        let deep = format!("package x\nv = {}1{}\n", "[".repeat(40), "]".repeat(40));
+        let t = std::time::Instant::now();
+        let e = Template::from_json(&template(&deep)).unwrap_err();
+        assert!(e.0.contains("nest 40 deep"), "{e}");
+        // the deepest accepted nesting still parses in reasonable time
+        let n = MAX_NESTING - 1;
+        let ok = format!(
+            "package x\nviolation[{{\"msg\": \"x\"}}] {{\n  v := {}1{}\n  count(v) > 5\n}}\n",
+            "[".repeat(n),
+            "]".repeat(n)
+        );
+        Template::from_json(&template(&ok)).unwrap();
+        assert!(t.elapsed().as_secs() < 5, "{:?}", t.elapsed());
+    }
 }

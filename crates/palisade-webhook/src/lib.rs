@@ -31,7 +31,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// Shared by every request.
 pub struct AppState {
-    pub admission: Arc<Admission>,
+    /// Swapped whole when the cluster inventory is read again.
+    admission: std::sync::RwLock<Arc<Admission>>,
     pub metrics: Metrics,
     pub timeout: Duration,
     pub shutting_down: AtomicBool,
@@ -51,7 +52,7 @@ pub struct ServeOptions {
 
 /// The routes, for the server and for tests.
 pub fn router(state: Arc<AppState>) -> Router {
-    let limit = state.admission.config.limits.max_request_bytes;
+    let limit = state.current().config.limits.max_request_bytes;
     Router::new()
         .route("/validate", post(validate))
         .route("/mutate", post(mutate))
@@ -67,11 +68,62 @@ impl AppState {
         let timeout = Duration::from_secs(admission.config.limits.timeout_seconds.max(1));
         Arc::new(AppState {
             metrics: Metrics::new(timeout),
-            admission: Arc::new(admission),
+            admission: std::sync::RwLock::new(Arc::new(admission)),
             timeout,
             shutting_down: AtomicBool::new(false),
         })
     }
+}
+
+impl AppState {
+    /// The admission in force.
+    pub fn current(&self) -> Arc<Admission> {
+        self.admission
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Puts a rebuilt admission in force.
+    pub fn replace(&self, a: Admission) {
+        *self.admission.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(a);
+    }
+
+    /// Reads the cluster and rebuilds the inventory, once.
+    pub fn refresh_from_cluster(&self, opts: &palisade_live::LiveOptions) -> Result<usize, String> {
+        let fetched = palisade_live::fetch(opts).map_err(|e| e.to_string())?;
+        let n = fetched.objects.len();
+        let (a, errors) = self.current().with_cluster_objects(fetched.objects);
+        if let Some(e) = errors.first() {
+            return Err(format!("the cluster inventory was not applied: {e}"));
+        }
+        self.replace(a);
+        Ok(n)
+    }
+}
+
+/// Reads the cluster inventory now and then every `refreshSeconds`, on a
+/// thread of its own (the decision threads never wait for the API server).
+pub fn spawn_cluster_inventory(state: Arc<AppState>) -> Option<std::thread::JoinHandle<()>> {
+    let c = state.current().config.cluster.clone()?;
+    let opts = palisade_live::LiveOptions {
+        kubeconfig: c.kubeconfig.clone(),
+        context: c.context.clone(),
+        ..Default::default()
+    };
+    let every = Duration::from_secs(c.refresh_seconds.max(5));
+    Some(std::thread::spawn(move || {
+        loop {
+            match state.refresh_from_cluster(&opts) {
+                Ok(n) => eprintln!("palisade: inventory: {n} objects read from the cluster"),
+                Err(e) => eprintln!("palisade: inventory: {e}; keeping the previous one"),
+            }
+            if state.shutting_down.load(Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(every);
+        }
+    }))
 }
 
 async fn ready(State(s): State<Arc<AppState>>) -> Response {
@@ -103,7 +155,7 @@ async fn mutate(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
 
 async fn decide(s: Arc<AppState>, body: Bytes, endpoint: Endpoint) -> Response {
     let started = Instant::now();
-    let admission = s.admission.clone();
+    let admission = s.current();
     let work = tokio::task::spawn_blocking(move || admission.review(&body, endpoint));
     let name = match endpoint {
         Endpoint::Validate => "validate",
@@ -200,6 +252,7 @@ pub async fn serve(
             handle.graceful_shutdown(Some(drain));
         });
     }
+    spawn_cluster_inventory(state.clone());
     let app = router(state).into_make_service();
     match listener {
         Some(l) => {

@@ -140,6 +140,7 @@ pub fn run(args: AdmissionArgs) -> u8 {
             namespace,
             replicas,
             mutate,
+            cluster_inventory,
             failure_policy,
             timeout_seconds,
             image,
@@ -150,6 +151,7 @@ pub fn run(args: AdmissionArgs) -> u8 {
                 namespace,
                 replicas,
                 mutate,
+                cluster_inventory,
                 failure_policy,
                 timeout_seconds,
                 ..Default::default()

@@ -94,6 +94,10 @@ pub enum AdmissionCommand {
         /// Also install the mutating webhook (safe defaults).
         #[arg(long)]
         mutate: bool,
+        /// Let the webhook read namespaces, Ingresses and workloads from the
+        /// cluster for its inventory (a read-only ClusterRole; never Secrets).
+        #[arg(long)]
+        cluster_inventory: bool,
         /// What the API server does when the webhook cannot be reached:
         /// Ignore (admit; the cluster stays writable) or Fail (reject; no
         /// write slips through, none succeeds while the webhook is down).
