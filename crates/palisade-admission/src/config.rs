@@ -3,7 +3,6 @@
 use palisade_findings::Severity;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// What a violated check does to the request.
@@ -285,41 +284,11 @@ pub struct Config {
     pub limits: Limits,
 }
 
-/// A configuration problem, with file and line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub file: String,
-    pub line: u32,
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line > 0 {
-            write!(f, "{}:{}: {}", self.file, self.line, self.message)
-        } else {
-            write!(f, "{}: {}", self.file, self.message)
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// A glob where `*` matches any run of characters.
-pub fn glob(pattern: &str, s: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == s,
-        Some((pre, rest)) => {
-            let Some(tail) = s.strip_prefix(pre) else {
-                return false;
-            };
-            tail.char_indices()
-                .map(|(i, _)| i)
-                .chain(std::iter::once(tail.len()))
-                .any(|i| glob(rest, &tail[i..]))
-        }
-    }
-}
+/// A configuration problem, with file and line (the same type `scan`'s
+/// configuration reports).
+pub use palisade_checks::ConfigError;
+/// `*` globs, as everywhere in palisade's configuration.
+pub use palisade_checks::config::glob;
 
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {

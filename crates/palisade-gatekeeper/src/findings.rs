@@ -69,31 +69,34 @@ pub fn findings<'a>(
         }
         let review = Review::create(obj);
         let result = set.review(&review);
-        for v in result.violations {
-            let check = meta(&v.kind, &v.constraint, v.action);
+        let mut push = |kind: &str,
+                        constraint: &str,
+                        action: Action,
+                        message: String,
+                        fix: Option<&'static str>| {
+            let check = meta(kind, constraint, action);
             out.push(Finding {
                 check,
                 severity: check.severity,
                 object: o.reference.clone(),
                 location: o.location.clone(),
                 path: None,
-                message: v.message,
-                fix: check.fix.into(),
+                message,
+                fix: fix.unwrap_or(check.fix).into(),
                 autofix: None,
             });
+        };
+        for v in result.violations {
+            push(&v.kind, &v.constraint, v.action, v.message, None);
         }
         for e in result.errors {
-            let check = meta(&e.kind, &e.constraint, e.action);
-            out.push(Finding {
-                check,
-                severity: check.severity,
-                object: o.reference.clone(),
-                location: o.location.clone(),
-                path: None,
-                message: format!("the policy could not be evaluated: {}", e.message),
-                fix: "Fix the ConstraintTemplate's Rego or the constraint's parameters.".into(),
-                autofix: None,
-            });
+            push(
+                &e.kind,
+                &e.constraint,
+                e.action,
+                format!("the policy could not be evaluated: {}", e.message),
+                Some("Fix the ConstraintTemplate's Rego or the constraint's parameters."),
+            );
         }
     }
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

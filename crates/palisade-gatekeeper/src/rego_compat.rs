@@ -69,11 +69,11 @@ pub fn normalise(src: &str) -> Option<String> {
     }
 }
 
-/// Splits `s` at top-level commas (outside brackets and strings).
-fn split_args(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut start, mut in_str, mut esc) = (0i32, 0usize, false, false);
-    for (i, c) in s.char_indices() {
+/// The characters of `s` outside double-quoted strings, with their byte
+/// offsets (the quotes and string contents are left out).
+fn code_chars(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let (mut in_str, mut esc) = (false, false);
+    s.char_indices().filter(move |&(_, c)| {
         if in_str {
             if esc {
                 esc = false;
@@ -82,10 +82,22 @@ fn split_args(s: &str) -> Vec<&str> {
             } else if c == '"' {
                 in_str = false;
             }
-            continue;
+            false
+        } else if c == '"' {
+            in_str = true;
+            false
+        } else {
+            true
         }
+    })
+}
+
+/// Splits `s` at top-level commas (outside brackets and strings).
+fn split_args(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0usize);
+    for (i, c) in code_chars(s) {
         match c {
-            '"' => in_str = true,
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth -= 1,
             ',' if depth == 0 => {
@@ -101,20 +113,9 @@ fn split_args(s: &str) -> Vec<&str> {
 
 /// The byte index of the `)` that closes the `(` at `open`, on this line.
 fn closing_paren(s: &str, open: usize) -> Option<usize> {
-    let (mut depth, mut in_str, mut esc) = (0i32, false, false);
-    for (i, c) in s[open..].char_indices() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-            continue;
-        }
+    let mut depth = 0i32;
+    for (i, c) in code_chars(&s[open..]) {
         match c {
-            '"' => in_str = true,
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => {
                 depth -= 1;

@@ -188,20 +188,7 @@ fn install_manifests_and_terraform_scan_without_high_findings() {
     ] {
         assert!(text.contains(kind), "{kind} missing");
     }
-    let out = palisade()
-        .arg("scan")
-        .arg(&yaml)
-        .args(["--fail-on", "high", "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["summary"]["objects"], 13);
+    assert_eq!(scan_without_high(&yaml)["summary"]["objects"], 13);
     let tf = dir.path().join("tf");
     std::fs::create_dir(&tf).unwrap();
     palisade()
@@ -214,9 +201,14 @@ fn install_manifests_and_terraform_scan_without_high_findings() {
         !tf_text.contains("PRIVATE KEY"),
         "no key material in the Terraform code"
     );
+    assert_eq!(scan_without_high(&tf)["summary"]["objects"], 12);
+}
+
+/// `palisade scan PATH --fail-on high` succeeds; its JSON report.
+fn scan_without_high(path: &std::path::Path) -> Value {
     let out = palisade()
         .arg("scan")
-        .arg(&tf)
+        .arg(path)
         .args(["--fail-on", "high", "--format", "json"])
         .output()
         .unwrap();
@@ -226,8 +218,7 @@ fn install_manifests_and_terraform_scan_without_high_findings() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["summary"]["objects"], 12);
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]
