@@ -36,6 +36,79 @@ pub enum Command {
     /// Gatekeeper policies: run gator Suite files, and apply
     /// ConstraintTemplates and Constraints to manifests before they ship.
     Policy(PolicyArgs),
+    /// Audit logging: the audit Policy (explain, lint) and the API
+    /// server's audit flags.
+    Audit(AuditArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// The audit Policy (audit.k8s.io/v1).
+    Policy {
+        #[command(subcommand)]
+        command: AuditPolicyCommand,
+    },
+    /// The audit flags of a kube-apiserver static-pod manifest: policy file,
+    /// log backend and six-month retention, webhook backend mode. Exit 1 on
+    /// a finding at or above --fail-on.
+    CheckApiserver {
+        #[arg(value_name = "MANIFEST")]
+        manifest: PathBuf,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        #[arg(long, value_name = "SEVERITY", default_value = "high")]
+        fail_on: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditPolicyCommand {
+    /// The level and omitted stages a request gets, and the rule that decides
+    /// (the first that matches; none means level None).
+    Explain {
+        #[arg(value_name = "POLICY")]
+        policy: PathBuf,
+        #[arg(long)]
+        user: String,
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+        #[arg(long)]
+        verb: String,
+        /// `[GROUP/]RESOURCE[/SUBRESOURCE]`: `pods`, `pods/exec`, `apps/deployments`.
+        #[arg(
+            long,
+            conflicts_with = "non_resource_url",
+            required_unless_present = "non_resource_url"
+        )]
+        resource: Option<String>,
+        /// Empty (the default) for cluster-scoped resources.
+        #[arg(short = 'n', long, default_value = "")]
+        namespace: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        #[arg(long, value_name = "PATH")]
+        non_resource_url: Option<String>,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Rules that can never match, a missing catch-all, secrets and tokens
+    /// logged with their bodies, exec and writes not logged, RequestReceived
+    /// logged, resourceNames with create, misspelled groups and resources.
+    /// Exit 1 on a finding at or above --fail-on.
+    Lint {
+        #[arg(value_name = "POLICY")]
+        policy: PathBuf,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        #[arg(long, value_name = "SEVERITY", default_value = "high")]
+        fail_on: String,
+    },
 }
 
 #[derive(Args, Debug)]

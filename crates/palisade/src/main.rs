@@ -2,6 +2,7 @@
 //! analyzers and reporters, choose the exit code.
 
 mod admission_cmd;
+mod audit_cmd;
 mod checks_cmd;
 mod cli;
 mod drift_cmd;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         cli::Command::Netpol(args) => netpol_cmd::run(args),
         cli::Command::Admission(args) => admission_cmd::run(args),
         cli::Command::Policy(args) => policy_cmd::run(args),
+        cli::Command::Audit(args) => audit_cmd::run(args),
     };
     ExitCode::from(code)
 }

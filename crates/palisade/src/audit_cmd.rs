@@ -1,0 +1,165 @@
+//! `palisade audit policy explain|lint`, `palisade audit check-apiserver`.
+
+use crate::cli::{AuditArgs, AuditCommand, AuditPolicyCommand};
+use crate::exit;
+use crate::output::{emit, usage_error};
+use palisade_audit::policy::parse_resource;
+use palisade_audit::{Lint, Policy, Request, ResourceRequest, lint};
+use palisade_findings::Severity;
+use std::path::Path;
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn load_policy(path: &Path) -> Result<Policy, String> {
+    Policy::parse(&read(path)?).map_err(|e| format!("{}:{e}", path.display()))
+}
+
+fn threshold(s: &str) -> Result<Option<Severity>, String> {
+    if s.eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        s.parse::<Severity>().map(Some).map_err(|e| e.to_string())
+    }
+}
+
+/// Prints lints as a table (file:line) or JSON; the exit code from the threshold.
+fn report(file: &Path, lints: &[Lint], format: &str, fail_on: Option<Severity>) -> u8 {
+    let text = if format == "json" {
+        serde_json::to_string_pretty(
+            &serde_json::json!({"file": file.display().to_string(), "findings": lints}),
+        )
+        .unwrap_or_default()
+            + "\n"
+    } else {
+        let mut t = String::new();
+        for l in lints {
+            t.push_str(&format!(
+                "{}:{}  {}  {}  {}\n      fix: {}\n",
+                file.display(),
+                l.line,
+                l.severity.to_string().to_uppercase(),
+                l.id,
+                l.message,
+                l.fix
+            ));
+        }
+        t.push_str(&format!(
+            "{} finding(s) in {}\n",
+            lints.len(),
+            file.display()
+        ));
+        t
+    };
+    if let Err(e) = emit(&text, None) {
+        return usage_error(e);
+    }
+    match fail_on {
+        Some(t) if lints.iter().any(|l| l.severity >= t) => exit::FINDINGS,
+        _ => exit::OK,
+    }
+}
+
+pub fn run(args: AuditArgs) -> u8 {
+    match args.command {
+        AuditCommand::Policy { command } => match command {
+            AuditPolicyCommand::Explain {
+                policy,
+                user,
+                groups,
+                verb,
+                resource,
+                namespace,
+                name,
+                non_resource_url,
+                format,
+            } => {
+                let p = match load_policy(&policy) {
+                    Ok(p) => p,
+                    Err(e) => return usage_error(e),
+                };
+                let req = Request {
+                    user,
+                    groups,
+                    verb,
+                    resource: resource.as_deref().map(|r| {
+                        let (group, resource, subresource) = parse_resource(r);
+                        ResourceRequest {
+                            group,
+                            resource,
+                            subresource,
+                            namespace: namespace.clone(),
+                            name: name.clone(),
+                        }
+                    }),
+                    path: non_resource_url.unwrap_or_default(),
+                };
+                let d = p.evaluate(&req);
+                let line = d.rule.map(|i| p.rules[i].line);
+                let text = if format == "json" {
+                    serde_json::to_string_pretty(&serde_json::json!({
+                        "level": d.level, "omitStages": d.omit_stages,
+                        "omitManagedFields": d.omit_managed_fields,
+                        "rule": d.rule, "line": line,
+                    }))
+                    .unwrap_or_default()
+                        + "\n"
+                } else {
+                    let by = match (d.rule, line) {
+                        (Some(i), Some(l)) => format!(
+                            "rules[{i}] ({}:{l}), the first rule that matches",
+                            policy.display()
+                        ),
+                        _ => "no rule matches: the default level None".into(),
+                    };
+                    let stages = if d.omit_stages.is_empty() {
+                        "none".into()
+                    } else {
+                        d.omit_stages.join(", ")
+                    };
+                    format!(
+                        "level: {}\nomitted stages: {stages}\ndecided by: {by}\n",
+                        d.level
+                    )
+                };
+                match emit(&text, None) {
+                    Ok(()) => exit::OK,
+                    Err(e) => usage_error(e),
+                }
+            }
+            AuditPolicyCommand::Lint {
+                policy,
+                format,
+                fail_on,
+            } => {
+                let fail_on = match threshold(&fail_on) {
+                    Ok(t) => t,
+                    Err(e) => return usage_error(e),
+                };
+                match load_policy(&policy) {
+                    Ok(p) => report(&policy, &lint(&p), &format, fail_on),
+                    Err(e) => usage_error(e),
+                }
+            }
+        },
+        AuditCommand::CheckApiserver {
+            manifest,
+            format,
+            fail_on,
+        } => {
+            let fail_on = match threshold(&fail_on) {
+                Ok(t) => t,
+                Err(e) => return usage_error(e),
+            };
+            let text = match read(&manifest) {
+                Ok(t) => t,
+                Err(e) => return usage_error(e),
+            };
+            match palisade_audit::apiserver::check_text(&text) {
+                Ok(l) => report(&manifest, &l, &format, fail_on),
+                Err(e) => usage_error(format!("{}: {e}", manifest.display())),
+            }
+        }
+    }
+}
