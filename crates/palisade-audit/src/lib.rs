@@ -5,6 +5,7 @@
 //! the kube-apiserver audit flags ([`apiserver`]).
 
 pub mod apiserver;
+pub mod generate;
 pub mod known;
 pub mod lint;
 pub mod policy;

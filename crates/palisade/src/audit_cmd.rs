@@ -128,6 +128,12 @@ pub fn run(args: AuditArgs) -> u8 {
                     Err(e) => usage_error(e),
                 }
             }
+            AuditPolicyCommand::Generate { output } => {
+                match emit(&palisade_audit::generate::recommended(), output.as_deref()) {
+                    Ok(()) => exit::OK,
+                    Err(e) => usage_error(e),
+                }
+            }
             AuditPolicyCommand::Lint {
                 policy,
                 format,

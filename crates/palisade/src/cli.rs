@@ -97,6 +97,13 @@ pub enum AuditPolicyCommand {
         #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
     },
+    /// A recommended Policy for a small cluster: metadata of everything, the
+    /// request bodies detection rules read, never Secret or token bodies, no
+    /// health-check or kube-proxy noise. It lints clean.
+    Generate {
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Rules that can never match, a missing catch-all, secrets and tokens
     /// logged with their bodies, exec and writes not logged, RequestReceived
     /// logged, resourceNames with create, misspelled groups and resources.

@@ -126,3 +126,26 @@ fn check_apiserver_reports_retention_and_blocking_webhook() {
     );
     assert!(text.contains("apiserver-audit-webhook-blocking"), "{text}");
 }
+
+#[test]
+fn generate_writes_a_policy_that_lints_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("policy.yaml");
+    palisade()
+        .args(["audit", "policy", "generate", "-o"])
+        .arg(&f)
+        .assert()
+        .success();
+    let out = palisade()
+        .args(["audit", "policy", "lint", "--fail-on", "low"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 finding(s)"));
+}
