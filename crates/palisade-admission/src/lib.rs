@@ -271,31 +271,33 @@ impl Admission {
     /// Pod Security levels per mode for a namespace: its labels when it
     /// has any `pod-security.kubernetes.io/` label, else the configuration.
     fn pss_levels(&self, ns: &str) -> Vec<(Mode, LevelVersion)> {
-        let labels = self.namespaces.get(ns).map(|o| &o.labels);
-        let labelled = labels.is_some_and(|l| {
-            l.keys()
-                .any(|k| k.starts_with("pod-security.kubernetes.io/"))
-        });
-        match labels {
-            Some(l) if labelled => [
-                (Mode::Deny, "enforce"),
-                (Mode::Warn, "warn"),
-                (Mode::Audit, "audit"),
-            ]
-            .into_iter()
-            .filter_map(|(m, key)| {
-                palisade_pss::namespace_policy(l, key)
-                    .ok()
-                    .flatten()
-                    .map(|lv| (m, lv))
+        let empty = BTreeMap::new();
+        let labels = self.namespaces.get(ns).map_or(&empty, |o| &o.labels);
+        let modes = [
+            (Mode::Deny, "enforce"),
+            (Mode::Warn, "warn"),
+            (Mode::Audit, "audit"),
+        ];
+        modes
+            .iter()
+            .zip(&self.default_pss)
+            .filter_map(|(&(mode, key), &(_, default))| {
+                let level = labels.get(&format!("pod-security.kubernetes.io/{key}"));
+                let version = labels.get(&format!("pod-security.kubernetes.io/{key}-version"));
+                // as the PodSecurity plugin: each mode on its own, its label
+                // over the configured default; an invalid value is judged at
+                // the strictest policy (restricted, latest)
+                let level = match level {
+                    Some(l) => l.parse::<Level>().unwrap_or(Level::Restricted),
+                    None => default?.level,
+                };
+                let version = match version {
+                    Some(v) => v.parse::<Version>().unwrap_or(Version::Latest),
+                    None => default.map_or(Version::Latest, |d| d.version),
+                };
+                (level != Level::Privileged).then_some((mode, LevelVersion { level, version }))
             })
-            .collect(),
-            _ => self
-                .default_pss
-                .iter()
-                .filter_map(|(m, lv)| lv.map(|lv| (*m, lv)))
-                .collect(),
-        }
+            .collect()
     }
 
     fn image_exempt(&self, object: &Json, spec_pointer: &str, path: &Path) -> bool {

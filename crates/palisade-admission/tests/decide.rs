@@ -370,3 +370,37 @@ fn a_failing_policy_follows_its_failure_policy() {
         "{msg}"
     );
 }
+
+#[test]
+fn unlabelled_modes_fall_back_to_the_configured_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ns.yaml"),
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: mixed\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
+    )
+    .unwrap();
+    // config: enforce baseline, warn restricted, audit restricted (the defaults)
+    let a = admission(&format!("inventory: [{}]\n", dir.path().display()));
+    let mut c = hardened();
+    c["securityContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("runAsNonRoot");
+    c["securityContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("runAsUser");
+    let mut p = pod("p", c);
+    p["metadata"]["namespace"] = json!("mixed");
+    let d = a
+        .review(&review("CREATE", "mixed", p), Endpoint::Validate)
+        .unwrap();
+    assert!(d.allowed, "{:#}", d.response);
+    assert!(
+        d.verdicts
+            .iter()
+            .any(|v| v.policy == "pss-run-as-non-root" && v.mode == palisade_admission::Mode::Warn),
+        "{:?}",
+        d.verdicts
+    );
+}
