@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Admission webhook under load, over TLS on loopback: the built-in checks
-# plus all 49 Gatekeeper library templates with every sample constraint
+# Admission webhook under load, over TLS on loopback, in three configurations:
+# the built-in checks alone, plus ten common Gatekeeper templates, plus all 49
+# library templates with every sample constraint
 # (palisade admission serve), driven by palisade-loadgen (open loop, latency
 # from the scheduled send time) with mixed AdmissionReviews: the library's
 # sample pods, the demo cluster's workloads and Ingresses. Rates 500, 1000
@@ -71,6 +72,19 @@ PY
   kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null || true
 }
 
+# a typical set: ten common templates, the first sample constraint of each
+TYPICAL="allowedrepos disallowedtags requiredlabels containerlimits requiredprobes block-nodeport-services httpsonly uniqueingresshost imagedigests automount-serviceaccount-token"
+{
+  echo "policies:"
+  echo "  paths:"
+  for t in $TYPICAL; do
+    echo "    - $LIB/general/$t/template.yaml"
+    find "$LIB/general/$t/samples" -name constraint.yaml | sort | head -1 | sed 's/^/    - /'
+  done
+  echo "limits: {timeoutSeconds: 5}"
+} > "$WORK/typical.yaml"
+
 run_config "Built-in checks and Pod Security only" "$WORK/builtin.yaml"
+run_config "Built-in checks plus ten common library templates, one constraint each" "$WORK/typical.yaml"
 run_config "Built-in checks plus all $templates library templates with their $constraints sample constraints" "$WORK/config.yaml"
 
