@@ -404,3 +404,21 @@ fn unlabelled_modes_fall_back_to_the_configured_defaults() {
         d.verdicts
     );
 }
+
+#[test]
+fn secret_values_never_reach_the_response() {
+    let a = admission("");
+    let mut c = hardened();
+    c["env"] = json!([{"name": "DB_PASSWORD", "value": "hunter2-SuperSecret"}]);
+    let d = a
+        .review(&review("CREATE", "shop", pod("p", c)), Endpoint::Validate)
+        .unwrap();
+    assert!(
+        d.verdicts.iter().any(|v| v.policy == "env-literal-secret"),
+        "{:?}",
+        d.verdicts
+    );
+    let text = d.response.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("redacted"), "{text}");
+}
