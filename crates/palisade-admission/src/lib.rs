@@ -176,7 +176,7 @@ impl Admission {
         let mut namespaces = BTreeMap::new();
         let mut limit_ranges: BTreeMap<String, Vec<Object>> = BTreeMap::new();
         for o in inventory {
-            inv.add(&o.raw.to_json());
+            inv.add_object(&o);
             match o.kind.as_str() {
                 "Namespace" => {
                     namespaces.insert(o.name.clone(), o);
@@ -320,22 +320,14 @@ impl Admission {
 
     /// The built-in checks and Pod Security on one object.
     fn builtin_verdicts(&self, review: &Review, ns: &str, out: &mut Vec<Verdict>) {
-        let file: Arc<str> = Arc::from("admission-request");
-        let opts = ObjectOptions {
-            default_namespace: if ns.is_empty() {
-                "default".into()
-            } else {
-                ns.into()
-            },
-        };
-        let Some(Ok(object)) = objects_from_document(Node::from_json(&review.object), &file, &opts)
-            .into_iter()
-            .next()
-        else {
+        let Some(object) = model_object(review, ns) else {
             return;
         };
         let reference = object.reference.clone();
-        let spec_pointer = palisade_admission_spec_pointer(&review.group, &review.kind);
+        let spec_pointer = object
+            .pod_template()
+            .map_or_else(|| "/spec".to_string(), |t| t.spec_pointer());
+        let spec_pointer = spec_pointer.as_str();
         // Pod Security, at each mode's level
         if let Some(pod) = object.pod_template() {
             for (mode, lv) in self.pss_levels(ns) {
@@ -488,8 +480,10 @@ impl Admission {
             {
                 return Ok(respond(true, "allow", json!({}), Vec::new(), Vec::new()));
             }
+            let pointer =
+                model_object(&review, &ns).and_then(|o| o.pod_template().map(|t| t.spec_pointer()));
             return Ok(
-                match mutate::safe_defaults(&review.group, &review.kind, &review.object) {
+                match pointer.and_then(|p| mutate::safe_defaults(&p, &review.object)) {
                     Some(m) => {
                         let patch = serde_json::to_vec(&m.patch).unwrap_or_default();
                         let extra = json!({
@@ -625,8 +619,20 @@ impl Admission {
     }
 }
 
-fn palisade_admission_spec_pointer(group: &str, kind: &str) -> &'static str {
-    mutate::pod_spec_pointer(group, kind).unwrap_or("/spec")
+/// The reviewed object in the model, in the request's namespace.
+fn model_object(review: &Review, ns: &str) -> Option<Object> {
+    let file: Arc<str> = Arc::from("admission-request");
+    let opts = ObjectOptions {
+        default_namespace: if ns.is_empty() {
+            "default".into()
+        } else {
+            ns.into()
+        },
+    };
+    objects_from_document(Node::from_json(&review.object), &file, &opts)
+        .into_iter()
+        .next()?
+        .ok()
 }
 
 fn first_line(s: &str) -> String {

@@ -18,18 +18,6 @@ pub struct Mutation {
     pub warnings: Vec<String>,
 }
 
-/// The JSON pointer of the pod spec in an object of this kind.
-pub fn pod_spec_pointer(group: &str, kind: &str) -> Option<&'static str> {
-    match (group, kind) {
-        ("", "Pod") => Some("/spec"),
-        ("apps", "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet")
-        | ("", "ReplicationController")
-        | ("batch", "Job") => Some("/spec/template/spec"),
-        ("batch", "CronJob") => Some("/spec/jobTemplate/spec/template/spec"),
-        _ => None,
-    }
-}
-
 fn obj<'a>(v: &'a mut Json, key: &str) -> Option<&'a mut serde_json::Map<String, Json>> {
     let m = v.as_object_mut()?;
     let e = m.entry(key).or_insert_with(|| json!({}));
@@ -43,10 +31,9 @@ fn user(sc: Option<&Json>) -> Option<i64> {
     sc?.get("runAsUser")?.as_i64()
 }
 
-/// Safe defaults for the pod template of `object`; `None` when nothing is
-/// to change.
-pub fn safe_defaults(group: &str, kind: &str, object: &Json) -> Option<Mutation> {
-    let pointer = pod_spec_pointer(group, kind)?;
+/// Safe defaults for the pod spec at `pointer` in `object` (the model's
+/// `PodTemplate::spec_pointer`); `None` when nothing is to change.
+pub fn safe_defaults(pointer: &str, object: &Json) -> Option<Mutation> {
     let mut mutated = object.clone();
     let spec = mutated.pointer_mut(pointer)?;
     if !spec.is_object() {
@@ -160,7 +147,7 @@ mod tests {
             {"name": "priv", "image": "b", "securityContext": {"privileged": true}},
             {"name": "caps", "image": "c", "securityContext": {"capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}, "allowPrivilegeEscalation": true}}
         ]}}}});
-        let m = safe_defaults("apps", "Deployment", &d).unwrap();
+        let m = safe_defaults("/spec/template/spec", &d).unwrap();
         let mut patched = d.clone();
         json_patch::patch(&mut patched, &m.patch).unwrap();
         let spec = &patched["spec"]["template"]["spec"];
@@ -196,9 +183,9 @@ mod tests {
     #[test]
     fn leaves_windows_pods_and_root_users_alone() {
         let w = json!({"kind": "Pod", "spec": {"os": {"name": "windows"}, "containers": [{"name": "a"}]}});
-        assert!(safe_defaults("", "Pod", &w).is_none());
+        assert!(safe_defaults("/spec", &w).is_none());
         let p = json!({"kind": "Pod", "spec": {"containers": [{"name": "a"}]}});
-        let m = safe_defaults("", "Pod", &p).unwrap();
+        let m = safe_defaults("/spec", &p).unwrap();
         assert!(m.warnings.iter().any(|w| w.contains("runAsNonRoot unset")));
         let mut patched = p.clone();
         json_patch::patch(&mut patched, &m.patch).unwrap();

@@ -9,7 +9,6 @@
 use crate::{Action, PolicySet, Review};
 use palisade_findings::{CheckMeta, Finding, Severity};
 use palisade_model::Object;
-use serde_json::Value as Json;
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::OnceLock;
@@ -59,15 +58,7 @@ pub fn findings<'a>(
         if group == crate::TEMPLATE_GROUP || group == crate::CONSTRAINT_GROUP {
             continue;
         }
-        let mut obj = o.raw.to_json();
-        // the API server fills in the namespace before admission
-        if let (Some(ns), Some(meta)) = (
-            &o.namespace,
-            obj.get_mut("metadata").and_then(Json::as_object_mut),
-        ) {
-            meta.insert("namespace".into(), Json::String(ns.clone()));
-        }
-        let review = Review::create(obj);
+        let review = Review::create(crate::review::admitted_json(o));
         let result = set.review(&review);
         let mut push = |kind: &str,
                         constraint: &str,

@@ -5,6 +5,19 @@ use regorus::Value;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
+/// An object of the model as the API server hands it to admission: with
+/// its effective namespace filled in.
+pub fn admitted_json(o: &palisade_model::Object) -> Json {
+    let mut obj = o.raw.to_json();
+    if let (Some(ns), Some(meta)) = (
+        &o.namespace,
+        obj.get_mut("metadata").and_then(Json::as_object_mut),
+    ) {
+        meta.insert("namespace".into(), Json::String(ns.clone()));
+    }
+    obj
+}
+
 /// An admission request, or an object reviewed as if it were created.
 #[derive(Debug, Clone)]
 pub struct Review {
@@ -190,6 +203,11 @@ impl Inventory {
         };
         slot(slot(root, api_version), kind).insert(name.to_string(), obj.clone());
         self.count += 1;
+    }
+
+    /// Adds an object of the model, in its effective namespace.
+    pub fn add_object(&mut self, o: &palisade_model::Object) {
+        self.add(&admitted_json(o));
     }
 
     pub fn len(&self) -> usize {

@@ -23,6 +23,11 @@ pub struct PodTemplate<'a> {
 }
 
 impl<'a> PodTemplate<'a> {
+    /// Where the pod spec sits, as a JSON pointer (`/spec/template/spec`).
+    pub fn spec_pointer(&self) -> String {
+        self.spec_path.iter().map(|k| format!("/{k}")).collect()
+    }
+
     /// Path of a field of the pod spec inside the object.
     pub fn spec_field(&self) -> Path {
         let mut p = Path::root();

@@ -115,20 +115,13 @@ pub fn evaluate(
     }
     let mut inv = Inventory::default();
     for o in objects {
-        let mut j = o.raw.to_json();
-        if let (Some(ns), Some(m)) = (
-            &o.namespace,
-            j.get_mut("metadata").and_then(|m| m.as_object_mut()),
-        ) {
-            m.insert("namespace".into(), serde_json::Value::String(ns.clone()));
-        }
-        inv.add(&j);
+        inv.add_object(o);
     }
     if !inventory.is_empty() {
         let extra = palisade_source::load(inventory, &opts);
         errors.extend(extra.errors);
         for o in &extra.objects {
-            inv.add(&o.raw.to_json());
+            inv.add_object(o);
         }
     }
     if let Err(e) = set.set_inventory(inv) {

@@ -8,7 +8,7 @@
 //! p50/p90/p99/max latency in ms, decisions and errors.
 
 use palisade_webhook::client::{Client, tls_config};
-use serde_json::{Value as Json, json};
+use serde_json::json;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -70,10 +70,7 @@ fn reviews(paths: &[PathBuf]) -> Vec<Vec<u8>> {
             continue;
         }
         let ns = o.namespace.clone().unwrap_or_default();
-        let mut object = o.raw.to_json();
-        if let Some(m) = object.get_mut("metadata").and_then(Json::as_object_mut) {
-            m.insert("namespace".into(), Json::String(ns.clone()));
-        }
+        let object = palisade_gatekeeper::review::admitted_json(o);
         let body = json!({
             "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
             "request": {
