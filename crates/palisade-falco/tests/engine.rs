@@ -1,0 +1,176 @@
+//! The rules language beyond the legacy cases: the shipped ruleset loads
+//! clean, overrides and exceptions behave as in Falco, errors are located,
+//! outputs never carry secret data.
+
+use palisade_falco::{AuditEvent, DEFAULT_FALCO_RULES, Matching, Scratch, Severity, compile};
+
+fn rs(files: &[(&str, &str)]) -> palisade_falco::RuleSet {
+    compile(
+        &files
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn ev(j: serde_json::Value) -> AuditEvent {
+    AuditEvent::from_json(j)
+}
+
+fn fired(r: &palisade_falco::RuleSet, e: &AuditEvent) -> Vec<String> {
+    let mut s = Scratch::new();
+    r.evaluate(e, Matching::All, &mut s)
+        .into_iter()
+        .map(|a| a.rule)
+        .collect()
+}
+
+fn exec_event(user: &str) -> AuditEvent {
+    ev(serde_json::json!({
+        "kind": "Event", "auditID": "a1", "stage": "ResponseStarted", "verb": "create",
+        "user": {"username": user},
+        "requestURI": "/api/v1/namespaces/default/pods/web/exec?command=sh&stdin=true",
+        "objectRef": {"resource": "pods", "subresource": "exec", "name": "web", "namespace": "default"},
+        "responseStatus": {"code": 101}
+    }))
+}
+
+#[test]
+fn shipped_ruleset_loads_clean() {
+    let r = rs(&[("k8s_audit_rules.yaml", DEFAULT_FALCO_RULES)]);
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    assert_eq!(r.rules().len(), 48);
+    assert_eq!(r.rules().iter().filter(|x| x.enabled).count(), 48);
+    let e = exec_event("alice");
+    let mut s = Scratch::new();
+    let a = r.evaluate(&e, Matching::First, &mut s);
+    assert_eq!(a.len(), 1);
+    assert_eq!(a[0].rule, "Attach/Exec Pod");
+    assert_eq!(
+        a[0].output,
+        "Attach/Exec to pod (user=alice pod=web resource=pods ns=default action=exec command=sh)"
+    );
+}
+
+#[test]
+fn override_append_replace_and_enabled() {
+    let base = "- macro: m\n  condition: ka.verb=create\n- list: users\n  items: [a]\n- rule: R\n  desc: d\n  condition: m and ka.user.name in (users)\n  output: o %ka.user.name\n  priority: WARNING\n  source: k8s_audit\n";
+    let e = |u: &str, v: &str| {
+        ev(serde_json::json!({"auditID": "1", "verb": v, "user": {"username": u}}))
+    };
+    let r = rs(&[("a.yaml", base)]);
+    assert_eq!(fired(&r, &e("a", "create")), ["R"]);
+    assert!(fired(&r, &e("b", "create")).is_empty());
+    let more = "- list: users\n  items: [b]\n  override:\n    items: append\n- macro: m\n  condition: or ka.verb=delete\n  append: true\n";
+    let r = rs(&[("a.yaml", base), ("b.yaml", more)]);
+    assert_eq!(fired(&r, &e("b", "create")), ["R"]);
+    assert_eq!(fired(&r, &e("b", "delete")), ["R"]);
+    let replace = "- rule: R\n  condition: ka.verb=get\n  override:\n    condition: replace\n";
+    let r = rs(&[("a.yaml", base), ("c.yaml", replace)]);
+    assert_eq!(fired(&r, &e("zz", "get")), ["R"]);
+    let off = "- rule: R\n  enabled: false\n";
+    let r = rs(&[("a.yaml", base), ("d.yaml", off)]);
+    assert!(fired(&r, &e("a", "create")).is_empty());
+}
+
+#[test]
+fn exceptions_tuples_and_single_field() {
+    let rule = "- rule: R\n  desc: d\n  condition: ka.verb=create\n  output: o\n  priority: INFO\n  source: k8s_audit\n  exceptions:\n    - name: ops\n      fields: [ka.user.name, ka.target.namespace]\n      comps: [=, in]\n      values:\n        - [ops, [prod, stage]]\n    - name: bots\n      fields: ka.user.name\n      values: [bot1, bot2]\n";
+    let r = rs(&[("x.yaml", rule)]);
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    let e = |u: &str, ns: &str| {
+        ev(
+            serde_json::json!({"auditID": "1", "verb": "create", "user": {"username": u}, "objectRef": {"namespace": ns}}),
+        )
+    };
+    assert!(fired(&r, &e("ops", "prod")).is_empty());
+    assert_eq!(fired(&r, &e("ops", "dev")), ["R"]);
+    assert!(fired(&r, &e("bot2", "dev")).is_empty());
+    assert_eq!(fired(&r, &e("eve", "prod")), ["R"]);
+}
+
+#[test]
+fn errors_name_file_and_line() {
+    let bad = "- rule: A\n  desc: d\n  condition: ka.verb = \n  output: o\n  priority: WARNING\n  source: k8s_audit\n- rule: B\n  desc: d\n  condition: ka.nope = 1\n  output: o\n  priority: WARNING\n  source: k8s_audit\n- rule: C\n  desc: d\n  condition: undefined_macro\n  output: o\n  priority: LOUD\n  source: k8s_audit\n- rule: D\n  desc: d\n  condition: ka.verb=get\n  output: o %ka.bogus\n  priority: INFO\n  source: k8s_audit\n- rule: E\n  desc: d\n  condition: ka.verb=get\n  output: o\n  priority: INFO\n  source: k8s_audit\n";
+    let r = rs(&[("bad.yaml", bad)]);
+    let msgs: Vec<String> = r.diags.iter().map(|d| d.to_string()).collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("bad.yaml:3: error: rule 'A': condition: expected a value")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("bad.yaml:9: error: rule 'B': unknown field 'ka.nope'")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("bad.yaml:17: error: rule 'C': unknown priority")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("rule 'D': output: unknown field 'ka.bogus'")),
+        "{msgs:?}"
+    );
+    assert!(r.diags.iter().all(|d| d.severity == Severity::Error));
+    // The good rule still loads.
+    assert_eq!(
+        r.rules()
+            .iter()
+            .map(|x| x.name.as_str())
+            .collect::<Vec<_>>(),
+        ["E"]
+    );
+}
+
+#[test]
+fn outputs_redact_configmap_and_object_data() {
+    let rule = "- rule: R\n  desc: d\n  condition: ka.req.configmap.obj contains password\n  output: cm=%ka.req.configmap.obj obj=%jevt.value[/requestObject]\n  priority: INFO\n  source: k8s_audit\n";
+    let r = rs(&[("x.yaml", rule)]);
+    let e = ev(
+        serde_json::json!({"auditID": "1", "requestObject": {"kind": "ConfigMap", "data": {"db.password": "hunter2"}}}),
+    );
+    let mut s = Scratch::new();
+    let a = r.evaluate(&e, Matching::First, &mut s);
+    assert_eq!(a.len(), 1);
+    assert!(!a[0].output.contains("hunter2"), "{}", a[0].output);
+    assert!(a[0].output.contains("db.password"), "{}", a[0].output);
+}
+
+#[test]
+fn operators() {
+    let cases = [
+        ("ka.uri glob '/api/*/namespaces/*'", true),
+        ("ka.uri pmatch (/api/v1)", true),
+        ("ka.uri pmatch (/api/v)", false),
+        ("ka.user.name icontains ALI", true),
+        ("ka.user.name regex '^al.ce$'", true),
+        ("ka.user.groups intersects (system:masters, x)", true),
+        ("ka.user.groups in (system:masters)", false),
+        (
+            "ka.user.groups in (system:masters, system:authenticated)",
+            true,
+        ),
+        ("jevt.rawtime > 1000", true),
+        ("ka.response.code startswith 2", true),
+        ("ka.target.subresource exists", false),
+        ("not ka.target.subresource exists", true),
+        ("ka.target.subresource != x", false),
+    ];
+    let e = ev(serde_json::json!({
+        "auditID": "1", "requestURI": "/api/v1/namespaces/d/pods",
+        "user": {"username": "alice", "groups": ["system:masters", "system:authenticated"]},
+        "responseStatus": {"code": 201}, "stageTimestamp": "2024-01-01T00:00:00Z"
+    }));
+    for (cond, want) in cases {
+        let text = format!(
+            "- rule: R\n  desc: d\n  condition: \"{}\"\n  output: o\n  priority: INFO\n  source: k8s_audit\n",
+            cond.replace('"', "\\\"")
+        );
+        let r = rs(&[("x.yaml", &text)]);
+        assert!(r.diags.is_empty(), "{cond}: {:?}", r.diags);
+        assert_eq!(!fired(&r, &e).is_empty(), want, "{cond}");
+    }
+}
