@@ -25,3 +25,67 @@ pub use rules::{Diag, Priority, Severity};
 /// The Falco k8saudit ruleset palisade ships and loads by default
 /// (falcosecurity/plugins, k8saudit plugin 0.18, Apache-2.0).
 pub const DEFAULT_FALCO_RULES: &str = include_str!("../rules/k8s_audit_rules.yaml");
+
+/// palisade's own rules, loaded after Falco's: update/patch of privileged
+/// workloads and cluster-admin bindings, wildcard roles, the person behind
+/// a workload change, secret reads by people.
+pub const PALISADE_RULES: &str = include_str!("../rules/palisade_k8s_audit_rules.yaml");
+
+/// The name `--rules default` stands for.
+pub const DEFAULT_RULES_NAME: &str = "default";
+
+/// The rules loaded when none are given: Falco's k8saudit ruleset, then
+/// palisade's, as `(name, text)` pairs.
+pub fn default_rule_files() -> Vec<(String, String)> {
+    vec![
+        (
+            "default:k8s_audit_rules.yaml".to_string(),
+            DEFAULT_FALCO_RULES.to_string(),
+        ),
+        (
+            "default:palisade_k8s_audit_rules.yaml".to_string(),
+            PALISADE_RULES.to_string(),
+        ),
+    ]
+}
+
+/// An alert as one JSON object, keys in this order:
+/// `{"time","rule","priority","output","tags","event":{"auditID","user","verb","objectRef"}}`.
+/// The event part carries identifiers only, never request or response bodies.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct AlertRecord {
+    pub time: String,
+    pub rule: String,
+    pub priority: String,
+    pub output: String,
+    pub tags: Vec<String>,
+    pub event: EventRef,
+}
+
+/// Which request an alert is about.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct EventRef {
+    #[serde(rename = "auditID")]
+    pub audit_id: Option<String>,
+    pub user: Option<String>,
+    pub verb: Option<String>,
+    #[serde(rename = "objectRef")]
+    pub object_ref: Option<serde_json::Value>,
+}
+
+pub fn alert_record(a: &Alert, ev: &AuditEvent) -> AlertRecord {
+    let s = |k: &[&str]| ev.str_at(k).map(str::to_string);
+    AlertRecord {
+        time: ev.time_string(true),
+        rule: a.rule.clone(),
+        priority: a.priority.as_str().to_string(),
+        output: a.output.clone(),
+        tags: a.tags.clone(),
+        event: EventRef {
+            audit_id: s(&["auditID"]),
+            user: s(&["user", "username"]),
+            verb: s(&["verb"]),
+            object_ref: ev.json.get("objectRef").cloned(),
+        },
+    }
+}

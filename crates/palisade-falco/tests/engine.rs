@@ -174,3 +174,105 @@ fn operators() {
         assert_eq!(!fired(&r, &e).is_empty(), want, "{cond}");
     }
 }
+
+fn defaults() -> palisade_falco::RuleSet {
+    compile(&palisade_falco::default_rule_files())
+}
+
+fn write_event(resource: &str, verb: &str, user: &str, body: serde_json::Value) -> AuditEvent {
+    ev(serde_json::json!({
+        "kind": "Event", "auditID": "w1", "stage": "ResponseComplete", "verb": verb,
+        "user": {"username": user}, "requestURI": format!("/apis/apps/v1/namespaces/prod/{resource}/web"),
+        "objectRef": {"resource": resource, "name": "web", "namespace": "prod", "apiGroup": "apps"},
+        "responseStatus": {"code": 200}, "requestObject": body,
+        "stageTimestamp": "2026-11-29T08:00:00Z"
+    }))
+}
+
+#[test]
+fn palisade_rules_close_the_gaps() {
+    let r = defaults();
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    // A person patches a Deployment to run privileged: Falco's pod rule never sees it.
+    let patch = serde_json::json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "securityContext": {"privileged": true}}]}}}});
+    let got = fired(&r, &write_event("deployments", "patch", "alice", patch));
+    assert!(
+        got.contains(&"Privileged Workload Created or Changed".to_string()),
+        "{got:?}"
+    );
+    assert!(
+        got.contains(&"Workload Changed by a Person".to_string()),
+        "{got:?}"
+    );
+    // The same change by the deployment controller is not "a person".
+    let plain = serde_json::json!({"spec": {"replicas": 3}});
+    let got = fired(
+        &r,
+        &write_event(
+            "deployments",
+            "update",
+            "system:serviceaccount:kube-system:deployment-controller",
+            plain,
+        ),
+    );
+    assert!(got.is_empty(), "{got:?}");
+    // A RoleBinding to cluster-admin (Falco's rule sees only ClusterRoleBinding creates).
+    let rb = serde_json::json!({"roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "bob"}]});
+    let got = fired(
+        &r,
+        &write_event("rolebindings", "create", "kubernetes-admin", rb),
+    );
+    assert!(
+        got.contains(&"Binding to cluster-admin Created or Changed".to_string()),
+        "{got:?}"
+    );
+    // A Role patched to `pods/*`.
+    let role = serde_json::json!({"rules": [{"apiGroups": [""], "resources": ["pods/*"], "verbs": ["get"]}]});
+    let got = fired(&r, &write_event("roles", "patch", "kubernetes-admin", role));
+    assert!(
+        got.contains(&"Role With Wildcard Created or Changed".to_string()),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn secret_reads_by_controllers_are_quiet() {
+    let r = defaults();
+    let read = |user: &str| {
+        ev(serde_json::json!({
+            "kind": "Event", "auditID": "s1", "stage": "ResponseComplete", "verb": "get",
+            "user": {"username": user}, "requestURI": "/api/v1/namespaces/prod/secrets/db",
+            "objectRef": {"resource": "secrets", "name": "db", "namespace": "prod"},
+            "responseStatus": {"code": 200}
+        }))
+    };
+    assert!(fired(&r, &read("system:serviceaccount:prod:app")).is_empty());
+    assert!(fired(&r, &read("system:kube-controller-manager")).is_empty());
+    let got = fired(&r, &read("kubernetes-admin"));
+    assert_eq!(got, ["Secret Read by a Person"]);
+}
+
+#[test]
+fn alert_record_shape() {
+    let r = defaults();
+    let e = exec_event("alice");
+    let mut s = Scratch::new();
+    let a = r.evaluate(&e, Matching::All, &mut s);
+    let rec = serde_json::to_string(&palisade_falco::alert_record(&a[0], &e)).unwrap();
+    let order: Vec<usize> = [
+        "\"time\"",
+        "\"rule\"",
+        "\"priority\"",
+        "\"output\"",
+        "\"tags\"",
+        "\"event\"",
+    ]
+    .iter()
+    .map(|k| rec.find(k).unwrap())
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{rec}");
+    let rec: serde_json::Value = serde_json::from_str(&rec).unwrap();
+    assert_eq!(rec["event"]["user"], "alice");
+    assert_eq!(rec["event"]["objectRef"]["subresource"], "exec");
+    assert_eq!(rec["priority"], "Notice");
+}

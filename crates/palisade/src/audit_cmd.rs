@@ -1,4 +1,5 @@
-//! `palisade audit policy explain|lint`, `palisade audit check-apiserver`.
+//! `palisade audit policy explain|lint|generate`, `palisade audit analyze`,
+//! `palisade audit check-apiserver`.
 
 use crate::cli::{AuditArgs, AuditCommand, AuditPolicyCommand};
 use crate::exit;
@@ -149,6 +150,38 @@ pub fn run(args: AuditArgs) -> u8 {
                 }
             }
         },
+        AuditCommand::Analyze {
+            logs,
+            rules,
+            follow,
+            format,
+            matching,
+            min_priority,
+            fail_on,
+            max_event_bytes,
+        } => {
+            let min_priority = match crate::audit_analyze::parse_priority(&min_priority) {
+                Ok(p) => p.unwrap_or(palisade_falco::Priority::Debug),
+                Err(e) => return usage_error(e),
+            };
+            let fail_on = match crate::audit_analyze::parse_priority(&fail_on) {
+                Ok(p) => p,
+                Err(e) => return usage_error(e),
+            };
+            let opts = crate::audit_analyze::AnalyzeOptions {
+                json: format == "json",
+                matching: if matching == "first" {
+                    palisade_falco::Matching::First
+                } else {
+                    palisade_falco::Matching::All
+                },
+                min_priority,
+                fail_on,
+                max_event_bytes,
+                follow,
+            };
+            crate::audit_analyze::analyze(&logs, &rules.rules, opts)
+        }
         AuditCommand::CheckApiserver {
             manifest,
             format,

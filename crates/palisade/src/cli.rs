@@ -54,6 +54,34 @@ pub enum AuditCommand {
         #[command(subcommand)]
         command: AuditPolicyCommand,
     },
+    /// Run Falco k8s_audit rules over audit logs (JSON lines or EventList
+    /// documents; `-` reads stdin) and print the alerts. Exit 1 when an alert
+    /// is at or above --fail-on, 2 when input or rules could not be read.
+    Analyze {
+        #[arg(value_name = "LOG", required = true)]
+        logs: Vec<PathBuf>,
+        #[command(flatten)]
+        rules: RulesArgs,
+        /// Keep reading the logs as they grow (as `tail -f`), until stopped.
+        #[arg(long)]
+        follow: bool,
+        /// `json` prints one alert object per line.
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+        /// `all`: one alert per matching rule; `first`: only the first
+        /// matching rule per event (Falco's default `rule_matching`).
+        #[arg(long = "match", default_value = "all", value_parser = ["all", "first"])]
+        matching: String,
+        /// Lowest priority printed (emergency … debug).
+        #[arg(long, value_name = "PRIORITY", default_value = "debug")]
+        min_priority: String,
+        /// Exit 1 when an alert is at or above this priority (`none`: never).
+        #[arg(long, value_name = "PRIORITY", default_value = "warning")]
+        fail_on: String,
+        /// Events larger than this many bytes are reported and skipped.
+        #[arg(long, value_name = "BYTES", default_value_t = palisade_falco::event::DEFAULT_MAX_EVENT_BYTES)]
+        max_event_bytes: usize,
+    },
     /// The audit flags of a kube-apiserver static-pod manifest: policy file,
     /// log backend and six-month retention, webhook backend mode. Exit 1 on
     /// a finding at or above --fail-on.
@@ -65,6 +93,16 @@ pub enum AuditCommand {
         #[arg(long, value_name = "SEVERITY", default_value = "high")]
         fail_on: String,
     },
+}
+
+/// Which rules files `--rules` names (repeatable; `default` = the shipped ones).
+#[derive(Args, Debug, Clone)]
+pub struct RulesArgs {
+    /// A Falco rules file; repeat to load several, in order (later files
+    /// append to and override earlier ones). As Falco's `-r`, any --rules
+    /// replaces the shipped rules, which `--rules default` names.
+    #[arg(long = "rules", value_name = "FILE|default")]
+    pub rules: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

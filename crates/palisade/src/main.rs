@@ -2,6 +2,7 @@
 //! analyzers and reporters, choose the exit code.
 
 mod admission_cmd;
+mod audit_analyze;
 mod audit_cmd;
 mod checks_cmd;
 mod cli;

@@ -149,3 +149,146 @@ fn generate_writes_a_policy_that_lints_clean() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 finding(s)"));
 }
+
+#[test]
+fn analyze_prints_json_alerts_and_reports_bad_lines() {
+    let out = palisade()
+        .args([
+            "audit",
+            "analyze",
+            "examples/audit/audit.log",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    // A truncated line in the log: reported, the rest analysed, exit 2.
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("examples/audit/audit.log:6: truncated JSON"),
+        "{err}"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("hunter2"), "a secret value was printed");
+    let alerts: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rules: Vec<&str> = alerts.iter().map(|a| a["rule"].as_str().unwrap()).collect();
+    for want in [
+        "Secret Read by a Person",
+        "Privileged Workload Created or Changed",
+        "Attach/Exec Pod",
+        "Binding to cluster-admin Created or Changed",
+        "Create/Modify Configmap With Private Credentials",
+    ] {
+        assert!(rules.contains(&want), "{want} missing from {rules:?}");
+    }
+    // The controller's and the service account's reads raise nothing.
+    assert!(
+        alerts
+            .iter()
+            .all(|a| !a["event"]["user"].as_str().unwrap().starts_with("system:"))
+    );
+    let a = &alerts[0];
+    for k in ["time", "rule", "priority", "output", "tags", "event"] {
+        assert!(a.get(k).is_some(), "{k}");
+    }
+    for k in ["auditID", "user", "verb", "objectRef"] {
+        assert!(a["event"].get(k).is_some(), "{k}");
+    }
+}
+
+#[test]
+fn analyze_with_falco_rules_files_and_first_match() {
+    let base = palisade_corpus::corpus_path("falco-k8saudit");
+    let out = palisade()
+        .args([
+            "audit", "analyze", "--match", "first", "--format", "json", "--rules",
+        ])
+        .arg(base.join("rules/k8s_audit_rules.v0.6.0.yaml"))
+        .arg("--rules")
+        .arg(base.join("legacy-tests/rules/k8s_audit/disallow_kactivity.yaml"))
+        .arg(base.join("legacy-tests/trace_files/k8s_audit/create_configmap_sensitive_values.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 6);
+    assert!(
+        text.lines()
+            .all(|l| l.contains("Create/Modify Configmap With Private Credentials"))
+    );
+    assert!(!text.contains("MY-KEY"), "configmap data printed");
+}
+
+#[test]
+fn analyze_reports_rule_errors_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("bad.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: R\n  desc: d\n  condition: ka.verb = = get\n  output: o\n  priority: WARNING\n  source: k8s_audit\n",
+    )
+    .unwrap();
+    let out = palisade()
+        .args(["audit", "analyze", "examples/audit/audit.log", "--rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.yaml:3: error: rule 'R': condition:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn analyze_follow_reads_appended_events() {
+    use std::io::{BufRead, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    std::fs::write(&log, "").unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("palisade"))
+        .args(["audit", "analyze", "--follow", "--format", "json"])
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let line = std::fs::read_to_string("../../examples/audit/audit.log")
+        .or_else(|_| {
+            std::fs::read_to_string(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/audit/audit.log"),
+            )
+        })
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("exec?command"))
+        .unwrap()
+        .to_string();
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    writeln!(f, "{line}").unwrap();
+    drop(f);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        let mut r = std::io::BufReader::new(stdout);
+        let mut s = String::new();
+        let _ = r.read_line(&mut s);
+        let _ = tx.send(s);
+    });
+    let got = rx.recv_timeout(std::time::Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    let got = got.expect("an alert while following");
+    assert!(got.contains("Attach/Exec Pod"), "{got}");
+}
