@@ -5,10 +5,12 @@
 //! the kube-apiserver audit flags ([`apiserver`]).
 
 pub mod apiserver;
+pub mod coupling;
 pub mod generate;
 pub mod known;
 pub mod lint;
 pub mod policy;
 
+pub use coupling::coupling;
 pub use lint::{Lint, lint};
 pub use policy::{Decision, Level, Policy, PolicyError, Request, ResourceRequest, Rule};

@@ -129,14 +129,29 @@ pub fn run(args: AuditArgs) -> u8 {
                     Err(e) => usage_error(e),
                 }
             }
-            AuditPolicyCommand::Generate { output } => {
-                match emit(&palisade_audit::generate::recommended(), output.as_deref()) {
+            AuditPolicyCommand::Generate { output, rules } => {
+                let text = if rules.rules.is_empty() {
+                    palisade_audit::generate::recommended()
+                } else {
+                    let (rs, bad) = match crate::audit_analyze::load_rules(&rules.rules) {
+                        Ok(x) => x,
+                        Err(e) => return usage_error(e),
+                    };
+                    if bad {
+                        return usage_error("the rules have errors (above)");
+                    }
+                    palisade_audit::generate::for_rules(&palisade_audit::coupling::needs(
+                        rs.rules(),
+                    ))
+                };
+                match emit(&text, output.as_deref()) {
                     Ok(()) => exit::OK,
                     Err(e) => usage_error(e),
                 }
             }
             AuditPolicyCommand::Lint {
                 policy,
+                rules,
                 format,
                 fail_on,
             } => {
@@ -144,10 +159,23 @@ pub fn run(args: AuditArgs) -> u8 {
                     Ok(t) => t,
                     Err(e) => return usage_error(e),
                 };
-                match load_policy(&policy) {
-                    Ok(p) => report(&policy, &lint(&p), &format, fail_on),
-                    Err(e) => usage_error(e),
+                let p = match load_policy(&policy) {
+                    Ok(p) => p,
+                    Err(e) => return usage_error(e),
+                };
+                let mut lints = lint(&p);
+                let mut rules_bad = false;
+                if !rules.rules.is_empty() {
+                    let (rs, bad) = match crate::audit_analyze::load_rules(&rules.rules) {
+                        Ok(x) => x,
+                        Err(e) => return usage_error(e),
+                    };
+                    rules_bad = bad;
+                    lints.extend(palisade_audit::coupling(&p, rs.rules()));
+                    lints.sort_by_key(|l| l.line);
                 }
+                let code = report(&policy, &lints, &format, fail_on);
+                if rules_bad { exit::INPUT_ERROR } else { code }
             }
         },
         AuditCommand::Analyze {

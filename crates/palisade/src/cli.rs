@@ -141,14 +141,24 @@ pub enum AuditPolicyCommand {
     Generate {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Derive the policy from these Falco rules files instead of the
+        /// shipped ones.
+        #[command(flatten)]
+        rules: RulesArgs,
     },
     /// Rules that can never match, a missing catch-all, secrets and tokens
     /// logged with their bodies, exec and writes not logged, RequestReceived
-    /// logged, resourceNames with create, misspelled groups and resources.
+    /// logged, resourceNames with create, misspelled groups and resources,
+    /// and (with --rules) detection rules the policy blinds.
     /// Exit 1 on a finding at or above --fail-on.
     Lint {
         #[arg(value_name = "POLICY")]
         policy: PathBuf,
+        /// Also check the policy logs what these Falco rules read (each rule
+        /// that would go blind is a finding); `--rules default` = the
+        /// shipped rules.
+        #[command(flatten)]
+        rules: RulesArgs,
         #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
         #[arg(long, value_name = "SEVERITY", default_value = "high")]

@@ -292,3 +292,80 @@ fn analyze_follow_reads_appended_events() {
     let got = got.expect("an alert while following");
     assert!(got.contains("Attach/Exec Pod"), "{got}");
 }
+
+#[test]
+fn lint_with_rules_reports_blind_detections() {
+    let out = palisade()
+        .args([
+            "audit",
+            "policy",
+            "lint",
+            "examples/audit/cis-policy.yaml",
+            "--rules",
+            "default",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let blind: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "audit-detection-blind")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        blind
+            .iter()
+            .any(|m| m.contains("'Attach/Exec Pod'") && m.contains("ResponseStarted")),
+        "{blind:?}"
+    );
+    assert!(
+        blind.iter().any(|m| m.contains("'Create Privileged Pod'")),
+        "{blind:?}"
+    );
+    // Without --rules the coupling is not checked.
+    let out = palisade()
+        .args([
+            "audit",
+            "policy",
+            "lint",
+            "examples/audit/cis-policy.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("audit-detection-blind"));
+}
+
+#[test]
+fn generate_with_rules_writes_a_policy_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: NodePort\n  desc: d\n  condition: ka.target.resource=services and ka.verb=create and ka.req.service.type=NodePort\n  output: o\n  priority: WARNING\n  source: k8s_audit\n",
+    )
+    .unwrap();
+    let policy = dir.path().join("policy.yaml");
+    palisade()
+        .args(["audit", "policy", "generate", "--rules"])
+        .arg(&rules)
+        .arg("-o")
+        .arg(&policy)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&policy).unwrap();
+    assert!(text.contains("# Bodies read by: NodePort."), "{text}");
+    palisade()
+        .args(["audit", "policy", "lint"])
+        .arg(&policy)
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .success();
+}

@@ -1,0 +1,136 @@
+//! Policy ↔ detection rules: which loaded Falco rules a Policy blinds.
+
+use palisade_audit::generate::{for_rules, recommended};
+use palisade_audit::{Policy, coupling, coupling::needs};
+use palisade_findings::Severity;
+use std::path::PathBuf;
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/audit")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn default_rules() -> palisade_falco::RuleSet {
+    palisade_falco::compile(&palisade_falco::default_rule_files())
+}
+
+fn blind(p: &Policy, rs: &palisade_falco::RuleSet) -> Vec<(String, Severity)> {
+    coupling(p, rs.rules())
+        .into_iter()
+        .map(|l| {
+            let name = l.message.split('\'').nth(1).unwrap_or_default().to_string();
+            (name, l.severity)
+        })
+        .collect()
+}
+
+#[test]
+fn a_cis_style_policy_blinds_body_and_exec_rules() {
+    let p = Policy::parse(&example("cis-policy.yaml")).unwrap();
+    let got = blind(&p, &default_rules());
+    let has = |r: &str, s: Severity| got.iter().any(|(n, sev)| n == r && *sev == s);
+    assert!(has("Attach/Exec Pod", Severity::High), "{got:?}");
+    assert!(has("Create Privileged Pod", Severity::Medium), "{got:?}");
+    assert!(
+        has("Attach to cluster-admin Role", Severity::Medium),
+        "{got:?}"
+    );
+    assert!(has("Create NodePort Service", Severity::Medium), "{got:?}");
+    assert!(
+        has("Privileged Workload Created or Changed", Severity::Medium),
+        "{got:?}"
+    );
+    // CIS keeps ConfigMap bodies out: named as the trade-off, not as a defect.
+    assert!(
+        has(
+            "Create/Modify Configmap With Private Credentials",
+            Severity::Low
+        ),
+        "{got:?}"
+    );
+    // Metadata-only rules are served.
+    assert!(
+        !got.iter()
+            .any(|(n, _)| n == "K8s Deployment Created" || n == "Anonymous Request Allowed"),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn the_generated_policy_serves_every_rule_but_the_configmap_trade_off() {
+    let p = Policy::parse(&recommended()).unwrap();
+    assert_eq!(palisade_audit::lint(&p), Vec::new());
+    let got = blind(&p, &default_rules());
+    assert_eq!(
+        got,
+        [(
+            "Create/Modify Configmap With Private Credentials".to_string(),
+            Severity::Low
+        )]
+    );
+}
+
+#[test]
+fn falcos_example_policy_blinds_its_own_role_rules() {
+    // Falco's audit-policy.yaml logs clusterroles with bodies but Roles at Metadata.
+    let text = std::fs::read_to_string(palisade_corpus::corpus_path(
+        "falco-k8saudit/rules/audit-policy.yaml",
+    ))
+    .unwrap();
+    let p = Policy::parse(&text).unwrap();
+    let lints = coupling(&p, default_rules().rules());
+    let wild = lints
+        .iter()
+        .find(|l| l.message.contains("'ClusterRole With Wildcard Created'"))
+        .expect("found");
+    assert!(
+        wild.message.contains("`create roles` in namespace default"),
+        "{}",
+        wild.message
+    );
+    assert!(
+        !lints
+            .iter()
+            .any(|l| l.message.contains("'Create Privileged Pod'"))
+    );
+}
+
+#[test]
+fn generation_follows_the_rules_loaded() {
+    let rules = "- rule: NodePort\n  desc: d\n  condition: ka.target.resource=services and ka.verb=create and ka.req.service.type=NodePort\n  output: o\n  priority: WARNING\n  source: k8s_audit\n- rule: Names\n  desc: d\n  condition: ka.target.resource=pods and ka.verb=delete and ka.resp.name exists\n  output: o\n  priority: INFO\n  source: k8s_audit\n";
+    let rs = palisade_falco::compile(&[("r.yaml".to_string(), rules.to_string())]);
+    assert!(rs.diags.is_empty(), "{:?}", rs.diags);
+    let text = for_rules(&needs(rs.rules()));
+    let p = Policy::parse(&text).unwrap();
+    assert_eq!(palisade_audit::lint(&p), Vec::new());
+    assert!(coupling(&p, rs.rules()).is_empty(), "{text}");
+    // Exactly what the rules read, no more: pod creates stay at Metadata.
+    let req = |verb: &str, res: &str| palisade_audit::Request {
+        user: "alice".into(),
+        groups: vec!["system:authenticated".into()],
+        verb: verb.into(),
+        resource: Some(palisade_audit::ResourceRequest {
+            group: String::new(),
+            resource: res.into(),
+            subresource: String::new(),
+            namespace: "default".into(),
+            name: String::new(),
+        }),
+        path: String::new(),
+    };
+    use palisade_audit::Level;
+    assert_eq!(p.evaluate(&req("create", "services")).level, Level::Request);
+    assert_eq!(
+        p.evaluate(&req("update", "services")).level,
+        Level::Metadata
+    );
+    assert_eq!(
+        p.evaluate(&req("delete", "pods")).level,
+        Level::RequestResponse
+    );
+    assert_eq!(p.evaluate(&req("create", "pods")).level, Level::Metadata);
+}
