@@ -92,26 +92,37 @@ const INVENTORY_RULES: &[(&str, &[&str])] = &[
 
 /// A CA and a serving certificate for the webhook Service's DNS names.
 pub fn certificates(namespace: &str) -> Result<Certificates, String> {
+    let names = vec![
+        format!("{NAME}.{namespace}.svc"),
+        format!("{NAME}.{namespace}.svc.cluster.local"),
+    ];
+    issue(
+        "palisade webhook CA",
+        &format!("{NAME}.{namespace}.svc"),
+        names,
+    )
+}
+
+/// A fresh CA (`ca_cn`) and a certificate it signs for `cn` with the
+/// subject alternative names `sans` (DNS names or IP addresses; none for a
+/// client certificate).
+pub fn issue(ca_cn: &str, cn: &str, sans: Vec<String>) -> Result<Certificates, String> {
     let e = |e: rcgen::Error| e.to_string();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(e)?;
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
-        .push(rcgen::DnType::CommonName, "palisade webhook CA");
+        .push(rcgen::DnType::CommonName, ca_cn);
     ca_params.key_usages = vec![
         rcgen::KeyUsagePurpose::KeyCertSign,
         rcgen::KeyUsagePurpose::CrlSign,
     ];
     let ca_key = rcgen::KeyPair::generate().map_err(e)?;
     let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).map_err(e)?;
-    let names = vec![
-        format!("{NAME}.{namespace}.svc"),
-        format!("{NAME}.{namespace}.svc.cluster.local"),
-    ];
-    let mut params = rcgen::CertificateParams::new(names).map_err(e)?;
+    let mut params = rcgen::CertificateParams::new(sans).map_err(e)?;
     params
         .distinguished_name
-        .push(rcgen::DnType::CommonName, format!("{NAME}.{namespace}.svc"));
+        .push(rcgen::DnType::CommonName, cn);
     let key = rcgen::KeyPair::generate().map_err(e)?;
     let cert = params.signed_by(&key, &ca).map_err(e)?;
     Ok(Certificates {

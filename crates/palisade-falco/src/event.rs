@@ -41,13 +41,12 @@ impl AuditEvent {
 
     /// `jevt.time` (`HH:MM:SS.nnnnnnnnn`) or `jevt.datetime` (RFC 3339).
     pub fn time_string(&self, date: bool) -> String {
+        if date {
+            return format_time_ns(self.time_ns);
+        }
         let ts = jiff::Timestamp::from_nanosecond(self.time_ns as i128)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-        if date {
-            ts.strftime("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
-        } else {
-            ts.strftime("%H:%M:%S.%9f").to_string()
-        }
+        ts.strftime("%H:%M:%S.%9f").to_string()
     }
 
     pub fn str_at(&self, keys: &[&str]) -> Option<&str> {
@@ -61,6 +60,12 @@ impl AuditEvent {
     pub fn audit_id(&self) -> Option<&str> {
         self.str_at(&["auditID"])
     }
+}
+
+/// Nanoseconds since the epoch → RFC 3339 with nanoseconds, UTC.
+pub fn format_time_ns(ns: u64) -> String {
+    let ts = jiff::Timestamp::from_nanosecond(ns as i128).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    ts.strftime("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
 }
 
 /// RFC 3339 → nanoseconds since the epoch.

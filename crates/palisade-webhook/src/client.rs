@@ -35,6 +35,30 @@ pub fn tls_config(ca_pem: &[u8]) -> io::Result<Arc<rustls::ClientConfig>> {
     Ok(Arc::new(config))
 }
 
+/// As [`tls_config`], presenting a client certificate (`cert_pem`, `key_pem`).
+pub fn tls_config_with_identity(
+    ca_pem: &[u8],
+    cert_pem: &[u8],
+    key_pem: &[u8],
+) -> io::Result<Arc<rustls::ClientConfig>> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_slice_iter(ca_pem) {
+        roots.add(c.map_err(err)?).map_err(err)?;
+    }
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(key_pem).map_err(err)?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(err)?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(err)?;
+    Ok(Arc::new(config))
+}
+
 impl Client {
     /// Connects to `addr`, checking the certificate against `server_name`.
     pub async fn connect(
@@ -68,14 +92,27 @@ impl Client {
         path: &str,
         body: Vec<u8>,
     ) -> io::Result<(u16, Vec<u8>)> {
+        self.send_with(method, path, &[], body).await
+    }
+
+    /// Sends one request with extra headers (`authorization`, …).
+    pub async fn send_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Vec<u8>,
+    ) -> io::Result<(u16, Vec<u8>)> {
         self.sender.ready().await.map_err(err)?;
-        let req = http::Request::builder()
+        let mut req = http::Request::builder()
             .method(method)
             .uri(path)
             .header("host", &self.authority)
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(body)))
-            .map_err(err)?;
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req.body(Full::new(Bytes::from(body))).map_err(err)?;
         let resp = self.sender.send_request(req).await.map_err(err)?;
         let status = resp.status().as_u16();
         let body = resp.into_body().collect().await.map_err(err)?.to_bytes();

@@ -210,6 +210,9 @@ pub fn run(args: AuditArgs) -> u8 {
             };
             crate::audit_analyze::analyze(&logs, &rules.rules, opts)
         }
+        cmd @ (AuditCommand::Serve { .. }
+        | AuditCommand::Alerts { .. }
+        | AuditCommand::Install { .. }) => crate::audit_sink::run(cmd),
         AuditCommand::CheckApiserver {
             manifest,
             format,

@@ -82,6 +82,103 @@ pub enum AuditCommand {
         #[arg(long, value_name = "BYTES", default_value_t = palisade_falco::event::DEFAULT_MAX_EVENT_BYTES)]
         max_event_bytes: usize,
     },
+    /// The API server's audit webhook backend over HTTPS: checks every
+    /// EventList batch against the rules, commits the alerts to SQLite, then
+    /// answers 200; sends alerts to the outputs; /metrics, /healthz.
+    Serve {
+        #[arg(long, value_name = "FILE")]
+        tls_cert: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        tls_key: PathBuf,
+        #[arg(long, default_value = "0.0.0.0:8443")]
+        addr: std::net::SocketAddr,
+        /// The alert database (SQLite), created if missing.
+        #[arg(long, value_name = "FILE", default_value = "palisade-audit.db")]
+        db: PathBuf,
+        /// Require `Authorization: Bearer <token>` with the token in this file.
+        #[arg(long, value_name = "FILE")]
+        token_file: Option<PathBuf>,
+        /// Require a client certificate signed by this CA (PEM).
+        #[arg(long, value_name = "FILE")]
+        client_ca: Option<PathBuf>,
+        /// Serve without authentication (tests, a sidecar on localhost).
+        #[arg(long)]
+        insecure_no_auth: bool,
+        #[command(flatten)]
+        rules: RulesArgs,
+        #[arg(long = "match", default_value = "all", value_parser = ["all", "first"])]
+        matching: String,
+        /// Keep alerts (and events) this many days; pruned hourly.
+        #[arg(long, value_name = "DAYS", default_value_t = 183)]
+        retention_days: u64,
+        /// Also store the events (Secret and ConfigMap data blanked).
+        #[arg(long)]
+        store_events: bool,
+        /// fsync every commit (survives power loss, not only a killed process).
+        #[arg(long)]
+        fsync: bool,
+        #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+        max_body_bytes: usize,
+        /// Batches checked at once; more are answered 429 at once.
+        #[arg(long, default_value_t = 8)]
+        max_inflight: usize,
+        /// Print each alert as a JSON line on stdout.
+        #[arg(long)]
+        output_stdout: bool,
+        /// Append each alert as a JSON line to this file.
+        #[arg(long, value_name = "FILE")]
+        output_file: Option<PathBuf>,
+        /// POST each alert (JSON) to this URL, retrying with backoff.
+        #[arg(long, value_name = "URL")]
+        output_webhook: Option<String>,
+        /// POST each alert as a Slack message (`{"text": …}`) to this incoming-webhook URL.
+        #[arg(long, value_name = "URL")]
+        output_slack: Option<String>,
+        /// Extra CA certificates for https outputs.
+        #[arg(long, value_name = "FILE")]
+        output_ca: Option<PathBuf>,
+        /// Alerts below this priority are stored but not sent.
+        #[arg(long, value_name = "PRIORITY", default_value = "debug")]
+        output_min_priority: String,
+    },
+    /// Query the alerts a sink stored.
+    Alerts {
+        #[arg(long, value_name = "FILE", default_value = "palisade-audit.db")]
+        db: PathBuf,
+        /// An RFC 3339 time or a duration back from now (`24h`, `7d`, `30m`).
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        rule: Option<String>,
+        #[arg(long)]
+        limit: Option<usize>,
+        #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+        format: String,
+    },
+    /// Write what the API server needs to send its events to `audit serve`
+    /// (webhook kubeconfig, flags, audit Policy) and the sink's certificate
+    /// and credential.
+    Install {
+        /// The sink's URL as the API server reaches it.
+        #[arg(long, value_name = "URL")]
+        url: String,
+        /// More DNS names or IPs for the sink's certificate.
+        #[arg(long = "host", value_name = "NAME")]
+        hosts: Vec<String>,
+        #[arg(long, default_value = "token", value_parser = ["token", "client-cert"])]
+        auth: String,
+        /// Where the files go on the control-plane node.
+        #[arg(long, default_value = "/etc/kubernetes/audit")]
+        apiserver_dir: String,
+        /// The audit Policy to install (default: generated from the rules).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        #[command(flatten)]
+        rules: RulesArgs,
+        /// Directory to write into (created).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
     /// The audit flags of a kube-apiserver static-pod manifest: policy file,
     /// log backend and six-month retention, webhook backend mode. Exit 1 on
     /// a finding at or above --fail-on.

@@ -4,6 +4,7 @@
 mod admission_cmd;
 mod audit_analyze;
 mod audit_cmd;
+mod audit_sink;
 mod checks_cmd;
 mod cli;
 mod drift_cmd;

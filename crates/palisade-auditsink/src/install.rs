@@ -1,0 +1,149 @@
+//! `palisade audit install`: what the API server needs to send its audit
+//! events to the sink — the webhook kubeconfig, the kube-apiserver flags,
+//! the audit Policy — and what the sink needs to receive them: its TLS
+//! certificate and the credential the API server presents (a bearer token
+//! or a client certificate). Pure: returns the files; the CLI writes them.
+
+use base64::Engine;
+
+/// How the API server proves itself to the sink.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    Token,
+    ClientCert,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    /// Where the sink listens, as the API server will reach it
+    /// (`https://audit.example:8443/audit`).
+    pub url: String,
+    /// Extra DNS names or IPs for the sink certificate (the URL's host is always in).
+    pub hosts: Vec<String>,
+    pub auth: Auth,
+    /// Where the files will live on the control-plane node.
+    pub apiserver_dir: String,
+    /// The audit Policy to install.
+    pub policy: String,
+}
+
+/// One file to write; `secret` files get mode 0600.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub name: &'static str,
+    pub content: String,
+    pub secret: bool,
+}
+
+fn host_of(url: &str) -> Result<String, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    if uri.scheme_str() != Some("https") {
+        return Err(format!("{url}: the audit webhook must be https://"));
+    }
+    uri.host()
+        .map(str::to_string)
+        .ok_or_else(|| format!("{url}: no host"))
+}
+
+fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn random_token() -> Result<String, String> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| e.to_string())?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+/// Every file, ready to write.
+pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
+    let host = host_of(&o.url)?;
+    let mut sans = vec![host.clone()];
+    sans.extend(o.hosts.iter().cloned());
+    sans.dedup();
+    let server = palisade_admission::install::issue("palisade audit sink CA", &host, sans)?;
+    let mut out = vec![
+        File {
+            name: "sink-ca.crt",
+            content: server.ca_pem.clone(),
+            secret: false,
+        },
+        File {
+            name: "sink-tls.crt",
+            content: server.cert_pem.clone(),
+            secret: false,
+        },
+        File {
+            name: "sink-tls.key",
+            content: server.key_pem.clone(),
+            secret: true,
+        },
+    ];
+    let user = match o.auth {
+        Auth::Token => {
+            let token = random_token()?;
+            out.push(File {
+                name: "sink-token",
+                content: format!("{token}\n"),
+                secret: true,
+            });
+            format!("    token: {token}\n")
+        }
+        Auth::ClientCert => {
+            let client = palisade_admission::install::issue(
+                "palisade audit client CA",
+                "kube-apiserver-audit",
+                vec![],
+            )?;
+            out.push(File {
+                name: "client-ca.crt",
+                content: client.ca_pem.clone(),
+                secret: false,
+            });
+            format!(
+                "    client-certificate-data: {}\n    client-key-data: {}\n",
+                b64(&client.cert_pem),
+                b64(&client.key_pem)
+            )
+        }
+    };
+    let kubeconfig = format!(
+        "# The API server's audit webhook backend: where to send EventList batches.\n# kube-apiserver --audit-webhook-config-file={dir}/audit-webhook-kubeconfig.yaml\napiVersion: v1\nkind: Config\nclusters:\n  - name: palisade-audit\n    cluster:\n      server: {url}\n      certificate-authority-data: {ca}\nusers:\n  - name: kube-apiserver\n    user:\n{user}contexts:\n  - name: palisade-audit\n    context:\n      cluster: palisade-audit\n      user: kube-apiserver\ncurrent-context: palisade-audit\n",
+        dir = o.apiserver_dir,
+        url = o.url,
+        ca = b64(&server.ca_pem),
+    );
+    out.push(File {
+        name: "audit-webhook-kubeconfig.yaml",
+        content: kubeconfig,
+        secret: true,
+    });
+    out.push(File {
+        name: "audit-policy.yaml",
+        content: o.policy.clone(),
+        secret: false,
+    });
+    let flags = format!(
+        "# Add to the kube-apiserver command (static pod: /etc/kubernetes/manifests/kube-apiserver.yaml)\n# and mount {dir} read-only into the pod.\n--audit-policy-file={dir}/audit-policy.yaml\n--audit-webhook-config-file={dir}/audit-webhook-kubeconfig.yaml\n# batch: the API server buffers and never waits on the sink per request.\n--audit-webhook-mode=batch\n--audit-webhook-batch-buffer-size=10000\n--audit-webhook-batch-max-size=400\n--audit-webhook-batch-max-wait=5s\n--audit-webhook-batch-throttle-enable=true\n--audit-webhook-batch-throttle-qps=10\n--audit-webhook-truncate-enabled=true\n--audit-webhook-truncate-max-event-size=262144\n# Keep a local copy for six months as well (CIS 3.2, seed action 10).\n--audit-log-path=/var/log/kubernetes/audit/audit.log\n--audit-log-maxage=183\n--audit-log-maxbackup=10\n--audit-log-maxsize=100\n",
+        dir = o.apiserver_dir
+    );
+    out.push(File {
+        name: "kube-apiserver-flags.txt",
+        content: flags,
+        secret: false,
+    });
+    let serve = match o.auth {
+        Auth::Token => "--token-file sink-token",
+        Auth::ClientCert => "--client-ca client-ca.crt",
+    };
+    out.push(File {
+        name: "NEXT-STEPS.txt",
+        content: format!(
+            "1. Run the sink where {url} reaches it:\n     palisade audit serve --tls-cert sink-tls.crt --tls-key sink-tls.key {serve} --db audit.db\n2. Copy audit-webhook-kubeconfig.yaml and audit-policy.yaml to {dir} on each control-plane node.\n3. Add the flags in kube-apiserver-flags.txt to kube-apiserver and let it restart.\n4. Check: palisade audit check-apiserver /etc/kubernetes/manifests/kube-apiserver.yaml\n   and watch palisade_audit_events_total on the sink's /metrics.\n",
+            url = o.url,
+            dir = o.apiserver_dir
+        ),
+        secret: false,
+    });
+    Ok(out)
+}

@@ -1,0 +1,359 @@
+//! The audit sink: the API server's audit webhook backend (`POST` of an
+//! `EventList`, batch mode) over HTTPS.
+//!
+//! A thin adapter over [`palisade_falco`]: each batch is checked against
+//! the loaded rules off the async threads, its alerts (and, optionally, its
+//! events, secret data blanked) are committed to SQLite, and only then is
+//! the request answered 200 — an acknowledged alert is never lost. It never
+//! holds the API server hostage (kubernetes#85489): bodies are size-limited
+//! (413), batches in flight and batches waiting for the disk are bounded,
+//! and overload is answered at once with 429, which the API server's batch
+//! backend retries. Authentication: a bearer token, a client certificate
+//! signed by a given CA, or both.
+
+pub mod install;
+pub mod metrics;
+pub mod outputs;
+pub mod store;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum_server::tls_rustls::RustlsConfig;
+use metrics::Metrics;
+use outputs::{OutputOptions, Outputs};
+use palisade_falco::{Matching, RuleSet, Scratch};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use store::{Batch, StoreOptions, StoredAlert, StoredEvent, Submit, Writer};
+use tokio::sync::Semaphore;
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct SinkOptions {
+    pub addr: SocketAddr,
+    pub tls_cert: PathBuf,
+    pub tls_key: PathBuf,
+    /// Require client certificates signed by this CA (PEM).
+    pub client_ca: Option<PathBuf>,
+    /// Require `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    pub max_body_bytes: usize,
+    /// Batches being checked at once; more are answered 429.
+    pub max_inflight: usize,
+    pub store: StoreOptions,
+    /// Also keep the events themselves (secret data blanked).
+    pub store_events: bool,
+    pub outputs: OutputOptions,
+    pub matching: Matching,
+    /// How long in-flight requests may take to finish on shutdown.
+    pub drain: Duration,
+    /// How often the certificate files are checked for changes.
+    pub reload_every: Duration,
+}
+
+/// Shared by every request.
+pub struct Sink {
+    rules: Arc<RuleSet>,
+    writer: Writer,
+    outputs: Outputs,
+    pub metrics: Arc<Metrics>,
+    token: Option<String>,
+    inflight: Arc<Semaphore>,
+    store_events: bool,
+    matching: Matching,
+}
+
+fn text(code: StatusCode, msg: &str) -> Response {
+    (
+        code,
+        [(header::CONTENT_TYPE, "text/plain")],
+        format!("{msg}\n"),
+    )
+        .into_response()
+}
+
+fn authorized(s: &Sink, headers: &HeaderMap) -> bool {
+    let Some(want) = &s.token else { return true };
+    let Some(got) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(got) = got.strip_prefix("Bearer ") else {
+        return false;
+    };
+    use subtle::ConstantTimeEq;
+    got.len() == want.len() && bool::from(got.as_bytes().ct_eq(want.as_bytes()))
+}
+
+/// What a batch became: alerts to store and send, events to store.
+struct Checked {
+    alerts: Vec<StoredAlert>,
+    events: Vec<StoredEvent>,
+    count: u64,
+}
+
+fn check(s: &Sink, body: &[u8]) -> Result<Checked, String> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
+    let events = palisade_falco::event::events_of(doc)?;
+    let mut alerts = Vec::new();
+    let mut stored = Vec::new();
+    for ev in &events {
+        let mut scratch = Scratch::new();
+        for a in s.rules.evaluate(ev, s.matching, &mut scratch) {
+            alerts.push(StoredAlert {
+                time_ns: ev.time_ns() as i64,
+                record: palisade_falco::alert_record(&a, ev),
+            });
+        }
+        if s.store_events {
+            let mut j = ev.json.clone();
+            palisade_falco::redact::blank_objects(&mut j);
+            stored.push(StoredEvent {
+                time_ns: ev.time_ns() as i64,
+                audit_id: ev.audit_id().unwrap_or("").to_string(),
+                stage: ev.str_at(&["stage"]).unwrap_or("").to_string(),
+                json: j.to_string(),
+            });
+        }
+    }
+    Ok(Checked {
+        alerts,
+        events: stored,
+        count: events.len() as u64,
+    })
+}
+
+async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> Response {
+    let started = Instant::now();
+    if !authorized(&s, &headers) {
+        s.metrics.reject("unauthorized");
+        s.metrics.request(401);
+        return text(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
+    }
+    let Ok(permit) = s.inflight.clone().try_acquire_owned() else {
+        s.metrics.reject("busy");
+        s.metrics.request(429);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, "1")],
+            "busy\n",
+        )
+            .into_response();
+    };
+    let s2 = s.clone();
+    let checked = tokio::task::spawn_blocking(move || check(&s2, &body)).await;
+    let checked = match checked {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            s.metrics.reject("bad_request");
+            s.metrics.request(400);
+            return text(StatusCode::BAD_REQUEST, &e);
+        }
+        Err(_) => {
+            s.metrics.request(500);
+            return text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "checking the batch failed",
+            );
+        }
+    };
+    s.metrics.events(checked.count);
+    let (done, wait) = tokio::sync::oneshot::channel();
+    let records: Vec<_> = checked.alerts.iter().map(|a| a.record.clone()).collect();
+    match s.writer.submit(Batch {
+        alerts: checked.alerts,
+        events: checked.events,
+        done,
+    }) {
+        Submit::Queued => {}
+        Submit::Full(_) => {
+            s.metrics.reject("store_busy");
+            s.metrics.request(429);
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "1")],
+                "store busy\n",
+            )
+                .into_response();
+        }
+        Submit::Closed => {
+            s.metrics.request(503);
+            return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
+        }
+    }
+    let committed = wait.await;
+    drop(permit);
+    match committed {
+        Ok(Ok(())) => {
+            for r in records {
+                s.metrics.alert(&r.rule, &r.priority);
+                s.outputs.send(r);
+            }
+            s.metrics.observe(started.elapsed().as_secs_f64());
+            s.metrics.request(200);
+            text(StatusCode::OK, "ok")
+        }
+        _ => {
+            s.metrics.request(500);
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the alerts could not be stored",
+            )
+        }
+    }
+}
+
+async fn metrics_handler(State(s): State<Arc<Sink>>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        s.metrics.encode(),
+    )
+        .into_response()
+}
+
+/// The routes, for the server and for tests.
+pub fn router(s: Arc<Sink>, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/audit", post(ingest))
+        .route("/", post(ingest))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics_handler))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(s)
+}
+
+fn server_config(opts: &SinkOptions) -> std::io::Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let err = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+    let cert_pem = std::fs::read(&opts.tls_cert)?;
+    let key_pem = std::fs::read(&opts.tls_key)?;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| err(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| err(&e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| err(&e))?;
+    let mut cfg = match &opts.client_ca {
+        Some(ca) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_slice_iter(&std::fs::read(ca)?) {
+                roots.add(c.map_err(|e| err(&e))?).map_err(|e| err(&e))?;
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| err(&e))?;
+            builder
+                .with_client_cert_verifier(verifier)
+                .with_single_cert(chain, key)
+        }
+        None => builder.with_no_client_auth().with_single_cert(chain, key),
+    }
+    .map_err(|e| err(&e))?;
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+fn modified(p: &PathBuf) -> Option<SystemTime> {
+    std::fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// Loads everything, then serves until SIGTERM/Ctrl-C (or
+/// `handle.graceful_shutdown`), then drains and lets the store finish.
+pub async fn serve(
+    rules: RuleSet,
+    opts: SinkOptions,
+    listener: Option<std::net::TcpListener>,
+    handle: axum_server::Handle<SocketAddr>,
+) -> std::io::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let tls = RustlsConfig::from_config(server_config(&opts)?);
+    let metrics = Arc::new(Metrics::new());
+    let (writer, store_thread) = store::start(&opts.store).map_err(std::io::Error::other)?;
+    let outputs =
+        outputs::start(opts.outputs.clone(), metrics.clone()).map_err(std::io::Error::other)?;
+    let sink = Arc::new(Sink {
+        rules: Arc::new(rules),
+        writer,
+        outputs,
+        metrics,
+        token: opts.token.clone(),
+        inflight: Arc::new(Semaphore::new(opts.max_inflight.max(1))),
+        store_events: opts.store_events,
+        matching: opts.matching,
+    });
+    {
+        let tls = tls.clone();
+        let o = opts.clone();
+        tokio::spawn(async move {
+            let files = |o: &SinkOptions| {
+                (
+                    modified(&o.tls_cert),
+                    modified(&o.tls_key),
+                    o.client_ca.as_ref().and_then(modified),
+                )
+            };
+            let mut seen = files(&o);
+            loop {
+                tokio::time::sleep(o.reload_every).await;
+                let now = files(&o);
+                if now != seen {
+                    match server_config(&o) {
+                        Ok(c) => {
+                            tls.reload_from_config(c);
+                            eprintln!("palisade: reloaded the TLS configuration");
+                            seen = now;
+                        }
+                        Err(e) => eprintln!("palisade: TLS configuration not reloaded: {e}"),
+                    }
+                }
+            }
+        });
+    }
+    {
+        let handle = handle.clone();
+        let drain = opts.drain;
+        tokio::spawn(async move {
+            palisade_webhook::shutdown_signal().await;
+            eprintln!("palisade: shutting down, draining requests for up to {drain:?}");
+            handle.graceful_shutdown(Some(drain));
+        });
+    }
+    let app = router(sink.clone(), opts.max_body_bytes).into_make_service();
+    let served = match listener {
+        Some(l) => {
+            l.set_nonblocking(true)?;
+            axum_server::from_tcp_rustls(l, tls)?
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+        None => {
+            axum_server::bind_rustls(opts.addr, tls)
+                .handle(handle)
+                .serve(app)
+                .await
+        }
+    };
+    // Let the writer finish what was acknowledged-in-progress.
+    drop(sink);
+    let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;
+    served
+}

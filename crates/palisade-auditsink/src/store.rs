@@ -1,0 +1,273 @@
+//! The alert store: SQLite in WAL mode, written by one thread. A batch is
+//! acknowledged only after its transaction commits, so an alert the API
+//! server got a 200 for survives `kill -9`. Batches waiting together are
+//! committed together (group commit). Old rows are pruned on a timer.
+
+use palisade_falco::AlertRecord;
+use rusqlite::{Connection, params};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// One alert ready to store.
+#[derive(Debug, Clone)]
+pub struct StoredAlert {
+    pub time_ns: i64,
+    pub record: AlertRecord,
+}
+
+/// One event ready to store (already redacted).
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub time_ns: i64,
+    pub audit_id: String,
+    pub stage: String,
+    pub json: String,
+}
+
+/// What one request hands the writer.
+pub struct Batch {
+    pub alerts: Vec<StoredAlert>,
+    pub events: Vec<StoredEvent>,
+    pub done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// How the store keeps data.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub path: PathBuf,
+    pub retention: Duration,
+    /// `synchronous=FULL` (survives power loss) instead of NORMAL (survives
+    /// a killed process).
+    pub fsync_every_commit: bool,
+    /// Batches waiting for the writer before new ones are refused (429).
+    pub queue: usize,
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  received_ns INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  output TEXT NOT NULL,
+  tags TEXT NOT NULL,
+  audit_id TEXT,
+  user TEXT,
+  verb TEXT,
+  object_ref TEXT
+);
+CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time_ns);
+CREATE INDEX IF NOT EXISTS alerts_rule ON alerts(rule, time_ns);
+CREATE TABLE IF NOT EXISTS events (
+  id INTEGER PRIMARY KEY,
+  time_ns INTEGER NOT NULL,
+  audit_id TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  event TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_time ON events(time_ns);
+";
+
+/// Opens (creating) the database.
+pub fn open(path: &Path, full_sync: bool) -> Result<Connection, String> {
+    let c = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    c.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| e.to_string())?;
+    c.pragma_update(
+        None,
+        "synchronous",
+        if full_sync { "FULL" } else { "NORMAL" },
+    )
+    .map_err(|e| e.to_string())?;
+    c.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| e.to_string())?;
+    c.execute_batch(SCHEMA)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(c)
+}
+
+/// Deletes alerts and events older than `retention`; returns rows removed.
+pub fn prune(c: &Connection, retention: Duration) -> Result<usize, String> {
+    let cutoff = now_ns() - retention.as_nanos() as i64;
+    let a = c
+        .execute("DELETE FROM alerts WHERE time_ns < ?1", params![cutoff])
+        .map_err(|e| e.to_string())?;
+    let e = c
+        .execute("DELETE FROM events WHERE time_ns < ?1", params![cutoff])
+        .map_err(|e| e.to_string())?;
+    Ok(a + e)
+}
+
+fn write(c: &mut Connection, batches: &[Batch]) -> Result<(), String> {
+    let tx = c.transaction().map_err(|e| e.to_string())?;
+    {
+        let mut ins = tx
+            .prepare_cached(
+                "INSERT INTO alerts (time_ns, received_ns, rule, priority, output, tags, audit_id, user, verb, object_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .map_err(|e| e.to_string())?;
+        let mut ev = tx
+            .prepare_cached(
+                "INSERT INTO events (time_ns, audit_id, stage, event) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(|e| e.to_string())?;
+        let received = now_ns();
+        for b in batches {
+            for a in &b.alerts {
+                let r = &a.record;
+                ins.execute(params![
+                    a.time_ns,
+                    received,
+                    r.rule,
+                    r.priority,
+                    r.output,
+                    serde_json::to_string(&r.tags).unwrap_or_default(),
+                    r.event.audit_id,
+                    r.event.user,
+                    r.event.verb,
+                    r.event.object_ref.as_ref().map(|v| v.to_string()),
+                ])
+                .map_err(|e| e.to_string())?;
+            }
+            for e in &b.events {
+                ev.execute(params![e.time_ns, e.audit_id, e.stage, e.json])
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    tx.commit().map_err(|e| e.to_string())
+}
+
+/// The writer's handle: cheap to clone, refuses when the queue is full.
+#[derive(Clone)]
+pub struct Writer {
+    tx: SyncSender<Batch>,
+}
+
+pub enum Submit {
+    Queued,
+    Full(Batch),
+    Closed,
+}
+
+impl Writer {
+    pub fn submit(&self, b: Batch) -> Submit {
+        match self.tx.try_send(b) {
+            Ok(()) => Submit::Queued,
+            Err(TrySendError::Full(b)) => Submit::Full(b),
+            Err(TrySendError::Disconnected(_)) => Submit::Closed,
+        }
+    }
+}
+
+/// Starts the writer thread (pruning once at start and then hourly).
+pub fn start(opts: &StoreOptions) -> Result<(Writer, std::thread::JoinHandle<()>), String> {
+    let mut c = open(&opts.path, opts.fsync_every_commit)?;
+    prune(&c, opts.retention)?;
+    let (tx, rx) = sync_channel::<Batch>(opts.queue.max(1));
+    let retention = opts.retention;
+    let h = std::thread::Builder::new()
+        .name("palisade-audit-store".into())
+        .spawn(move || run(&mut c, rx, retention))
+        .map_err(|e| e.to_string())?;
+    Ok((Writer { tx }, h))
+}
+
+fn run(c: &mut Connection, rx: Receiver<Batch>, retention: Duration) {
+    let mut last_prune = std::time::Instant::now();
+    loop {
+        let first = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(b) => b,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if last_prune.elapsed() > Duration::from_secs(3600) {
+                    if let Err(e) = prune(c, retention) {
+                        eprintln!("palisade: pruning the audit store failed: {e}");
+                    }
+                    last_prune = std::time::Instant::now();
+                }
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let mut batches = vec![first];
+        while batches.len() < 256 {
+            match rx.try_recv() {
+                Ok(b) => batches.push(b),
+                Err(_) => break,
+            }
+        }
+        let r = write(c, &batches);
+        if let Err(e) = &r {
+            eprintln!("palisade: writing alerts failed: {e}");
+        }
+        for b in batches {
+            let _ = b.done.send(r.clone());
+        }
+        if last_prune.elapsed() > Duration::from_secs(3600) {
+            let _ = prune(c, retention);
+            last_prune = std::time::Instant::now();
+        }
+    }
+}
+
+/// A query over stored alerts.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub since_ns: Option<i64>,
+    pub rule: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// Stored alerts, oldest first.
+pub fn query(path: &Path, q: &Query) -> Result<Vec<AlertRecord>, String> {
+    let c = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut sql = String::from(
+        "SELECT time_ns, rule, priority, output, tags, audit_id, user, verb, object_ref FROM alerts WHERE time_ns >= ?1",
+    );
+    if q.rule.is_some() {
+        sql.push_str(" AND rule = ?2");
+    }
+    sql.push_str(" ORDER BY time_ns, id");
+    if let Some(l) = q.limit {
+        sql.push_str(&format!(" LIMIT {l}"));
+    }
+    let mut st = c
+        .prepare(&sql)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let since = q.since_ns.unwrap_or(i64::MIN);
+    let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<AlertRecord> {
+        let t: i64 = r.get(0)?;
+        let tags: String = r.get(4)?;
+        let obj: Option<String> = r.get(8)?;
+        Ok(AlertRecord {
+            time: palisade_falco::event::format_time_ns(t.max(0) as u64),
+            rule: r.get(1)?,
+            priority: r.get(2)?,
+            output: r.get(3)?,
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            event: palisade_falco::EventRef {
+                audit_id: r.get(5)?,
+                user: r.get(6)?,
+                verb: r.get(7)?,
+                object_ref: obj.and_then(|o| serde_json::from_str(&o).ok()),
+            },
+        })
+    };
+    let rows = match &q.rule {
+        Some(rule) => st.query_map(params![since, rule], map),
+        None => st.query_map(params![since], map),
+    }
+    .map_err(|e| e.to_string())?;
+    rows.collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())
+}
