@@ -271,3 +271,77 @@ pub fn query(path: &Path, q: &Query) -> Result<Vec<AlertRecord>, String> {
     rows.collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(time_ns: i64, rule: &str) -> StoredAlert {
+        StoredAlert {
+            time_ns,
+            record: AlertRecord {
+                time: String::new(),
+                rule: rule.into(),
+                priority: "Warning".into(),
+                output: "o".into(),
+                tags: vec!["k8s".into()],
+                event: palisade_falco::EventRef {
+                    audit_id: Some("a".into()),
+                    user: Some("u".into()),
+                    verb: Some("get".into()),
+                    object_ref: None,
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn retention_prunes_old_rows_and_queries_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let mut c = open(&path, false).unwrap();
+        let day = 86_400_000_000_000i64;
+        let now = now_ns();
+        let (done, _rx) = tokio::sync::oneshot::channel();
+        let b = Batch {
+            alerts: vec![
+                alert(now - 200 * day, "old"),
+                alert(now - day, "recent"),
+                alert(now, "new"),
+            ],
+            events: vec![StoredEvent {
+                time_ns: now - 200 * day,
+                audit_id: "x".into(),
+                stage: "ResponseComplete".into(),
+                json: "{}".into(),
+            }],
+            done,
+        };
+        write(&mut c, &[b]).unwrap();
+        assert_eq!(prune(&c, Duration::from_secs(183 * 86_400)).unwrap(), 2);
+        let all = query(&path, &Query::default()).unwrap();
+        assert_eq!(
+            all.iter().map(|a| a.rule.as_str()).collect::<Vec<_>>(),
+            ["recent", "new"]
+        );
+        let since = query(
+            &path,
+            &Query {
+                since_ns: Some(now - day / 2),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(since.len(), 1);
+        let by_rule = query(
+            &path,
+            &Query {
+                rule: Some("recent".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(by_rule.len(), 1);
+        assert_eq!(by_rule[0].tags, ["k8s"]);
+    }
+}
