@@ -39,6 +39,36 @@ pub enum Command {
     /// Audit logging: the audit Policy (explain, lint) and the API
     /// server's audit flags.
     Audit(AuditArgs),
+    /// Apply the catalogue's fixes to the files they came from, in place
+    /// (comments, order, quoting and other documents kept), or show them as
+    /// a diff. Unsafe fixes (that can change what a workload does) only
+    /// with --unsafe. Exit 1 when fixable findings remain, 2 on bad input.
+    Fix(FixArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Files or directories (YAML and JSON manifests).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Only fix findings of these checks (repeatable).
+    #[arg(long = "check", value_name = "ID")]
+    pub checks: Vec<String>,
+    /// Only fix findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<String>,
+    /// Print a unified diff instead of writing.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub diff: bool,
+    /// Say what would change, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also apply fixes that can change a workload's behaviour (each says why).
+    #[arg(long = "unsafe")]
+    pub unsafe_: bool,
+    /// Namespace of objects that set none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ mod audit_sink;
 mod checks_cmd;
 mod cli;
 mod drift_cmd;
+mod fix_cmd;
 mod netpol_cmd;
 mod output;
 mod policy_cmd;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         cli::Command::Admission(args) => admission_cmd::run(args),
         cli::Command::Policy(args) => policy_cmd::run(args),
         cli::Command::Audit(args) => audit_cmd::run(args),
+        cli::Command::Fix(args) => fix_cmd::run(args),
     };
     ExitCode::from(code)
 }

@@ -5,7 +5,7 @@ use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::{declared, run_as_user};
 use crate::{Check, Target};
-use palisade_findings::{CheckMeta, Framework, Severity};
+use palisade_findings::{Autofix, CheckMeta, Edit, Framework, Severity};
 
 pub struct LowUid;
 pub static CHECK: LowUid = LowUid;
@@ -49,11 +49,15 @@ impl Check for LowUid {
                 } else {
                     w.pod_sc_path(&["runAsUser"])
                 };
-                out.report(
+                let f = out.report(
                     w.object,
-                    path,
+                    path.clone(),
                     format!("{} runs as UID {uid} (below {MIN_UID})", c.describe()),
                 );
+                f.autofix = Some(Autofix::unsafe_(
+                    vec![Edit::set(path, 10001)],
+                    "the image's files must be readable (and, where it writes, writable) by UID 10001",
+                ));
             }
         }
     }

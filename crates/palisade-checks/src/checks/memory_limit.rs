@@ -5,7 +5,7 @@ use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::declared;
 use crate::{Check, Target};
-use palisade_findings::{CheckMeta, Framework, Severity};
+use palisade_findings::{Autofix, CheckMeta, Edit, Framework, Severity};
 
 pub struct MemoryLimit;
 pub static CHECK: MemoryLimit = MemoryLimit;
@@ -42,14 +42,20 @@ impl Check for MemoryLimit {
         }
         for c in declared(w) {
             if !sets(c, "limits", "memory") {
-                out.report(
+                let path = w
+                    .container_path(c)
+                    .key("resources")
+                    .key("limits")
+                    .key("memory");
+                let f = out.report(
                     w.object,
-                    w.container_path(c)
-                        .key("resources")
-                        .key("limits")
-                        .key("memory"),
+                    path.clone(),
                     format!("{} has no memory limit", c.describe()),
                 );
+                f.autofix = Some(Autofix::unsafe_(
+                    vec![Edit::set(path, "512Mi")],
+                    "a 512Mi limit gets the container OOM-killed if it needs more; size it from its real peak usage",
+                ));
             }
         }
     }

@@ -44,9 +44,23 @@ impl Check for ReadOnlyRootFilesystem {
                     path.clone(),
                     format!("{} has a writable root filesystem", c.describe()),
                 );
+                let mut edits = vec![Edit::set(path, true)];
+                // A writable /tmp, unless the pod already has one or a volume named tmp.
+                let has_tmp_mount = c.volume_mounts.iter().any(|m| m.mount_path == "/tmp");
+                let has_tmp_volume = w.spec().volumes.iter().flatten().any(|v| v.name == "tmp");
+                if !has_tmp_mount && !has_tmp_volume {
+                    edits.push(Edit::AddToList {
+                        path: w.spec_path().key("volumes"),
+                        value: serde_json::json!({"name": "tmp", "emptyDir": {}}),
+                    });
+                    edits.push(Edit::AddToList {
+                        path: w.container_path(c).key("volumeMounts"),
+                        value: serde_json::json!({"name": "tmp", "mountPath": "/tmp"}),
+                    });
+                }
                 f.autofix = Some(Autofix::unsafe_(
-                    vec![Edit::set(path, true)],
-                    "the application may write outside its mounted volumes; mount an emptyDir at /tmp (and any other write path)",
+                    edits,
+                    "the application may write outside its mounted volumes; the fix mounts an emptyDir at /tmp, add one for any other write path",
                 ));
             }
         }

@@ -5,7 +5,7 @@ use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::declared;
 use crate::{Check, Target};
-use palisade_findings::{CheckMeta, Framework, Severity};
+use palisade_findings::{Autofix, CheckMeta, Edit, Framework, Severity};
 
 pub struct ResourceRequests;
 pub static CHECK: ResourceRequests = ResourceRequests;
@@ -44,11 +44,25 @@ impl Check for ResourceRequests {
                 missing.push("memory");
             }
             if !missing.is_empty() {
-                out.report(
+                let path = w.container_path(c).key("resources").key("requests");
+                let edits = missing
+                    .iter()
+                    .map(|r| {
+                        Edit::set(
+                            path.clone().key(*r),
+                            if *r == "cpu" { "100m" } else { "128Mi" },
+                        )
+                    })
+                    .collect();
+                let f = out.report(
                     w.object,
-                    w.container_path(c).key("resources").key("requests"),
+                    path,
                     format!("{} has no {} request", c.describe(), missing.join(" or ")),
                 );
+                f.autofix = Some(Autofix::unsafe_(
+                    edits,
+                    "a starting request (cpu 100m, memory 128Mi) reserves capacity the workload may not match; size it from its real usage",
+                ));
             }
         }
     }

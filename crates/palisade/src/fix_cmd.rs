@@ -1,0 +1,360 @@
+//! `palisade fix`: scan, apply each finding's fix to its file at the
+//! located node, write atomically (or print a diff), scan again to check
+//! the fixed findings are gone.
+
+use crate::cli::FixArgs;
+use crate::exit;
+use crate::output::usage_error;
+use palisade_findings::{Applicability, Finding, Severity};
+use palisade_fix::Outcome;
+use palisade_model::Model;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// One finding to fix, with where its object starts.
+struct Job {
+    finding: Finding,
+    obj_line: u32,
+    obj_col: u32,
+    /// The object as the scan read it (to notice files changed since).
+    raw: serde_json::Value,
+}
+
+/// Where each object starts, and what it was, as the scan read it.
+type Positions = Vec<(Arc<palisade_model::ObjectRef>, u32, u32, serde_json::Value)>;
+
+fn scan(
+    paths: &[PathBuf],
+    namespace: &Option<String>,
+) -> (palisade_source::Loaded, Vec<Finding>, Positions) {
+    let opts = palisade_source::LoadOptions {
+        default_namespace: namespace.clone().unwrap_or_else(|| "default".into()),
+        ..Default::default()
+    };
+    let mut loaded = palisade_source::load(paths, &opts);
+    let objects = std::mem::take(&mut loaded.objects);
+    let positions: Vec<_> = objects
+        .iter()
+        .map(|o| {
+            (
+                o.reference.clone(),
+                o.raw.line,
+                o.raw.column,
+                o.raw.to_json(),
+            )
+        })
+        .collect();
+    let model = Model::new(objects);
+    let outcome = palisade_checks::run(&model, &palisade_checks::Settings::default());
+    (loaded, outcome.findings, positions)
+}
+
+/// Replaces secret values (literal env values being moved to a Secret) in
+/// text that is printed.
+fn redact(text: &str, secrets: &[String]) -> String {
+    let mut t = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= 3) {
+        t = t.replace(s.as_str(), "<redacted>");
+    }
+    t
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.palisade-fix.tmp"));
+    std::fs::write(&tmp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&tmp, meta.permissions());
+    }
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+pub fn run(args: FixArgs) -> u8 {
+    for id in &args.checks {
+        if palisade_checks::find(id).is_none() {
+            return usage_error(format!(
+                "unknown check id {id:?} (see `palisade checks list`)"
+            ));
+        }
+    }
+    let min = match args.min_severity.as_deref().map(str::parse::<Severity>) {
+        Some(Ok(s)) => s,
+        Some(Err(e)) => return usage_error(e),
+        None => Severity::Info,
+    };
+    let (loaded, findings, positions) = scan(&args.paths, &args.namespace);
+    for e in &loaded.errors {
+        eprintln!("palisade: {e}");
+    }
+    let pos: HashMap<*const palisade_model::ObjectRef, (u32, u32, serde_json::Value)> = positions
+        .into_iter()
+        .map(|(r, l, c, raw)| (Arc::as_ptr(&r), (l, c, raw)))
+        .collect();
+    let wanted = |f: &Finding| {
+        f.autofix.is_some()
+            && f.severity >= min
+            && (args.checks.is_empty() || args.checks.iter().any(|c| c == f.check.id))
+    };
+    let mut needs_unsafe = Vec::new();
+    let mut by_file: BTreeMap<String, Vec<Job>> = BTreeMap::new();
+    let mut not_fixable = 0usize;
+    for f in findings {
+        if !wanted(&f) {
+            if f.autofix.is_none()
+                && f.severity >= min
+                && (args.checks.is_empty() || args.checks.iter().any(|c| c == f.check.id))
+            {
+                not_fixable += 1;
+            }
+            continue;
+        }
+        let fix = f.autofix.as_ref().expect("wanted");
+        if fix.applicability == Applicability::Unsafe && !args.unsafe_ {
+            needs_unsafe.push(f);
+            continue;
+        }
+        let Some((l, c, raw)) = pos.get(&Arc::as_ptr(&f.object)).cloned() else {
+            continue;
+        };
+        by_file
+            .entry(f.location.file.to_string())
+            .or_default()
+            .push(Job {
+                finding: f,
+                obj_line: l,
+                obj_col: c,
+                raw,
+            });
+    }
+    let mut applied: Vec<Finding> = Vec::new();
+    let mut skipped: Vec<(Finding, String)> = Vec::new();
+    let mut changed: Vec<PathBuf> = Vec::new();
+    let mut secrets_made: Vec<(String, String)> = Vec::new();
+    let mut io_error = false;
+    let stdout = &mut std::io::stdout().lock();
+    use std::io::Write;
+    for (file, mut jobs) in by_file {
+        let path = PathBuf::from(&file);
+        let skip_all = |jobs: Vec<Job>, why: &str, skipped: &mut Vec<(Finding, String)>| {
+            for j in jobs {
+                skipped.push((j.finding, why.to_string()));
+            }
+        };
+        if file.ends_with(".tf") || file.ends_with(".tf.json") {
+            skip_all(
+                jobs,
+                "Terraform files are not rewritten by this build; apply the fix shown by `palisade scan`",
+                &mut skipped,
+            );
+            continue;
+        }
+        let original = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("palisade: {file}: {e}");
+                io_error = true;
+                continue;
+            }
+        };
+        if original.contains("{{") {
+            skip_all(
+                jobs,
+                "templated YAML ({{ … }}) cannot be edited safely",
+                &mut skipped,
+            );
+            continue;
+        }
+        // Bottom-up, so edits never move an object still to be edited.
+        jobs.sort_by_key(|j| std::cmp::Reverse((j.obj_line, j.obj_col)));
+        let stream = palisade_yaml::parse_stream(&original, &palisade_yaml::Limits::default());
+        let now: HashMap<(u32, u32), serde_json::Value> = stream
+            .documents
+            .iter()
+            .flat_map(|d| {
+                let mut v = vec![((d.root.line, d.root.column), d.root.to_json())];
+                if let Some(items) = d.root.get("items").and_then(palisade_value::Node::as_seq) {
+                    v.extend(items.iter().map(|i| ((i.line, i.column), i.to_json())));
+                }
+                v
+            })
+            .collect();
+        let mut text = original.clone();
+        let mut secrets: Vec<String> = Vec::new();
+        // Two passes: a fix refused because of another finding on the same
+        // object (allowPrivilegeEscalation next to privileged) is tried again
+        // once the others are in.
+        let mut pending: Vec<Job> = Vec::new();
+        for j in jobs {
+            if now.get(&(j.obj_line, j.obj_col)) != Some(&j.raw) {
+                skipped.push((j.finding, "the file changed since the scan".into()));
+                continue;
+            }
+            if j.finding.check.id == "env-literal-secret"
+                && let Some(p) = &j.finding.path
+                && let Some(v) = stream
+                    .documents
+                    .iter()
+                    .flat_map(|d| {
+                        let items = d
+                            .root
+                            .get("items")
+                            .and_then(palisade_value::Node::as_seq)
+                            .unwrap_or(&[]);
+                        std::iter::once(&d.root).chain(items.iter())
+                    })
+                    .find(|n| n.line == j.obj_line && n.column == j.obj_col)
+                    .and_then(|n| n.at(p))
+                    .and_then(palisade_value::Node::as_str)
+            {
+                secrets.push(v.to_string());
+            }
+            pending.push(j);
+        }
+        for pass in 0..2 {
+            let mut retry = Vec::new();
+            for j in pending {
+                let fix = j.finding.autofix.as_ref().expect("has a fix");
+                let (next, outcomes) =
+                    palisade_fix::apply(&text, j.obj_line, j.obj_col, &fix.edits);
+                match outcomes.iter().find_map(|o| match o {
+                    Outcome::Skipped(why) => Some(why.clone()),
+                    _ => None,
+                }) {
+                    Some(why) if pass == 0 && why.contains("rejects") => retry.push(j),
+                    Some(why) => skipped.push((j.finding, why)),
+                    None => {
+                        if j.finding.check.id == "env-literal-secret"
+                            && let Some(palisade_findings::Edit::Set { value, .. }) =
+                                fix.edits.get(1)
+                        {
+                            let name = value
+                                .pointer("/secretKeyRef/name")
+                                .and_then(|v| v.as_str())
+                                .unwrap_or("")
+                                .to_string();
+                            let key = value
+                                .pointer("/secretKeyRef/key")
+                                .and_then(|v| v.as_str())
+                                .unwrap_or("")
+                                .to_string();
+                            secrets_made.push((name, key));
+                        }
+                        // All "already done": an earlier fix on the object covered it.
+                        text = next;
+                        applied.push(j.finding);
+                    }
+                }
+            }
+            pending = retry;
+        }
+        if text == original {
+            continue;
+        }
+        if args.diff {
+            let d = similar::TextDiff::from_lines(&original, &text);
+            let patch = d
+                .unified_diff()
+                .context_radius(3)
+                .header(&file, &file)
+                .to_string();
+            let _ = write!(stdout, "{}", redact(&patch, &secrets));
+        } else if !args.dry_run
+            && let Err(e) = write_atomically(&path, &text)
+        {
+            eprintln!("palisade: {file}: not written: {e}");
+            io_error = true;
+            continue;
+        }
+        changed.push(path);
+    }
+    // Report.
+    let verb = if args.diff || args.dry_run {
+        "would fix"
+    } else {
+        "fixed"
+    };
+    let mut report = String::new();
+    for f in &applied {
+        report.push_str(&format!(
+            "{verb}  {}:{}  {}  {}\n",
+            f.location.file, f.location.line, f.check.id, f.message
+        ));
+    }
+    for (f, why) in &skipped {
+        report.push_str(&format!(
+            "skipped  {}:{}  {}  {why}\n",
+            f.location.file, f.location.line, f.check.id
+        ));
+    }
+    for f in &needs_unsafe {
+        let caution = f
+            .autofix
+            .as_ref()
+            .and_then(|a| a.caution.as_deref())
+            .unwrap_or("");
+        report.push_str(&format!(
+            "needs --unsafe  {}:{}  {}  {caution}\n",
+            f.location.file, f.location.line, f.check.id
+        ));
+    }
+    let mut seen = HashSet::new();
+    for (name, key) in &secrets_made {
+        if seen.insert((name.clone(), key.clone())) {
+            report.push_str(&format!(
+                "create the Secret before rolling out (value not shown): kubectl create secret generic {name} --from-literal={key}=<the value>\n"
+            ));
+        }
+    }
+    // Scan again: the fixed findings must be gone.
+    let mut remaining = 0usize;
+    if !args.diff && !args.dry_run && !changed.is_empty() {
+        let (_, after, _) = scan(&changed, &args.namespace);
+        for f in &applied {
+            let still = after
+                .iter()
+                .any(|a| a.check.id == f.check.id && *a.object == *f.object && a.path == f.path);
+            if still {
+                remaining += 1;
+                report.push_str(&format!(
+                    "still reported after the fix  {}:{}  {}\n",
+                    f.location.file, f.location.line, f.check.id
+                ));
+            }
+        }
+    }
+    report.push_str(&format!(
+        "{} finding(s) {verb} in {} file(s); {} skipped; {} need --unsafe; {} without an automatic fix{}\n",
+        applied.len(),
+        changed.len(),
+        skipped.len(),
+        needs_unsafe.len(),
+        not_fixable,
+        if remaining > 0 { format!("; {remaining} still reported") } else { String::new() }
+    ));
+    if args.diff {
+        eprint!("{report}");
+    } else {
+        let _ = write!(stdout, "{report}");
+    }
+    if io_error || !loaded.errors.is_empty() {
+        exit::INPUT_ERROR
+    } else if remaining > 0
+        || !skipped.is_empty()
+        || !needs_unsafe.is_empty()
+        || ((args.diff || args.dry_run) && !applied.is_empty())
+    {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}

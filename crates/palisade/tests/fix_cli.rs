@@ -1,0 +1,229 @@
+//! `palisade fix`: for every check with a fix, scan → fix → scan shows the
+//! finding gone and the file otherwise unchanged; diffs; skips.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn palisade() -> Command {
+    Command::cargo_bin("palisade").unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// The inputs: the demo cluster and the extra fixture.
+fn inputs() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("examples/demo"), &d.path().join("demo"));
+    copy_dir(
+        &repo().join("crates/palisade/tests/fixtures/fix"),
+        &d.path().join("extra"),
+    );
+    d
+}
+
+fn scan(dir: &Path) -> Vec<Value> {
+    let out = palisade()
+        .args(["scan", "--format", "json", "--fail-on", "none"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+fn files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut out = Vec::new();
+    for e in walk(dir) {
+        out.push((
+            e.strip_prefix(dir).unwrap().to_path_buf(),
+            std::fs::read_to_string(&e).unwrap(),
+        ));
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(walk(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v
+}
+
+/// Every line of `before` that the edit did not replace is still in
+/// `after`, in order, and at most `max_removed` lines went away.
+fn only_edited(before: &str, after: &str, max_removed: usize) -> Result<(), String> {
+    let a: Vec<&str> = after.lines().collect();
+    let mut j = 0;
+    let mut removed = Vec::new();
+    for l in before.lines() {
+        match a[j..].iter().position(|x| *x == l) {
+            Some(k) => j += k + 1,
+            None => removed.push(l),
+        }
+    }
+    if removed.len() > max_removed {
+        return Err(format!("{} lines changed: {removed:?}", removed.len()));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_fix_removes_its_finding_and_touches_nothing_else() {
+    let base = inputs();
+    let before = scan(base.path());
+    let fixable: BTreeSet<String> = before
+        .iter()
+        .filter(|f| !f["autofix"].is_null())
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(fixable.len() >= 15, "{fixable:?}");
+    for id in &fixable {
+        let d = inputs();
+        let orig = files(d.path());
+        let out = palisade()
+            .args(["fix", "--unsafe", "--check", id])
+            .arg(d.path())
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            report.contains(&format!("  {id}  ")),
+            "{id}: nothing fixed\n{report}"
+        );
+        let skipped: Vec<&str> = report
+            .lines()
+            .filter(|l| l.starts_with("skipped"))
+            .collect();
+        let after = scan(d.path());
+        let left: Vec<&Value> = after.iter().filter(|f| f["id"] == id.as_str()).collect();
+        // What is left of the check is exactly what was skipped, each with a reason.
+        assert_eq!(left.len(), skipped.len(), "{id}: {left:#?}\n{report}");
+        assert!(!report.contains("still reported"), "{id}: {report}");
+        let now = files(d.path());
+        for ((p, a), (_, b)) in orig.iter().zip(&now) {
+            only_edited(a, b, 4).unwrap_or_else(|e| panic!("{id}: {}: {e}", p.display()));
+            if p.to_string_lossy().contains("templated") {
+                assert_eq!(a, b, "a templated file was edited");
+            }
+        }
+    }
+    // All at once, twice: the second run has nothing left to do.
+    let d = inputs();
+    palisade()
+        .args(["fix", "--unsafe"])
+        .arg(d.path())
+        .assert()
+        .code(1); // the templated pod stays
+    let out = palisade()
+        .args(["fix", "--unsafe"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("0 finding(s) fixed"), "{report}");
+    let after = scan(d.path());
+    for f in &after {
+        if !f["autofix"].is_null() {
+            assert!(
+                f["location"]["file"]
+                    .as_str()
+                    .unwrap()
+                    .contains("templated"),
+                "left: {f:#}"
+            );
+        }
+    }
+}
+
+#[test]
+fn diff_shows_the_patch_writes_nothing_and_hides_secret_values() {
+    let d = inputs();
+    let orig = files(d.path());
+    let out = palisade()
+        .args(["fix", "--diff", "--unsafe"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        patch.contains("+            allowPrivilegeEscalation: false"),
+        "{patch}"
+    );
+    assert!(patch.contains("@@ "), "{patch}");
+    for secret in ["s3cr3t-t0ken-value", "hunter2"] {
+        assert!(!patch.contains(secret), "a secret value is in the diff");
+    }
+    assert!(patch.contains("<redacted>"), "{patch}");
+    let report = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        report.contains(
+            "kubectl create secret generic legacy-env --from-literal=api-token=<the value>"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("templated YAML"), "{report}");
+    assert_eq!(files(d.path()), orig, "--diff wrote files");
+}
+
+#[test]
+fn unsafe_fixes_wait_for_the_flag() {
+    let d = inputs();
+    let out = palisade()
+        .args(["fix", "--check", "readonly-root-filesystem"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        report.contains("needs --unsafe") && report.contains("emptyDir at /tmp"),
+        "{report}"
+    );
+    assert!(report.contains("0 finding(s) fixed"), "{report}");
+}
+
+#[test]
+fn readonly_root_fix_mounts_a_writable_tmp() {
+    let d = inputs();
+    // exit 1: the templated pod keeps its finding (skipped, with the reason)
+    palisade()
+        .args(["fix", "--unsafe", "--check", "readonly-root-filesystem"])
+        .arg(d.path())
+        .assert()
+        .code(1);
+    let text = std::fs::read_to_string(d.path().join("extra/extra.yaml")).unwrap();
+    assert!(
+        text.contains("            - name: tmp\n              mountPath: /tmp\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("        - name: tmp\n          emptyDir: {}\n"),
+        "{text}"
+    );
+    assert!(text.contains("  name: legacy          # kept as is\n"));
+}
