@@ -129,7 +129,7 @@ pub fn run(args: AuditArgs) -> u8 {
                     Err(e) => usage_error(e),
                 }
             }
-            AuditPolicyCommand::Generate { output, rules } => {
+            AuditPolicyCommand::Generate(crate::cli::AuditPolicyGenerateArgs { output, rules }) => {
                 let text = if rules.rules.is_empty() {
                     palisade_audit::generate::recommended()
                 } else {

@@ -44,6 +44,88 @@ pub enum Command {
     /// a diff. Unsafe fixes (that can change what a workload does) only
     /// with --unsafe. Exit 1 when fixable findings remain, 2 on bad input.
     Fix(FixArgs),
+    /// Generate what hardening needs: network policies, quotas, an audit
+    /// policy, least-privilege RBAC.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NetpolGenerateArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Observed connections, CSV `src_ns/src,dst_ns/dst,port/proto` (e.g. from Hubble).
+    #[arg(long, value_name = "FILE")]
+    pub flows: Option<PathBuf>,
+    /// Namespace of the ingress controller (for Ingress backends).
+    #[arg(long, value_name = "NS", default_value = "ingress-nginx")]
+    pub ingress_controller_namespace: String,
+    #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct RbacGenerateArgs {
+    /// A JSON-lines audit log (audit.k8s.io/v1 Events).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: PathBuf,
+    #[arg(long)]
+    pub user: Option<String>,
+    /// NAMESPACE:NAME
+    #[arg(long)]
+    pub serviceaccount: Option<String>,
+    #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+    pub format: String,
+    /// Name of the generated roles and bindings (default palisade:<subject>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Grant exactly the verbs seen (do not add get/list/watch to each other).
+    #[arg(long)]
+    pub exact_verbs: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditPolicyGenerateArgs {
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Derive the policy from these Falco rules files instead of the
+    /// shipped ones.
+    #[command(flatten)]
+    pub rules: RulesArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    #[command(subcommand)]
+    pub command: GenerateCommand,
+}
+
+/// Everything palisade writes for you, in one place.
+#[derive(Subcommand, Debug)]
+pub enum GenerateCommand {
+    /// NetworkPolicies for the declared or observed flows (= `netpol generate`).
+    Netpol(NetpolGenerateArgs),
+    /// A ResourceQuota and LimitRange per namespace, sized from the
+    /// workloads' requests, limits and replicas times --headroom.
+    Quotas(QuotasArgs),
+    /// An audit Policy for the loaded detection rules (= `audit policy generate`).
+    AuditPolicy(AuditPolicyGenerateArgs),
+    /// A least-privilege Role and binding from an audit log (= `rbac generate`).
+    Rbac(RbacGenerateArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct QuotasArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Multiply what the workloads ask for today by this.
+    #[arg(long, default_value_t = 1.5)]
+    pub headroom: f64,
+    #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -265,14 +347,7 @@ pub enum AuditPolicyCommand {
     /// A recommended Policy for a small cluster: metadata of everything, the
     /// request bodies detection rules read, never Secret or token bodies, no
     /// health-check or kube-proxy noise. It lints clean.
-    Generate {
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-        /// Derive the policy from these Falco rules files instead of the
-        /// shipped ones.
-        #[command(flatten)]
-        rules: RulesArgs,
-    },
+    Generate(AuditPolicyGenerateArgs),
     /// Rules that can never match, a missing catch-all, secrets and tokens
     /// logged with their bodies, exec and writes not logged, RequestReceived
     /// logged, resourceNames with create, misspelled groups and resources,
@@ -451,20 +526,7 @@ pub enum NetpolCommand {
     /// manifests declare (Services named in env vars, arguments and
     /// ConfigMaps; Ingress backends) and for observed flows. `-n NS` limits
     /// it to one namespace.
-    Generate {
-        #[command(flatten)]
-        input: InputArgs,
-        /// Observed connections, CSV `src_ns/src,dst_ns/dst,port/proto` (e.g. from Hubble).
-        #[arg(long, value_name = "FILE")]
-        flows: Option<PathBuf>,
-        /// Namespace of the ingress controller (for Ingress backends).
-        #[arg(long, value_name = "NS", default_value = "ingress-nginx")]
-        ingress_controller_namespace: String,
-        #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
-        format: String,
-        #[arg(short, long, value_name = "FILE")]
-        output: Option<PathBuf>,
-    },
+    Generate(NetpolGenerateArgs),
 }
 
 #[derive(Args, Debug)]
@@ -696,24 +758,7 @@ pub enum RbacCommand {
         format: String,
     },
     /// Least-privilege Role/ClusterRole and binding from an audit log.
-    Generate {
-        /// A JSON-lines audit log (audit.k8s.io/v1 Events).
-        #[arg(long, value_name = "FILE")]
-        audit_log: PathBuf,
-        #[arg(long)]
-        user: Option<String>,
-        /// NAMESPACE:NAME
-        #[arg(long)]
-        serviceaccount: Option<String>,
-        #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
-        format: String,
-        /// Name of the generated roles and bindings (default palisade:<subject>).
-        #[arg(long)]
-        name: Option<String>,
-        /// Grant exactly the verbs seen (do not add get/list/watch to each other).
-        #[arg(long)]
-        exact_verbs: bool,
-    },
+    Generate(RbacGenerateArgs),
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod checks_cmd;
 mod cli;
 mod drift_cmd;
 mod fix_cmd;
+mod generate_cmd;
 mod netpol_cmd;
 mod output;
 mod policy_cmd;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         cli::Command::Policy(args) => policy_cmd::run(args),
         cli::Command::Audit(args) => audit_cmd::run(args),
         cli::Command::Fix(args) => fix_cmd::run(args),
+        cli::Command::Generate(args) => generate_cmd::run(args),
     };
     ExitCode::from(code)
 }

@@ -323,13 +323,13 @@ pub fn run(args: NetpolArgs) -> u8 {
                 exit::INPUT_ERROR
             }
         }
-        NetpolCommand::Generate {
+        NetpolCommand::Generate(crate::cli::NetpolGenerateArgs {
             input,
             flows,
             ingress_controller_namespace,
             format,
             output,
-        } => {
+        }) => {
             let (model, mut errors) = match load(&input) {
                 Ok(x) => x,
                 Err(code) => return code,

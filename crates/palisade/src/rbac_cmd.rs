@@ -365,14 +365,14 @@ pub fn run(args: RbacArgs) -> u8 {
                 },
             )
         }
-        RbacCommand::Generate {
+        RbacCommand::Generate(crate::cli::RbacGenerateArgs {
             audit_log,
             user,
             serviceaccount,
             format,
             name,
             exact_verbs,
-        } => {
+        }) => {
             let subject = match (user, serviceaccount) {
                 (Some(u), None) => Subject::User(u),
                 (None, Some(sa)) => match Subject::parse(&format!("sa:{sa}")) {

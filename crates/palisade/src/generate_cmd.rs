@@ -1,0 +1,57 @@
+//! `palisade generate netpol|quotas|audit-policy|rbac`: one entry point for
+//! everything palisade writes; each delegates to the same code as its
+//! home command.
+
+use crate::cli::{
+    AuditArgs, AuditCommand, AuditPolicyCommand, GenerateArgs, GenerateCommand, NetpolArgs,
+    NetpolCommand, QuotasArgs, RbacArgs, RbacCommand,
+};
+use crate::exit;
+use crate::output::{emit, load_input, usage_error};
+
+pub fn run(args: GenerateArgs) -> u8 {
+    match args.command {
+        GenerateCommand::Netpol(a) => crate::netpol_cmd::run(NetpolArgs {
+            command: NetpolCommand::Generate(a),
+        }),
+        GenerateCommand::Rbac(a) => crate::rbac_cmd::run(RbacArgs {
+            command: RbacCommand::Generate(a),
+        }),
+        GenerateCommand::AuditPolicy(a) => crate::audit_cmd::run(AuditArgs {
+            command: AuditCommand::Policy {
+                command: AuditPolicyCommand::Generate(a),
+            },
+        }),
+        GenerateCommand::Quotas(a) => quotas(a),
+    }
+}
+
+fn quotas(a: QuotasArgs) -> u8 {
+    if !(a.headroom.is_finite() && a.headroom >= 1.0) {
+        return usage_error("--headroom must be a number of at least 1");
+    }
+    let loaded = match load_input(&a.input) {
+        Ok(l) => l,
+        Err(e) => return usage_error(e),
+    };
+    for e in &loaded.errors {
+        eprintln!("palisade: {e}");
+    }
+    let bad = !loaded.errors.is_empty();
+    let model = palisade_model::Model::new(loaded.objects);
+    let d = palisade_quotas::Defaults::default();
+    let qs = palisade_quotas::quotas(&model, a.headroom, &d);
+    if qs.is_empty() {
+        eprintln!("palisade: no namespaced workloads in the input: nothing to size");
+    }
+    let text = if a.format == "terraform" {
+        palisade_quotas::terraform(&qs, a.headroom, &d)
+    } else {
+        palisade_quotas::yaml(&qs, a.headroom, &d)
+    };
+    match emit(&text, a.output.as_deref()) {
+        Ok(()) if bad => exit::INPUT_ERROR,
+        Ok(()) => exit::OK,
+        Err(e) => usage_error(e),
+    }
+}
