@@ -207,7 +207,7 @@ pub fn usage(model: &Model, d: &Defaults) -> BTreeMap<String, Usage> {
 
 fn cpu(m: f64) -> String {
     let m = m.ceil().max(1.0) as u64;
-    if m % 1000 == 0 {
+    if m.is_multiple_of(1000) {
         format!("{}", m / 1000)
     } else {
         format!("{m}m")
@@ -216,7 +216,7 @@ fn cpu(m: f64) -> String {
 
 fn mem(b: f64) -> String {
     let mi = (b / (1024.0 * 1024.0)).ceil().max(1.0) as u64;
-    if mi % 1024 == 0 {
+    if mi.is_multiple_of(1024) {
         format!("{}Gi", mi / 1024)
     } else {
         format!("{mi}Mi")
