@@ -1,7 +1,8 @@
 //! `palisade fix`: fixes as data, applied to the files they came from.
 //! [`yaml`] edits YAML text at the located node and leaves every other
-//! byte alone.
+//! byte alone; [`hcl`] does the same for Terraform `kubernetes_*` resources.
 
+pub mod hcl;
 pub mod yaml;
 
 pub use yaml::{Outcome, api_invalid, apply};

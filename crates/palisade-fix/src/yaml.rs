@@ -232,7 +232,7 @@ fn block(k: &str, v: &J, indent: usize, out: &mut Vec<String>) {
 }
 
 /// A mapping's entries with `name` first, as Kubernetes manifests write them.
-fn name_first(m: &serde_json::Map<String, J>) -> Vec<(&String, &J)> {
+pub(crate) fn name_first(m: &serde_json::Map<String, J>) -> Vec<(&String, &J)> {
     let mut v: Vec<(&String, &J)> = m.iter().collect();
     v.sort_by_key(|(k, _)| *k != "name");
     v

@@ -202,6 +202,48 @@ pub fn camel(name: &str) -> String {
     out
 }
 
+/// `runAsNonRoot` → `run_as_non_root`: the provider's name of an object key
+/// (the inverse of [`camel`]).
+pub fn snake(key: &str) -> String {
+    if let Some((from, _)) = RENAMES.iter().find(|(_, to)| *to == key) {
+        return (*from).to_string();
+    }
+    let mut out = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The repeated block that writes the object list `key` (`containers` →
+/// `container`), if the provider writes it with blocks.
+pub fn repeated_block(key: &str) -> Option<&'static str> {
+    REPEATED.iter().find(|(_, k)| *k == key).map(|(b, _)| *b)
+}
+
+/// Object keys the provider takes as map attributes (`labels = { … }`),
+/// not blocks.
+pub fn is_map_attribute(key: &str) -> bool {
+    matches!(
+        key,
+        "labels"
+            | "annotations"
+            | "limits"
+            | "requests"
+            | "hard"
+            | "nodeSelector"
+            | "data"
+            | "binaryData"
+            | "stringData"
+            | "matchLabels"
+    )
+}
+
 /// How a block of this name, inside an object at `parent`, appears in the
 /// object: its key, and whether it is a list of blocks.
 pub fn block(parent: &str, name: &str) -> (String, bool) {

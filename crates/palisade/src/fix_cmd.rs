@@ -150,10 +150,11 @@ pub fn run(args: FixArgs) -> u8 {
                 skipped.push((j.finding, why.to_string()));
             }
         };
-        if file.ends_with(".tf") || file.ends_with(".tf.json") {
+        let terraform = file.ends_with(".tf");
+        if file.ends_with(".tf.json") {
             skip_all(
                 jobs,
-                "Terraform files are not rewritten by this build; apply the fix shown by `palisade scan`",
+                "Terraform JSON files are not rewritten; apply the fix shown by `palisade scan`",
                 &mut skipped,
             );
             continue;
@@ -176,7 +177,25 @@ pub fn run(args: FixArgs) -> u8 {
         }
         // Bottom-up, so edits never move an object still to be edited.
         jobs.sort_by_key(|j| std::cmp::Reverse((j.obj_line, j.obj_col)));
-        let stream = palisade_yaml::parse_stream(&original, &palisade_yaml::Limits::default());
+        let stream = if terraform {
+            palisade_yaml::Stream::default()
+        } else {
+            palisade_yaml::parse_stream(&original, &palisade_yaml::Limits::default())
+        };
+        // Terraform: the resource must still be there, with its kind and name.
+        let tf_now: HashMap<(u32, u32), (String, String)> = if terraform {
+            palisade_hcl::load_module(
+                &[(file.clone(), original.clone())],
+                &[],
+                &Default::default(),
+            )
+            .objects
+            .iter()
+            .map(|o| ((o.raw.line, o.raw.column), (o.kind.clone(), o.name.clone())))
+            .collect()
+        } else {
+            HashMap::new()
+        };
         let now: HashMap<(u32, u32), serde_json::Value> = stream
             .documents
             .iter()
@@ -195,7 +214,16 @@ pub fn run(args: FixArgs) -> u8 {
         // once the others are in.
         let mut pending: Vec<Job> = Vec::new();
         for j in jobs {
-            if now.get(&(j.obj_line, j.obj_col)) != Some(&j.raw) {
+            let unchanged = if terraform {
+                tf_now.get(&(j.obj_line, j.obj_col)).is_some_and(|(k, n)| {
+                    j.raw.get("kind").and_then(|v| v.as_str()) == Some(k.as_str())
+                        && j.raw.pointer("/metadata/name").and_then(|v| v.as_str())
+                            == Some(n.as_str())
+                })
+            } else {
+                now.get(&(j.obj_line, j.obj_col)) == Some(&j.raw)
+            };
+            if !unchanged {
                 skipped.push((j.finding, "the file changed since the scan".into()));
                 continue;
             }
@@ -224,8 +252,11 @@ pub fn run(args: FixArgs) -> u8 {
             let mut retry = Vec::new();
             for j in pending {
                 let fix = j.finding.autofix.as_ref().expect("has a fix");
-                let (next, outcomes) =
-                    palisade_fix::apply(&text, j.obj_line, j.obj_col, &fix.edits);
+                let (next, outcomes) = if terraform {
+                    palisade_fix::hcl::apply(&file, &text, j.obj_line, j.obj_col, &fix.edits)
+                } else {
+                    palisade_fix::apply(&text, j.obj_line, j.obj_col, &fix.edits)
+                };
                 match outcomes.iter().find_map(|o| match o {
                     Outcome::Skipped(why) => Some(why.clone()),
                     _ => None,
@@ -320,9 +351,12 @@ pub fn run(args: FixArgs) -> u8 {
     if !args.diff && !args.dry_run && !changed.is_empty() {
         let (_, after, _) = scan(&changed, &args.namespace);
         for f in &applied {
-            let still = after
-                .iter()
-                .any(|a| a.check.id == f.check.id && *a.object == *f.object && a.path == f.path);
+            let still = after.iter().any(|a| {
+                a.check.id == f.check.id
+                    && *a.object == *f.object
+                    && a.path == f.path
+                    && a.location.file == f.location.file
+            });
             if still {
                 remaining += 1;
                 report.push_str(&format!(

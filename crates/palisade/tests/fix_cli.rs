@@ -227,3 +227,58 @@ fn readonly_root_fix_mounts_a_writable_tmp() {
     );
     assert!(text.contains("  name: legacy          # kept as is\n"));
 }
+
+#[test]
+fn terraform_twins_are_fixed_as_well_as_yaml() {
+    for twin in ["deployment", "pod", "cronjob", "statefulset"] {
+        let d = tempfile::tempdir().unwrap();
+        copy_dir(
+            &repo().join("crates/palisade/tests/twins").join(twin),
+            d.path(),
+        );
+        let tf_before = std::fs::read_to_string(d.path().join("tf/main.tf")).unwrap();
+        let out = palisade()
+            .args(["fix", "--unsafe"])
+            .arg(d.path())
+            .output()
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(!report.contains("still reported"), "{twin}: {report}");
+        let tf_fixed: Vec<&str> = report
+            .lines()
+            .filter(|l| l.starts_with("fixed") && l.contains("main.tf"))
+            .collect();
+        assert!(tf_fixed.len() >= 10, "{twin}: {report}");
+        // Nothing fixable is left in the Terraform file, and it reads back.
+        let left = scan(&d.path().join("tf"));
+        assert!(
+            left.iter().all(|f| f["autofix"].is_null()),
+            "{twin}: {left:#?}"
+        );
+        let tf_after = std::fs::read_to_string(d.path().join("tf/main.tf")).unwrap();
+        only_edited(&tf_before, &tf_after, 10).unwrap_or_else(|e| panic!("{twin}: {e}"));
+        assert!(
+            tf_after.contains("allow_privilege_escalation = false"),
+            "{twin}: {tf_after}"
+        );
+        assert!(tf_after.contains("drop = [\"ALL\"]"), "{twin}: {tf_after}");
+        assert!(
+            !tf_after.contains("hunter2"),
+            "{twin}: the literal secret is still there"
+        );
+        // The YAML twin ends where the Terraform one does, but for what YAML
+        // flow style kept from being edited.
+        let ids = |v: Vec<Value>| {
+            v.iter()
+                .map(|f| f["id"].as_str().unwrap().to_string())
+                .collect::<BTreeSet<_>>()
+        };
+        let yaml_left = ids(scan(&d.path().join("yaml")));
+        let tf_left = ids(scan(&d.path().join("tf")));
+        let diff: Vec<_> = yaml_left.symmetric_difference(&tf_left).collect();
+        assert!(
+            diff.iter().all(|i| *i == "memory-limit-missing"),
+            "{twin}: {diff:?}"
+        );
+    }
+}
