@@ -148,6 +148,10 @@ pub struct FixArgs {
     /// Also apply fixes that can change a workload's behaviour (each says why).
     #[arg(long = "unsafe")]
     pub unsafe_: bool,
+    /// Pin images to these digests: lines `IMAGE sha256:…` (as `crane digest`
+    /// or a registry shows them); images not listed are left alone.
+    #[arg(long, value_name = "FILE")]
+    pub image_digests: Option<PathBuf>,
     /// Namespace of objects that set none.
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,

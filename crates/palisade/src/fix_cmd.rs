@@ -50,6 +50,36 @@ fn scan(
     (loaded, outcome.findings, positions)
 }
 
+/// `IMAGE sha256:DIGEST` per line (`#` comments); the digest must look like one.
+fn read_digests(p: &Path) -> Result<HashMap<String, String>, String> {
+    let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+    let mut out = HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let l = l.split('#').next().unwrap_or("").trim();
+        if l.is_empty() {
+            continue;
+        }
+        let mut it = l.split_whitespace();
+        let (Some(image), Some(d), None) = (it.next(), it.next(), it.next()) else {
+            return Err(format!(
+                "{}:{}: expected `IMAGE sha256:DIGEST`",
+                p.display(),
+                i + 1
+            ));
+        };
+        let hex = d.strip_prefix("sha256:").unwrap_or("");
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{}:{}: {d:?} is not a sha256 digest",
+                p.display(),
+                i + 1
+            ));
+        }
+        out.insert(image.to_string(), d.to_string());
+    }
+    Ok(out)
+}
+
 /// Replaces secret values (literal env values being moved to a Secret) in
 /// text that is printed.
 fn redact(text: &str, secrets: &[String]) -> String {
@@ -92,7 +122,27 @@ pub fn run(args: FixArgs) -> u8 {
         Some(Err(e)) => return usage_error(e),
         None => Severity::Info,
     };
-    let (loaded, findings, positions) = scan(&args.paths, &args.namespace);
+    let digests = match &args.image_digests {
+        Some(p) => match read_digests(p) {
+            Ok(d) => d,
+            Err(e) => return usage_error(e),
+        },
+        None => HashMap::new(),
+    };
+    let (loaded, mut findings, positions) = scan(&args.paths, &args.namespace);
+    // Digest pinning is safe once the digest is known: the same image, immutable.
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.check.id == "image-no-digest" && f.autofix.is_none())
+    {
+        let image = f.message.split('"').nth(3).unwrap_or("");
+        if let (Some(d), Some(p)) = (digests.get(image), &f.path) {
+            let pinned = format!("{}@{d}", image.split('@').next().unwrap_or(image));
+            f.autofix = Some(palisade_findings::Autofix::safe(vec![
+                palisade_findings::Edit::set(p.clone(), pinned),
+            ]));
+        }
+    }
     for e in &loaded.errors {
         eprintln!("palisade: {e}");
     }

@@ -282,3 +282,48 @@ fn terraform_twins_are_fixed_as_well_as_yaml() {
         );
     }
 }
+
+#[test]
+fn known_digests_pin_images() {
+    let d = inputs();
+    let digests = d.path().join("digests.txt");
+    std::fs::write(
+        &digests,
+        format!(
+            "# from the registry\nnginx:1.27.2 sha256:{}\nghcr.io/example/worker:1.9.0 sha256:{}\n",
+            "b".repeat(64),
+            "a".repeat(64)
+        ),
+    )
+    .unwrap();
+    let out = palisade()
+        .args(["fix", "--check", "image-no-digest", "--image-digests"])
+        .arg(&digests)
+        .arg(d.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("2 finding(s) fixed"), "{report}");
+    let text = std::fs::read_to_string(d.path().join("demo/shop/frontend.yaml")).unwrap();
+    assert!(
+        text.contains(&format!("image: nginx:1.27.2@sha256:{}\n", "b".repeat(64))),
+        "{text}"
+    );
+    let left: Vec<String> = scan(d.path())
+        .iter()
+        .filter(|f| f["id"] == "image-no-digest")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|m| !m.contains("nginx:1.27.2") && !m.contains("worker:1.9.0")),
+        "{left:?}"
+    );
+    std::fs::write(&digests, "nginx:1.27.2 md5:abc\n").unwrap();
+    palisade()
+        .args(["fix", "--image-digests"])
+        .arg(&digests)
+        .arg(d.path())
+        .assert()
+        .code(2);
+}
