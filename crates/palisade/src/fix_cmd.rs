@@ -201,6 +201,14 @@ pub fn run(args: FixArgs) -> u8 {
             }
         };
         let terraform = file.ends_with(".tf");
+        if file.ends_with(".json") && !file.ends_with(".tf.json") {
+            skip_all(
+                jobs,
+                "JSON manifests are not rewritten (no way to keep their layout); apply the fix shown by `palisade scan`",
+                &mut skipped,
+            );
+            continue;
+        }
         if file.ends_with(".tf.json") {
             skip_all(
                 jobs,

@@ -5,7 +5,7 @@ use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::declared;
 use crate::{Check, Target};
-use palisade_findings::{CheckMeta, Framework, Severity};
+use palisade_findings::{Autofix, CheckMeta, Edit, Framework, Severity};
 
 pub struct CpuLimit;
 pub static CHECK: CpuLimit = CpuLimit;
@@ -43,14 +43,20 @@ impl Check for CpuLimit {
         }
         for c in declared(w) {
             if !sets(c, "limits", "cpu") {
-                out.report(
+                let path = w
+                    .container_path(c)
+                    .key("resources")
+                    .key("limits")
+                    .key("cpu");
+                let f = out.report(
                     w.object,
-                    w.container_path(c)
-                        .key("resources")
-                        .key("limits")
-                        .key("cpu"),
+                    path.clone(),
                     format!("{} has no CPU limit", c.describe()),
                 );
+                f.autofix = Some(Autofix::unsafe_(
+                    vec![Edit::set(path, "1")],
+                    "a limit of one CPU throttles a container that needs more; size it from its real usage",
+                ));
             }
         }
     }
