@@ -8,6 +8,7 @@
 //! `container` block, map attributes such as `labels = { … }`). Every edit
 //! is checked by reading the file again as Terraform.
 
+use crate::common::{deepest, refusal};
 use crate::yaml::Outcome;
 use palisade_findings::Edit;
 use palisade_hcl::mapping::{is_map_attribute, repeated_block, snake};
@@ -184,26 +185,6 @@ fn split_attr(line: &str) -> Option<(String, String, String)> {
         value.to_string(),
         body[value.len()..].to_string(),
     ))
-}
-
-fn deepest<'a>(root: &'a Node, path: &Path) -> (&'a Node, usize) {
-    let mut node = root;
-    let mut n = 0;
-    for seg in path.segments() {
-        let next = match (seg, &node.value) {
-            (Seg::Key(k), Value::Map(m)) => m.get(k),
-            (Seg::Index(i), Value::Seq(s)) => s.get(*i),
-            _ => None,
-        };
-        match next {
-            Some(x) => {
-                node = x;
-                n += 1;
-            }
-            None => break,
-        }
-    }
-    (node, n)
 }
 
 /// Whether the node's line opens a block (`name {`, `name "label" {`) or a
@@ -459,28 +440,7 @@ pub fn apply(
                     continue;
                 };
                 let o2 = find(&nobjs, line, column);
-                let verified = match (e, o2) {
-                    (Edit::Set { path, value }, Some(o)) => {
-                        o.at(path).is_some_and(|n| n.to_json() == *value)
-                    }
-                    (Edit::AddToList { path, value }, Some(o)) => o
-                        .at(path)
-                        .and_then(Node::as_seq)
-                        .is_some_and(|s| s.iter().any(|i| i.to_json() == *value)),
-                    (Edit::Remove { path }, Some(o)) => o.at(path).is_none(),
-                    (_, None) => false,
-                };
-                if !verified {
-                    outcomes.push(Outcome::Skipped(
-                        "the edit did not produce the intended value; not applied".into(),
-                    ));
-                    continue;
-                }
-                if let Some(why) = o2.and_then(crate::yaml::api_invalid)
-                    && find(&objs, line, column)
-                        .and_then(crate::yaml::api_invalid)
-                        .is_none()
-                {
+                if let Some(why) = refusal(e, find(&objs, line, column), o2) {
                     outcomes.push(Outcome::Skipped(why));
                     continue;
                 }

@@ -2,6 +2,7 @@
 //! [`yaml`] edits YAML text at the located node and leaves every other
 //! byte alone; [`hcl`] does the same for Terraform `kubernetes_*` resources.
 
+mod common;
 pub mod hcl;
 pub mod yaml;
 

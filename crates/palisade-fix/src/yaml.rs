@@ -7,6 +7,7 @@
 //! again and must parse as before, so a later edit sees the current
 //! positions and a bad edit is refused instead of written.
 
+use crate::common::{deepest, refusal};
 use palisade_findings::Edit;
 use palisade_value::{Node, Path, Seg, Value};
 use serde_json::Value as J;
@@ -277,27 +278,6 @@ fn splice(ls: &[&str], at: usize, remove: usize, insert: &[String]) -> String {
         out.push_str(l);
     }
     out
-}
-
-/// The deepest existing node along `path` and how many segments exist.
-fn deepest<'a>(root: &'a Node, path: &Path) -> (&'a Node, usize) {
-    let mut node = root;
-    let mut n = 0;
-    for seg in path.segments() {
-        let next = match (seg, &node.value) {
-            (Seg::Key(k), Value::Map(m)) => m.get(k),
-            (Seg::Index(i), Value::Seq(s)) => s.get(*i),
-            _ => None,
-        };
-        match next {
-            Some(x) => {
-                node = x;
-                n += 1;
-            }
-            None => break,
-        }
-    }
-    (node, n)
 }
 
 /// Inserts `rest` (keys only) = `value` under the existing mapping `parent`.
@@ -577,28 +557,7 @@ pub fn apply(text: &str, line: u32, column: u32, edits: &[Edit]) -> (String, Vec
                 }
                 // Inserting lines above never happens (edits go below the object's start).
                 let obj2 = find_object(&nd, obj_pos.0, obj_pos.1);
-                let verified = match (e, obj2) {
-                    (Edit::Set { path, value }, Some(o)) => {
-                        o.at(path).is_some_and(|n| same(n, value))
-                    }
-                    (Edit::AddToList { path, value }, Some(o)) => o
-                        .at(path)
-                        .and_then(Node::as_seq)
-                        .is_some_and(|s| s.iter().any(|i| same(i, value))),
-                    (Edit::Remove { path }, Some(o)) => o.at(path).is_none(),
-                    (_, None) => false,
-                };
-                if !verified {
-                    outcomes.push(Outcome::Skipped(
-                        "the edit did not produce the intended value; not applied".into(),
-                    ));
-                    continue;
-                }
-                if let Some(why) = obj2.and_then(api_invalid)
-                    && find_object(&docs, obj_pos.0, obj_pos.1)
-                        .and_then(api_invalid)
-                        .is_none()
-                {
+                if let Some(why) = refusal(e, find_object(&docs, obj_pos.0, obj_pos.1), obj2) {
                     outcomes.push(Outcome::Skipped(why));
                     continue;
                 }
