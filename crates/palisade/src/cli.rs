@@ -47,6 +47,19 @@ pub enum Command {
     /// Generate what hardening needs: network policies, quotas, an audit
     /// policy, least-privilege RBAC.
     Generate(GenerateArgs),
+    /// What runs: every workload with its images (pinned or not), service
+    /// account, exposure, mounts and declared connections, and summaries.
+    Inventory(InventoryArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InventoryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json", "csv", "markdown"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,7 @@
 //! `palisade generate netpol|quotas|audit-policy|rbac`: one entry point for
 //! everything palisade writes; each delegates to the same code as its
-//! home command.
+//! home command. Also `palisade inventory`, the other report built from the
+//! model alone.
 
 use crate::cli::{
     AuditArgs, AuditCommand, AuditPolicyCommand, GenerateArgs, GenerateCommand, NetpolArgs,
@@ -48,6 +49,31 @@ fn quotas(a: QuotasArgs) -> u8 {
         palisade_quotas::terraform(&qs, a.headroom, &d)
     } else {
         palisade_quotas::yaml(&qs, a.headroom, &d)
+    };
+    match emit(&text, a.output.as_deref()) {
+        Ok(()) if bad => exit::INPUT_ERROR,
+        Ok(()) => exit::OK,
+        Err(e) => usage_error(e),
+    }
+}
+
+/// `palisade inventory`.
+pub fn inventory(a: crate::cli::InventoryArgs) -> u8 {
+    let loaded = match load_input(&a.input) {
+        Ok(l) => l,
+        Err(e) => return usage_error(e),
+    };
+    for e in &loaded.errors {
+        eprintln!("palisade: {e}");
+    }
+    let bad = !loaded.errors.is_empty();
+    let model = palisade_model::Model::new(loaded.objects);
+    let inv = palisade_inventory::inventory(&model);
+    let text = match a.format.as_str() {
+        "json" => serde_json::to_string_pretty(&inv).unwrap_or_default() + "\n",
+        "csv" => palisade_inventory::csv(&inv),
+        "markdown" => palisade_inventory::markdown(&inv),
+        _ => palisade_inventory::table(&inv),
     };
     match emit(&text, a.output.as_deref()) {
         Ok(()) if bad => exit::INPUT_ERROR,

@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         cli::Command::Audit(args) => audit_cmd::run(args),
         cli::Command::Fix(args) => fix_cmd::run(args),
         cli::Command::Generate(args) => generate_cmd::run(args),
+        cli::Command::Inventory(args) => generate_cmd::inventory(args),
     };
     ExitCode::from(code)
 }
