@@ -186,6 +186,17 @@ fn exposure(model: &Model) -> BTreeMap<(String, String), Vec<String>> {
     let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     // Service (namespace, name) → workloads it selects
     let mut svc_targets: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    // Workloads per namespace, with their pod labels, computed once.
+    let mut by_ns: std::collections::HashMap<&str, Vec<(&str, BTreeMap<String, String>)>> =
+        Default::default();
+    for (o, _) in model.workloads() {
+        if let Some(ns) = o.namespace.as_deref() {
+            by_ns
+                .entry(ns)
+                .or_default()
+                .push((o.name.as_str(), template_labels(o)));
+        }
+    }
     for s in model.of_kind("Service") {
         let Typed::Service(svc) = &s.typed else {
             continue;
@@ -211,19 +222,17 @@ fn exposure(model: &Model) -> BTreeMap<(String, String), Vec<String>> {
                 t
             })
             .collect();
-        for (o, _) in model.workloads() {
-            if o.namespace.as_deref() != Some(ns.as_str())
-                || !palisade_model::selector::matches_map(sel, &template_labels(o))
-            {
+        for (name, labels) in by_ns.get(ns.as_str()).into_iter().flatten() {
+            if !palisade_model::selector::matches_map(sel, labels) {
                 continue;
             }
-            out.entry((ns.clone(), o.name.clone()))
+            out.entry((ns.clone(), name.to_string()))
                 .or_default()
                 .push(format!("Service {} {ty} {}", s.name, ports.join(", ")));
             svc_targets
                 .entry((ns.clone(), s.name.clone()))
                 .or_default()
-                .push(o.name.clone());
+                .push(name.to_string());
         }
     }
     for i in model.of_kind("Ingress") {

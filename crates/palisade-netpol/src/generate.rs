@@ -16,7 +16,7 @@ use crate::network::{Endpoint, NAMESPACE_NAME_LABEL, Network};
 use crate::reach::{Addr, connection};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use palisade_model::{Model, Typed};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 /// Where a connection comes from.
@@ -319,9 +319,28 @@ pub fn declared_flows(model: &Model, net: &Network, opts: &Options) -> (Vec<Flow
                     .map(|(_, port, _)| *port),
             }
         };
+    // Every host name a Service answers to → the Services. A host only
+    // matches as a whole run of host characters (see `find_host`), so the
+    // tokens of a workload's strings say which Services to look for.
+    let mut by_host: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, (svc, ns, _, _)) in services.iter().enumerate() {
+        for h in service_hosts(svc, ns, ns) {
+            by_host.entry(h).or_default().push(i);
+        }
+    }
     for e in 0..net.endpoints.len() {
         let strings = config_strings(model, net, e);
-        for (svc, ns, backends, ports) in &services {
+        let mut candidates: Vec<usize> = strings
+            .iter()
+            .flat_map(|(text, _, _)| text.split(|c: char| !host_char(c)))
+            .filter(|t| !t.is_empty())
+            .filter_map(|t| by_host.get(t))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for (svc, ns, backends, ports) in candidates.iter().map(|&i| &services[i]) {
             for host in service_hosts(svc, ns, &net.endpoints[e].namespace) {
                 for (text, origin, address_var) in &strings {
                     for port in find_host(text, &host, *address_var) {
