@@ -181,14 +181,16 @@ fn template_labels(o: &Object) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
+/// A workload's name and its pods' labels.
+type Labelled<'a> = (&'a str, BTreeMap<String, String>);
+
 /// Services and Ingresses that reach each workload: (namespace, name) → exposure lines.
 fn exposure(model: &Model) -> BTreeMap<(String, String), Vec<String>> {
     let mut out: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     // Service (namespace, name) → workloads it selects
     let mut svc_targets: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     // Workloads per namespace, with their pod labels, computed once.
-    let mut by_ns: std::collections::HashMap<&str, Vec<(&str, BTreeMap<String, String>)>> =
-        Default::default();
+    let mut by_ns: std::collections::HashMap<&str, Vec<Labelled<'_>>> = Default::default();
     for (o, _) in model.workloads() {
         if let Some(ns) = o.namespace.as_deref() {
             by_ns
