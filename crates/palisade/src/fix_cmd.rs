@@ -306,45 +306,56 @@ pub fn run(args: FixArgs) -> u8 {
             }
             pending.push(j);
         }
-        for pass in 0..2 {
-            let mut retry = Vec::new();
-            for j in pending {
-                let fix = j.finding.autofix.as_ref().expect("has a fix");
-                let (next, outcomes) = if terraform {
-                    palisade_fix::hcl::apply(&file, &text, j.obj_line, j.obj_col, &fix.edits)
-                } else {
-                    palisade_fix::apply(&text, j.obj_line, j.obj_col, &fix.edits)
-                };
-                match outcomes.iter().find_map(|o| match o {
-                    Outcome::Skipped(why) => Some(why.clone()),
-                    _ => None,
-                }) {
-                    Some(why) if pass == 0 && why.contains("rejects") => retry.push(j),
-                    Some(why) => skipped.push((j.finding, why)),
-                    None => {
-                        if j.finding.check.id == "env-literal-secret"
-                            && let Some(palisade_findings::Edit::Set { value, .. }) =
-                                fix.edits.get(1)
-                        {
-                            let name = value
-                                .pointer("/secretKeyRef/name")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or("")
-                                .to_string();
-                            let key = value
-                                .pointer("/secretKeyRef/key")
-                                .and_then(|v| v.as_str())
-                                .unwrap_or("")
-                                .to_string();
-                            secrets_made.push((name, key));
+        // Object by object, bottom-up (the jobs are sorted so): a retry never
+        // runs after an object above it has moved.
+        let mut objects: Vec<Vec<Job>> = Vec::new();
+        for j in pending {
+            match objects.last_mut() {
+                Some(g) if (g[0].obj_line, g[0].obj_col) == (j.obj_line, j.obj_col) => g.push(j),
+                _ => objects.push(vec![j]),
+            }
+        }
+        for mut pending in objects {
+            for pass in 0..2 {
+                let mut retry = Vec::new();
+                for j in std::mem::take(&mut pending) {
+                    let fix = j.finding.autofix.as_ref().expect("has a fix");
+                    let (next, outcomes) = if terraform {
+                        palisade_fix::hcl::apply(&file, &text, j.obj_line, j.obj_col, &fix.edits)
+                    } else {
+                        palisade_fix::apply(&text, j.obj_line, j.obj_col, &fix.edits)
+                    };
+                    match outcomes.iter().find_map(|o| match o {
+                        Outcome::Skipped(why) => Some(why.clone()),
+                        _ => None,
+                    }) {
+                        Some(why) if pass == 0 && why.contains("rejects") => retry.push(j),
+                        Some(why) => skipped.push((j.finding, why)),
+                        None => {
+                            if j.finding.check.id == "env-literal-secret"
+                                && let Some(palisade_findings::Edit::Set { value, .. }) =
+                                    fix.edits.get(1)
+                            {
+                                let name = value
+                                    .pointer("/secretKeyRef/name")
+                                    .and_then(|v| v.as_str())
+                                    .unwrap_or("")
+                                    .to_string();
+                                let key = value
+                                    .pointer("/secretKeyRef/key")
+                                    .and_then(|v| v.as_str())
+                                    .unwrap_or("")
+                                    .to_string();
+                                secrets_made.push((name, key));
+                            }
+                            // All "already done": an earlier fix on the object covered it.
+                            text = next;
+                            applied.push(j.finding);
                         }
-                        // All "already done": an earlier fix on the object covered it.
-                        text = next;
-                        applied.push(j.finding);
                     }
                 }
+                pending = retry;
             }
-            pending = retry;
         }
         if text == original {
             continue;

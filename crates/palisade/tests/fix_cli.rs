@@ -327,3 +327,42 @@ fn known_digests_pin_images() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_refused_fix_is_retried_in_place_when_objects_above_were_edited() {
+    let d = tempfile::tempdir().unwrap();
+    let deployment = |name: &str, sc: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: apps}}\nspec:\n  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n        - name: c\n          image: nginx:1.27.2\n{sc}"
+        )
+    };
+    let text = format!(
+        "{}---\n{}",
+        deployment("upper", ""),
+        deployment(
+            "lower",
+            "          securityContext:\n            privileged: true\n"
+        )
+    );
+    std::fs::write(d.path().join("two.yaml"), &text).unwrap();
+    let out = palisade()
+        .args(["fix", "--unsafe"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !report.lines().any(|l| l.starts_with("skipped")),
+        "{report}"
+    );
+    let after = scan(d.path());
+    for id in [
+        "pss-allow-privilege-escalation",
+        "pss-privileged",
+        "allow-privilege-escalation",
+    ] {
+        assert!(!after.iter().any(|f| f["id"] == id), "{id} left\n{report}");
+    }
+    let fixed = std::fs::read_to_string(d.path().join("two.yaml")).unwrap();
+    assert!(fixed.contains("privileged: false"), "{fixed}");
+}
