@@ -530,7 +530,7 @@ pub fn apply(text: &str, line: u32, column: u32, edits: &[Edit]) -> (String, Vec
     let mut cur = text.to_string();
     let (mut docs, errors) = parse(&cur);
     let mut outcomes = Vec::new();
-    let mut obj_pos = (line, column);
+    let obj_pos = (line, column);
     for e in edits {
         let Some(obj) = find_object(&docs, obj_pos.0, obj_pos.1) else {
             outcomes.push(Outcome::Skipped(
@@ -563,7 +563,6 @@ pub fn apply(text: &str, line: u32, column: u32, edits: &[Edit]) -> (String, Vec
                 }
                 cur = next;
                 docs = nd;
-                obj_pos = (obj_pos.0, obj_pos.1);
                 outcomes.push(Outcome::Applied);
             }
             Ok((_, o)) => outcomes.push(o),
