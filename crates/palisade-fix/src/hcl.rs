@@ -8,20 +8,12 @@
 //! `container` block, map attributes such as `labels = { … }`). Every edit
 //! is checked by reading the file again as Terraform.
 
-use crate::common::{deepest, refusal};
+use crate::common::{Format, deepest, drive, indent_of, lines, splice};
 use crate::yaml::Outcome;
 use palisade_findings::Edit;
 use palisade_hcl::mapping::{is_map_attribute, repeated_block, snake};
 use palisade_value::{Node, Path, Seg, Value};
 use serde_json::Value as J;
-
-fn lines(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
-}
-
-fn indent_of(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
-}
 
 /// The 0-based index of the line holding the brace that closes the block
 /// or object opened on line `line` (1-based).
@@ -141,20 +133,6 @@ fn render_block_item(block: &str, v: &J, indent: usize, out: &mut Vec<String>) {
         }
     }
     out.push(format!("{pad}}}\n"));
-}
-
-fn splice(ls: &[&str], at: usize, remove: usize, insert: &[String]) -> String {
-    let mut out = String::new();
-    for l in &ls[..at] {
-        out.push_str(l);
-    }
-    for l in insert {
-        out.push_str(l);
-    }
-    for l in &ls[(at + remove).min(ls.len())..] {
-        out.push_str(l);
-    }
-    out
 }
 
 /// `name = value  # comment` → (up to and with `= `, value, rest).
@@ -388,6 +366,36 @@ fn find(objs: &[palisade_model::Object], line: u32, column: u32) -> Option<&Node
         .map(|o| &o.raw)
 }
 
+struct Terraform<'a> {
+    name: &'a str,
+}
+
+impl Format for Terraform<'_> {
+    type Doc = Vec<palisade_model::Object>;
+    const BROKEN: &'static str = "the edit would not leave valid Terraform; not applied";
+    const UNREADABLE: &'static str = "the file does not parse as Terraform";
+
+    fn read(&self, text: &str) -> Option<Self::Doc> {
+        objects(self.name, text)
+    }
+
+    fn object<'d>(&self, doc: &'d Self::Doc, line: u32, column: u32) -> Option<&'d Node> {
+        find(doc, line, column)
+    }
+
+    fn intact(&self, before: &Self::Doc, after: &Self::Doc) -> bool {
+        after.len() == before.len()
+    }
+
+    fn edit(&self, text: &str, obj: &Node, e: &Edit) -> Result<(String, Outcome), String> {
+        match e {
+            Edit::Set { path, value } => set(text, obj, path, value),
+            Edit::AddToList { path, value } => add_to_list(text, obj, path, value),
+            Edit::Remove { path } => remove(text, obj, path),
+        }
+    }
+}
+
 /// Applies `edits` to the resource whose object starts at `line`:`column`
 /// of the Terraform file `name`; as [`crate::yaml::apply`].
 pub fn apply(
@@ -397,8 +405,7 @@ pub fn apply(
     column: u32,
     edits: &[Edit],
 ) -> (String, Vec<Outcome>) {
-    let mut cur = text.to_string();
-    let mut outcomes = Vec::new();
+    let cur = text.to_string();
     if lines(text)
         .get(line as usize - 1)
         .is_some_and(|l| l.contains("\"kubernetes_manifest\""))
@@ -410,49 +417,7 @@ pub fn apply(
             edits.iter().map(|_| Outcome::Skipped(why.into())).collect(),
         );
     }
-    let Some(mut objs) = objects(name, &cur) else {
-        return (
-            cur,
-            edits
-                .iter()
-                .map(|_| Outcome::Skipped("the file does not parse as Terraform".into()))
-                .collect(),
-        );
-    };
-    for e in edits {
-        let Some(obj) = find(&objs, line, column) else {
-            outcomes.push(Outcome::Skipped(
-                "the resource is no longer where the scan found it".into(),
-            ));
-            continue;
-        };
-        let r = match e {
-            Edit::Set { path, value } => set(&cur, obj, path, value),
-            Edit::AddToList { path, value } => add_to_list(&cur, obj, path, value),
-            Edit::Remove { path } => remove(&cur, obj, path),
-        };
-        match r {
-            Ok((next, Outcome::Applied)) => {
-                let Some(nobjs) = objects(name, &next).filter(|o| o.len() == objs.len()) else {
-                    outcomes.push(Outcome::Skipped(
-                        "the edit would not leave valid Terraform; not applied".into(),
-                    ));
-                    continue;
-                };
-                let o2 = find(&nobjs, line, column);
-                if let Some(why) = refusal(e, find(&objs, line, column), o2) {
-                    outcomes.push(Outcome::Skipped(why));
-                    continue;
-                }
-                cur = next;
-                objs = nobjs;
-                outcomes.push(Outcome::Applied);
-            }
-            Ok((_, o)) => outcomes.push(o),
-            Err(m) => outcomes.push(Outcome::Skipped(m)),
-        }
-    }
-    (cur, outcomes)
+    drive(&Terraform { name }, &cur, line, column, edits)
 }
 
 #[cfg(test)]

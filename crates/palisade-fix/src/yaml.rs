@@ -7,7 +7,7 @@
 //! again and must parse as before, so a later edit sees the current
 //! positions and a bad edit is refused instead of written.
 
-use crate::common::{deepest, refusal};
+use crate::common::{Format, deepest, drive, indent_of, lines, splice};
 use palisade_findings::Edit;
 use palisade_value::{Node, Path, Seg, Value};
 use serde_json::Value as J;
@@ -19,14 +19,6 @@ pub enum Outcome {
     /// The file already says so.
     AlreadyDone,
     Skipped(String),
-}
-
-fn lines(text: &str) -> Vec<&str> {
-    text.split_inclusive('\n').collect()
-}
-
-fn indent_of(line: &str) -> usize {
-    line.len() - line.trim_start_matches(' ').len()
 }
 
 fn is_blank_or_comment(line: &str) -> bool {
@@ -260,24 +252,6 @@ fn item(v: &J, dash_indent: usize, out: &mut Vec<String>) {
 
 fn same(n: &Node, v: &J) -> bool {
     &n.to_json() == v
-}
-
-fn splice(ls: &[&str], at: usize, remove: usize, insert: &[String]) -> String {
-    let mut out = String::new();
-    for l in &ls[..at] {
-        out.push_str(l);
-    }
-    // a last line without a newline gets one before inserted lines
-    if at > 0 && !insert.is_empty() && !out.ends_with('\n') {
-        out.push('\n');
-    }
-    for l in insert {
-        out.push_str(l);
-    }
-    for l in &ls[(at + remove).min(ls.len())..] {
-        out.push_str(l);
-    }
-    out
 }
 
 /// Inserts `rest` (keys only) = `value` under the existing mapping `parent`.
@@ -523,53 +497,40 @@ fn parse(text: &str) -> (Vec<Node>, usize) {
     )
 }
 
+struct Yaml;
+
+impl Format for Yaml {
+    /// The documents' roots and the number of parse errors.
+    type Doc = (Vec<Node>, usize);
+    const BROKEN: &'static str = "the edit would not leave valid YAML; not applied";
+    const UNREADABLE: &'static str = "the file does not parse as YAML";
+
+    fn read(&self, text: &str) -> Option<Self::Doc> {
+        Some(parse(text))
+    }
+
+    fn object<'d>(&self, doc: &'d Self::Doc, line: u32, column: u32) -> Option<&'d Node> {
+        find_object(&doc.0, line, column)
+    }
+
+    fn intact(&self, before: &Self::Doc, after: &Self::Doc) -> bool {
+        after.0.len() == before.0.len() && after.1 <= before.1
+    }
+
+    fn edit(&self, text: &str, obj: &Node, e: &Edit) -> Result<(String, Outcome), String> {
+        match e {
+            Edit::Set { path, value } => set(text, obj, path, value),
+            Edit::AddToList { path, value } => add_to_list(text, obj, path, value),
+            Edit::Remove { path } => remove(text, obj, path),
+        }
+    }
+}
+
 /// Applies `edits` to the object at `line`:`column` of `text`, one by one;
 /// each outcome is reported, and the text returned is the text after every
 /// applied edit. An edit that would break the document is refused.
 pub fn apply(text: &str, line: u32, column: u32, edits: &[Edit]) -> (String, Vec<Outcome>) {
-    let mut cur = text.to_string();
-    let (mut docs, errors) = parse(&cur);
-    let mut outcomes = Vec::new();
-    let obj_pos = (line, column);
-    for e in edits {
-        let Some(obj) = find_object(&docs, obj_pos.0, obj_pos.1) else {
-            outcomes.push(Outcome::Skipped(
-                "the object is no longer where the scan found it".into(),
-            ));
-            continue;
-        };
-        let r = match e {
-            Edit::Set { path, value } => set(&cur, obj, path, value),
-            Edit::AddToList { path, value } => add_to_list(&cur, obj, path, value),
-            Edit::Remove { path } => remove(&cur, obj, path),
-        };
-        match r {
-            Ok((next, Outcome::Applied)) => {
-                let (nd, ne) = parse(&next);
-                let before = docs.len();
-                // The same documents, no new error, and the field now as asked.
-                let ok = nd.len() == before && ne <= errors;
-                if !ok {
-                    outcomes.push(Outcome::Skipped(
-                        "the edit would not leave valid YAML; not applied".into(),
-                    ));
-                    continue;
-                }
-                // Inserting lines above never happens (edits go below the object's start).
-                let obj2 = find_object(&nd, obj_pos.0, obj_pos.1);
-                if let Some(why) = refusal(e, find_object(&docs, obj_pos.0, obj_pos.1), obj2) {
-                    outcomes.push(Outcome::Skipped(why));
-                    continue;
-                }
-                cur = next;
-                docs = nd;
-                outcomes.push(Outcome::Applied);
-            }
-            Ok((_, o)) => outcomes.push(o),
-            Err(m) => outcomes.push(Outcome::Skipped(m)),
-        }
-    }
-    (cur, outcomes)
+    drive(&Yaml, text, line, column, edits)
 }
 
 #[cfg(test)]
