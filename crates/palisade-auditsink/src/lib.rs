@@ -29,7 +29,7 @@ use palisade_falco::{Matching, RuleSet, Scratch};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use store::{Batch, StoreOptions, StoredAlert, StoredEvent, Submit, Writer};
 use tokio::sync::Semaphore;
 
@@ -271,10 +271,6 @@ fn server_config(opts: &SinkOptions) -> std::io::Result<Arc<rustls::ServerConfig
     Ok(Arc::new(cfg))
 }
 
-fn modified(p: &PathBuf) -> Option<SystemTime> {
-    std::fs::metadata(p).and_then(|m| m.modified()).ok()
-}
-
 /// Loads everything, then serves until SIGTERM/Ctrl-C (or
 /// `handle.graceful_shutdown`), then drains and lets the store finish.
 pub async fn serve(
@@ -302,29 +298,20 @@ pub async fn serve(
     {
         let tls = tls.clone();
         let o = opts.clone();
-        tokio::spawn(async move {
-            let files = |o: &SinkOptions| {
-                (
-                    modified(&o.tls_cert),
-                    modified(&o.tls_key),
-                    o.client_ca.as_ref().and_then(modified),
-                )
-            };
-            let mut seen = files(&o);
-            loop {
-                tokio::time::sleep(o.reload_every).await;
-                let now = files(&o);
-                if now != seen {
-                    match server_config(&o) {
-                        Ok(c) => {
-                            tls.reload_from_config(c);
-                            eprintln!("palisade: reloaded the TLS configuration");
-                            seen = now;
-                        }
-                        Err(e) => eprintln!("palisade: TLS configuration not reloaded: {e}"),
-                    }
-                }
-            }
+        let files = [
+            Some(o.tls_cert.clone()),
+            Some(o.tls_key.clone()),
+            o.client_ca.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        palisade_webhook::watch_files(files, o.reload_every, move || {
+            let r = server_config(&o).map(|c| {
+                tls.reload_from_config(c);
+                "the TLS configuration".to_string()
+            });
+            async move { r.map_err(|e| e.to_string()) }
         });
     }
     {

@@ -204,6 +204,33 @@ fn modified(p: &PathBuf) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
 
+/// Polls `files` every `every` and calls `reload` when one of them changed
+/// since the last successful reload (a failed reload — half-written files
+/// during a rotation — is tried again at the next change or poll).
+pub fn watch_files<F, Fut>(files: Vec<PathBuf>, every: Duration, mut reload: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<String, String>> + Send,
+{
+    tokio::spawn(async move {
+        let stamp = |fs: &[PathBuf]| fs.iter().map(modified).collect::<Vec<_>>();
+        let mut seen = stamp(&files);
+        loop {
+            tokio::time::sleep(every).await;
+            let now = stamp(&files);
+            if now != seen {
+                match reload().await {
+                    Ok(what) => {
+                        eprintln!("palisade: reloaded {what}");
+                        seen = now;
+                    }
+                    Err(e) => eprintln!("palisade: TLS not reloaded: {e}"),
+                }
+            }
+        }
+    });
+}
+
 /// Serves until SIGTERM/Ctrl-C (or `handle.graceful_shutdown`), then
 /// drains. The ring crypto provider is installed here.
 pub async fn serve(
@@ -218,27 +245,19 @@ pub async fn serve(
     {
         let tls = tls.clone();
         let (cert, key) = (opts.tls_cert.clone(), opts.tls_key.clone());
-        let every = opts.reload_every;
-        tokio::spawn(async move {
-            let mut seen = (modified(&cert), modified(&key));
-            loop {
-                tokio::time::sleep(every).await;
-                let now = (modified(&cert), modified(&key));
-                if now != seen {
-                    match tls.reload_from_pem_file(&cert, &key).await {
-                        Ok(()) => {
-                            eprintln!(
-                                "palisade: reloaded the TLS certificate from {}",
-                                cert.display()
-                            );
-                            seen = now;
-                        }
-                        // half-written files: try again next time
-                        Err(e) => eprintln!("palisade: TLS certificate not reloaded: {e}"),
-                    }
+        watch_files(
+            vec![cert.clone(), key.clone()],
+            opts.reload_every,
+            move || {
+                let (tls, cert, key) = (tls.clone(), cert.clone(), key.clone());
+                async move {
+                    tls.reload_from_pem_file(&cert, &key)
+                        .await
+                        .map(|()| format!("the TLS certificate from {}", cert.display()))
+                        .map_err(|e| e.to_string())
                 }
-            }
-        });
+            },
+        );
     }
     // graceful shutdown on signals
     {
