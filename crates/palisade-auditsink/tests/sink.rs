@@ -86,6 +86,36 @@ fn rules() -> palisade_falco::RuleSet {
     palisade_falco::compile(&palisade_falco::default_rule_files())
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A sink serving on the runtime.
+struct Running {
+    handle: axum_server::Handle<SocketAddr>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+fn start(
+    rt: &tokio::runtime::Runtime,
+    opts: &SinkOptions,
+    listener: std::net::TcpListener,
+) -> Running {
+    let handle = axum_server::Handle::new();
+    let server = rt.spawn(serve(rules(), opts.clone(), Some(listener), handle.clone()));
+    Running { handle, server }
+}
+
+/// Drains and stops the sink; it must end cleanly.
+fn stop(rt: &tokio::runtime::Runtime, r: Running) {
+    r.handle.graceful_shutdown(Some(Duration::from_secs(1)));
+    rt.block_on(r.server).unwrap().unwrap();
+}
+
 async fn connect(addr: SocketAddr, tls: Arc<rustls::ClientConfig>) -> Client {
     for _ in 0..200 {
         if let Ok(c) = Client::connect(addr, "localhost", tls.clone()).await {
@@ -99,20 +129,10 @@ async fn connect(addr: SocketAddr, tls: Arc<rustls::ClientConfig>) -> Client {
 #[test]
 fn token_auth_store_events_and_refusals() {
     let s = setup(Auth::Token, OutputOptions::default());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let handle = axum_server::Handle::new();
+    let rt = runtime();
     let token = s.opts.token.clone().unwrap();
     let db = s.opts.store.path.clone();
-    let server = rt.spawn(serve(
-        rules(),
-        s.opts.clone(),
-        Some(s.listener),
-        handle.clone(),
-    ));
+    let running = start(&rt, &s.opts, s.listener);
     rt.block_on(async {
         let ca = std::fs::read(s.dir.path().join("sink-ca.crt")).unwrap();
         let mut c = connect(s.addr, tls_config(&ca).unwrap()).await;
@@ -218,25 +238,14 @@ fn token_auth_store_events_and_refusals() {
             "{m}"
         );
     });
-    handle.graceful_shutdown(Some(Duration::from_secs(1)));
-    rt.block_on(server).unwrap().unwrap();
+    stop(&rt, running);
 }
 
 #[test]
 fn client_certificates_are_required_when_configured() {
     let s = setup(Auth::ClientCert, OutputOptions::default());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let handle = axum_server::Handle::new();
-    let server = rt.spawn(serve(
-        rules(),
-        s.opts.clone(),
-        Some(s.listener),
-        handle.clone(),
-    ));
+    let rt = runtime();
+    let running = start(&rt, &s.opts, s.listener);
     rt.block_on(async {
         let ca = std::fs::read(s.dir.path().join("sink-ca.crt")).unwrap();
         // The kubeconfig the API server gets carries the client certificate.
@@ -263,8 +272,7 @@ fn client_certificates_are_required_when_configured() {
         };
         assert!(refused);
     });
-    handle.graceful_shutdown(Some(Duration::from_secs(1)));
-    rt.block_on(server).unwrap().unwrap();
+    stop(&rt, running);
 }
 
 /// The two base64 fields of the generated kubeconfig.
@@ -285,11 +293,7 @@ fn base64_fields(text: &str) -> Value {
 fn outputs_retry_webhooks_and_format_slack() {
     // A plain-HTTP receiver that fails the first webhook delivery.
     let got: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime();
     let recv = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let raddr = recv.local_addr().unwrap();
     {
@@ -331,14 +335,8 @@ fn outputs_retry_webhooks_and_format_slack() {
         queue: 100,
     };
     let s = setup(Auth::Token, outputs);
-    let handle = axum_server::Handle::new();
     let token = s.opts.token.clone().unwrap();
-    let server = rt.spawn(serve(
-        rules(),
-        s.opts.clone(),
-        Some(s.listener),
-        handle.clone(),
-    ));
+    let running = start(&rt, &s.opts, s.listener);
     rt.block_on(async {
         let ca = std::fs::read(s.dir.path().join("sink-ca.crt")).unwrap();
         let mut c = connect(s.addr, tls_config(&ca).unwrap()).await;
@@ -387,6 +385,5 @@ fn outputs_retry_webhooks_and_format_slack() {
     assert!(got.iter().all(|(_, b)| !b.contains("hunter2")));
     let lines = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
     assert_eq!(lines.lines().count(), 4);
-    handle.graceful_shutdown(Some(Duration::from_secs(1)));
-    rt.block_on(server).unwrap().unwrap();
+    stop(&rt, running);
 }
