@@ -151,23 +151,18 @@ fn event(i: u64, r: &mut Rng) -> Value {
                 json!({"spec": {"template": {"spec": pod_spec(r.below(10) == 0, "registry.example.com/web:1.4.3")}}}),
             ),
         ),
-        750..=769 => (
+        // exec: the ResponseStarted event, and the ResponseComplete one
+        750..=789 => (
             HUMANS[r.below(4) as usize].into(),
             "create",
             "pods",
             "exec",
             format!("web-{}", r.below(100)),
-            "ResponseStarted",
-            101,
-            None,
-        ),
-        770..=789 => (
-            HUMANS[r.below(4) as usize].into(),
-            "create",
-            "pods",
-            "exec",
-            format!("web-{}", r.below(100)),
-            "ResponseComplete",
+            if roll < 770 {
+                "ResponseStarted"
+            } else {
+                "ResponseComplete"
+            },
             101,
             None,
         ),
