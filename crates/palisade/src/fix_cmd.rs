@@ -50,6 +50,17 @@ fn scan(
     (loaded, outcome.findings, positions)
 }
 
+/// The value at `path` in an object as JSON.
+fn json_at<'a>(
+    v: &'a serde_json::Value,
+    path: &palisade_value::Path,
+) -> Option<&'a serde_json::Value> {
+    path.segments().iter().try_fold(v, |v, s| match s {
+        palisade_value::Seg::Key(k) => v.get(k.as_str()),
+        palisade_value::Seg::Index(i) => v.get(*i),
+    })
+}
+
 /// `IMAGE sha256:DIGEST` per line (`#` comments); the digest must look like one.
 fn read_digests(p: &Path) -> Result<HashMap<String, String>, String> {
     let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
@@ -130,12 +141,20 @@ pub fn run(args: FixArgs) -> u8 {
         None => HashMap::new(),
     };
     let (loaded, mut findings, positions) = scan(&args.paths, &args.namespace);
+    let raw_of: HashMap<*const palisade_model::ObjectRef, &serde_json::Value> = positions
+        .iter()
+        .map(|(r, _, _, raw)| (Arc::as_ptr(r), raw))
+        .collect();
     // Digest pinning is safe once the digest is known: the same image, immutable.
     for f in findings
         .iter_mut()
         .filter(|f| f.check.id == "image-no-digest" && f.autofix.is_none())
     {
-        let image = f.message.split('"').nth(3).unwrap_or("");
+        // The finding's path is the container's `image` field.
+        let image = match (raw_of.get(&Arc::as_ptr(&f.object)), &f.path) {
+            (Some(raw), Some(p)) => json_at(raw, p).and_then(|v| v.as_str()).unwrap_or(""),
+            _ => "",
+        };
         if let (Some(d), Some(p)) = (digests.get(image), &f.path) {
             let pinned = format!("{}@{d}", image.split('@').next().unwrap_or(image));
             f.autofix = Some(palisade_findings::Autofix::safe(vec![
