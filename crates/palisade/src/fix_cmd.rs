@@ -304,22 +304,10 @@ pub fn run(args: FixArgs) -> u8 {
                 skipped.push((j.finding, "the file changed since the scan".into()));
                 continue;
             }
+            // The literal being moved to a Secret: never shown in a diff.
             if j.finding.check.id == "env-literal-secret"
                 && let Some(p) = &j.finding.path
-                && let Some(v) = stream
-                    .documents
-                    .iter()
-                    .flat_map(|d| {
-                        let items = d
-                            .root
-                            .get("items")
-                            .and_then(palisade_value::Node::as_seq)
-                            .unwrap_or(&[]);
-                        std::iter::once(&d.root).chain(items.iter())
-                    })
-                    .find(|n| n.line == j.obj_line && n.column == j.obj_col)
-                    .and_then(|n| n.at(p))
-                    .and_then(palisade_value::Node::as_str)
+                && let Some(v) = json_at(&j.raw, p).and_then(|v| v.as_str())
             {
                 secrets.push(v.to_string());
             }
