@@ -50,13 +50,41 @@ pub enum Command {
     /// What runs: every workload with its images (pinned or not), service
     /// account, exposure, mounts and declared connections, and summaries.
     Inventory(InventoryArgs),
+    /// Software bill of materials of a root filesystem, project directory or
+    /// image (docker-archive, OCI layout directory or archive; PATH:TAG picks
+    /// one image): OS and language packages, Go and Rust binaries, Java
+    /// archives, and the minimal-image assessment. Exit 1 with
+    /// --fail-on-assessment when the assessment found something, 2 when part
+    /// of the input could not be read (the rest is still catalogued).
+    Sbom(SbomArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SbomArgs {
+    /// A directory or root filesystem, a docker-archive or OCI tarball, or
+    /// an OCI image layout directory (append :TAG to pick an image).
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    #[arg(short, long, default_value = "table", value_parser = ["cyclonedx-json", "spdx-json", "table", "json"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when the minimal-image assessment reports anything at or above
+    /// this severity (low, medium, high).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["low", "medium", "high"])]
+    pub fail_on_assessment: Option<String>,
+    /// List the catalogers and what each reads, then exit.
+    #[arg(long)]
+    pub list_catalogers: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct InventoryArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    #[arg(short, long, default_value = "table", value_parser = ["table", "json", "csv", "markdown"])]
+    /// cyclonedx: a CycloneDX 1.6 KBOM of the cluster (workloads as
+    /// services, images as components, what uses what as dependencies).
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json", "csv", "markdown", "cyclonedx"])]
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

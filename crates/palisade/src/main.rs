@@ -15,6 +15,7 @@ mod output;
 mod policy_cmd;
 mod pss_cmd;
 mod rbac_cmd;
+mod sbom_cmd;
 mod scan;
 
 use clap::Parser;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
         cli::Command::Fix(args) => fix_cmd::run(args),
         cli::Command::Generate(args) => generate_cmd::run(args),
         cli::Command::Inventory(args) => generate_cmd::inventory(args),
+        cli::Command::Sbom(args) => sbom_cmd::run(args),
     };
     ExitCode::from(code)
 }

@@ -1,0 +1,183 @@
+//! Applying one layer (a tar stream) to the tree, with OCI whiteouts.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use crate::tree::{Node, NodeKind, Tree, normalize};
+use crate::{Interest, Want, Warning};
+
+const WHITEOUT: &str = ".wh.";
+const OPAQUE: &str = ".wh..wh..opq";
+
+/// Opens a possibly compressed layer: gzip and zstd are recognised by their
+/// magic numbers, anything else is read as a plain tar.
+pub(crate) fn decompress<'a>(mut r: Box<dyn Read + 'a>) -> std::io::Result<Box<dyn Read + 'a>> {
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < 4 {
+        let k = r.read(&mut head[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    let rest = std::io::Cursor::new(head[..n].to_vec()).chain(r);
+    Ok(if n >= 2 && head[..2] == [0x1f, 0x8b] {
+        Box::new(flate2::read::MultiGzDecoder::new(rest))
+    } else if n == 4 && head == [0x28, 0xb5, 0x2f, 0xfd] {
+        Box::new(ruzstd::decoding::StreamingDecoder::new(rest).map_err(std::io::Error::other)?)
+    } else {
+        Box::new(rest)
+    })
+}
+
+/// Applies the tar stream `r` as layer number `layer` (later layers win).
+/// Problems become warnings located at `where_`; what was read so far stays.
+pub(crate) fn apply(
+    tree: &mut Tree,
+    r: Box<dyn Read + '_>,
+    layer: u32,
+    where_: &str,
+    interest: &dyn Interest,
+    warnings: &mut Vec<Warning>,
+) {
+    let r = match decompress(r) {
+        Ok(r) => r,
+        Err(e) => {
+            warnings.push(Warning {
+                location: where_.into(),
+                message: format!("cannot read the layer: {e}"),
+            });
+            return;
+        }
+    };
+    let mut archive = tar::Archive::new(r);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            warnings.push(Warning {
+                location: where_.into(),
+                message: format!("not a tar archive: {e}"),
+            });
+            return;
+        }
+    };
+    let mut hardlinks: Vec<(String, String)> = Vec::new();
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                warnings.push(Warning {
+                    location: where_.into(),
+                    message: format!("corrupt tar entry, the rest of the layer is skipped: {e}"),
+                });
+                break;
+            }
+        };
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let Some(path) = normalize(&raw) else {
+            warnings.push(Warning {
+                location: format!("{where_}: {raw}"),
+                message: "path climbs out of the image root; ignored".into(),
+            });
+            continue;
+        };
+        if path.is_empty() {
+            continue;
+        }
+        let (dir, base) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        if base == OPAQUE {
+            tree.remove_under(dir, layer);
+            continue;
+        }
+        if let Some(hidden) = base.strip_prefix(WHITEOUT) {
+            let gone = if dir.is_empty() {
+                hidden.to_string()
+            } else {
+                format!("{dir}/{hidden}")
+            };
+            if tree.get(&gone).is_some_and(|n| n.layer < layer) {
+                tree.remove(&gone);
+            }
+            continue;
+        }
+        let header = entry.header();
+        let mode = header.mode().unwrap_or(0o644);
+        let size = header.size().unwrap_or(0);
+        let etype = header.entry_type();
+        let kind = if etype.is_dir() {
+            NodeKind::Dir
+        } else if etype.is_symlink() {
+            let target = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            NodeKind::Symlink(target)
+        } else if etype.is_hard_link() {
+            let target = entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            match normalize(&target) {
+                Some(t) => hardlinks.push((path.clone(), t)),
+                None => warnings.push(Warning {
+                    location: format!("{where_}: {raw}"),
+                    message: "hard link target climbs out of the image root; ignored".into(),
+                }),
+            }
+            continue;
+        } else if etype.is_file()
+            || etype == tar::EntryType::Continuous
+            || etype == tar::EntryType::GNUSparse
+        {
+            NodeKind::File
+        } else if etype.is_pax_global_extensions()
+            || etype.is_pax_local_extensions()
+            || etype.is_gnu_longname()
+            || etype.is_gnu_longlink()
+        {
+            continue;
+        } else {
+            NodeKind::Other
+        };
+        let mut node = Node {
+            kind,
+            size,
+            mode,
+            layer,
+            content: None,
+            probe: None,
+        };
+        if node.kind == NodeKind::File {
+            let want = interest.want(&path, size, mode);
+            if want != Want::Nothing && size <= interest.max_content() {
+                let mut buf = Vec::with_capacity(size.min(64 << 20) as usize);
+                if let Err(e) = (&mut entry).take(size).read_to_end(&mut buf) {
+                    warnings.push(Warning {
+                        location: format!("{where_}: {raw}"),
+                        message: format!("truncated file: {e}"),
+                    });
+                }
+                match want {
+                    Want::Content => node.content = Some(Arc::from(buf)),
+                    _ => node.probe = interest.probe(&path, &buf).map(Arc::from),
+                }
+            }
+        }
+        if node.kind == NodeKind::Dir && tree.get(&path).is_some_and(|n| n.kind == NodeKind::Dir) {
+            // Re-declaring a directory keeps what is in it.
+            if let Some(n) = tree.get_mut(&path) {
+                n.mode = mode;
+            }
+            continue;
+        }
+        tree.insert(path, node);
+    }
+    // Hard links point at files of this layer or below; copy the node.
+    for (path, target) in hardlinks {
+        if let Some(mut n) = tree.get(&target).cloned() {
+            n.layer = layer;
+            tree.insert(path, n);
+        }
+    }
+}

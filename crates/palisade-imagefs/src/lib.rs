@@ -1,0 +1,108 @@
+//! A read-only view of the files of a root filesystem or container image.
+//!
+//! [`open`] recognises the target (a directory, a `docker save` tarball, an
+//! OCI image layout directory or tarball) and builds a [`Tree`]: every path
+//! with its type, size and mode, after the image's layers have been applied
+//! in order with their whiteouts. Nothing is extracted to disk: the content of
+//! the files a caller asks for ([`Interest`]) is kept in memory, executables
+//! can be probed as they stream past, and a directory target is read from disk
+//! on demand. Paths never leave the image: `..` and absolute names in a layer
+//! are confined to its root and symlinks are resolved inside the tree.
+
+mod dir;
+mod layer;
+mod target;
+mod tree;
+
+pub use target::{ImageConfig, ImageInfo, TargetKind};
+pub use tree::{Node, NodeKind, Tree};
+
+use std::fmt;
+use std::path::Path;
+
+/// What a caller wants of a file it is shown while the tree is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// Only its path, type, size and mode.
+    Nothing,
+    /// Its content, kept in memory (up to [`Interest::max_content`]).
+    Content,
+    /// Its content passed to [`Interest::probe`], and the result kept.
+    Probe,
+}
+
+/// The files a caller needs the content of, decided from path, size and mode.
+pub trait Interest: Sync {
+    /// Decides for one regular file.
+    fn want(&self, path: &str, size: u64, mode: u32) -> Want;
+    /// Looks at a probed file's content; `Some` is stored with the node.
+    fn probe(&self, path: &str, content: &[u8]) -> Option<Vec<u8>>;
+    /// Files larger than this are listed but their content is not read.
+    fn max_content(&self) -> u64 {
+        256 << 20
+    }
+}
+
+/// A problem met while reading the target; reading went on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    /// Where: the target file, with the layer and entry inside it.
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// The target could not be read at all.
+#[derive(Debug)]
+pub struct Error {
+    pub location: String,
+    pub message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A target opened: its files, what kind of target it was, and its image
+/// metadata when it is an image.
+#[derive(Debug)]
+pub struct Opened {
+    pub tree: Tree,
+    pub kind: TargetKind,
+    pub image: Option<ImageInfo>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Opens `target`. `selector` picks an image by tag or reference name when an
+/// archive or layout holds several (the first otherwise).
+pub fn open(
+    target: &Path,
+    selector: Option<&str>,
+    interest: &dyn Interest,
+) -> Result<Opened, Error> {
+    target::open(target, selector, interest)
+}
+
+/// Splits `PATH:TAG` when `PATH` exists and the whole string does not (the
+/// `oci-dir:tag` habit of other tools).
+pub fn split_selector(arg: &str) -> (std::path::PathBuf, Option<String>) {
+    if Path::new(arg).exists() {
+        return (arg.into(), None);
+    }
+    if let Some((p, tag)) = arg.rsplit_once(':')
+        && !tag.contains('/')
+        && Path::new(p).exists()
+    {
+        return (p.into(), Some(tag.to_string()));
+    }
+    (arg.into(), None)
+}

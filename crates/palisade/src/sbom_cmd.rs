@@ -1,0 +1,63 @@
+//! `palisade sbom`: open the target, catalog it, write the chosen format.
+
+use crate::cli::SbomArgs;
+use crate::exit;
+use crate::output::{emit, usage_error};
+
+fn rank(s: &str) -> u8 {
+    match s {
+        "high" => 3,
+        "medium" => 2,
+        _ => 1,
+    }
+}
+
+pub fn run(a: SbomArgs) -> u8 {
+    if a.list_catalogers {
+        let mut text = String::new();
+        for c in palisade_sbom::catalog::CATALOGERS {
+            text.push_str(&format!("{:36} {}\n", c.name, c.reads));
+        }
+        text.push_str(&format!(
+            "{:36} {}\n",
+            palisade_sbom::catalog::binary::GO_NAME,
+            "executables with Go build info (Go 1.18+)"
+        ));
+        text.push_str(&format!(
+            "{:36} {}\n",
+            palisade_sbom::catalog::binary::RUST_NAME,
+            "executables with a cargo-auditable .dep-v0 section"
+        ));
+        return match emit(&text, a.output.as_deref()) {
+            Ok(()) => exit::OK,
+            Err(e) => usage_error(e),
+        };
+    }
+    let (path, selector) = palisade_imagefs::split_selector(&a.target);
+    let sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("palisade: {e}");
+            return exit::INPUT_ERROR;
+        }
+    };
+    for w in &sbom.warnings {
+        eprintln!("palisade: warning: {w}");
+    }
+    let text = match a.format.as_str() {
+        "cyclonedx-json" => palisade_sbom::format::cyclonedx::write(&sbom),
+        "spdx-json" => palisade_sbom::format::spdx::write(&sbom),
+        "json" => palisade_sbom::format::json(&sbom),
+        _ => palisade_sbom::format::table::write(&sbom),
+    };
+    if let Err(e) = emit(&text, a.output.as_deref()) {
+        return usage_error(e);
+    }
+    if !sbom.warnings.is_empty() {
+        return exit::INPUT_ERROR;
+    }
+    match a.fail_on_assessment {
+        Some(min) if sbom.findings.iter().any(|f| rank(f.severity) >= rank(&min)) => exit::FINDINGS,
+        _ => exit::OK,
+    }
+}
