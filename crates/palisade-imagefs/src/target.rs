@@ -81,7 +81,10 @@ impl Blobs {
             Blobs::Dir(root) => {
                 let rel = crate::tree::normalize(name)
                     .ok_or_else(|| std::io::Error::other("path climbs out of the layout"))?;
-                Ok(Box::new(File::open(root.join(rel))?))
+                Ok(Box::new(std::io::BufReader::with_capacity(
+                    1 << 16,
+                    File::open(root.join(rel))?,
+                )))
             }
             Blobs::Tar { file, index } => {
                 let &(offset, size) = index.get(name).ok_or_else(|| {
@@ -92,7 +95,10 @@ impl Blobs {
                 })?;
                 let mut f = File::open(file)?;
                 f.seek(SeekFrom::Start(offset))?;
-                Ok(Box::new(f.take(size)))
+                Ok(Box::new(std::io::BufReader::with_capacity(
+                    1 << 16,
+                    f.take(size),
+                )))
             }
         }
     }
@@ -124,8 +130,9 @@ fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>, Error> {
     let f = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
     let mut ar = tar::Archive::new(f);
     let mut index = HashMap::new();
+    // Seek over members instead of reading them: only names and offsets.
     let entries = ar
-        .entries()
+        .entries_with_seek()
         .map_err(|e| err(path, format!("not a tar archive: {e}")))?;
     for e in entries {
         let e = e.map_err(|e| err(path, format!("corrupt tar archive: {e}")))?;

@@ -117,8 +117,14 @@ pub fn go_buildinfo(b: &[u8]) -> Result<GoInfo, String> {
             ["mod", p, v, ..] => info.main = Some((p.to_string(), v.to_string())),
             ["dep", p, v, ..] => info.deps.push((p.to_string(), v.to_string())),
             ["=>", p, v, ..] => {
+                // A module replacement; a local directory keeps the
+                // module's own path (it is still that module's code).
                 if let Some(last) = info.deps.last_mut() {
-                    *last = (p.to_string(), v.to_string());
+                    let local = p.starts_with('.') || p.starts_with('/');
+                    *last = (
+                        if local { last.0.clone() } else { p.to_string() },
+                        v.to_string(),
+                    );
                 }
             }
             _ => {}

@@ -15,8 +15,8 @@ pub const LOCK: Cataloger = Cataloger {
 
 fn catalog(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    for (name, version, _) in super::python::toml_packages(path, content, &mut found) {
-        if let Some(v) = version {
+    for p in super::python::toml_packages(path, content, &mut found) {
+        if let (name, Some(v)) = (p.name, p.version) {
             found
                 .packages
                 .push(Package::new(Kind::Cargo, name, v, path, LOCK.name));

@@ -106,16 +106,18 @@ fn package_lock(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     };
     if let Some(pkgs) = doc["packages"].as_object() {
         for (key, e) in pkgs {
-            if key.is_empty()
-                || e["link"].as_bool() == Some(true)
-                || e["dev"].as_bool() == Some(true)
-            {
+            if e["link"].as_bool() == Some(true) || e["dev"].as_bool() == Some(true) {
                 continue;
             }
-            let Some(i) = key.rfind("node_modules/") else {
-                continue;
+            // The project itself ("") is listed too, as Syft and Trivy do.
+            let name = match key.rfind("node_modules/") {
+                Some(i) => e["name"].as_str().unwrap_or(&key[i + 13..]),
+                None if key.is_empty() => match e["name"].as_str() {
+                    Some(n) => n,
+                    None => continue,
+                },
+                None => continue,
             };
-            let name = e["name"].as_str().unwrap_or(&key[i + 13..]);
             if let Some(v) = e["version"].as_str() {
                 let mut p = Package::new(Kind::Npm, name, v, path, PACKAGE_LOCK.name);
                 p.licenses = license_of(e);
@@ -123,6 +125,11 @@ fn package_lock(_tree: &Tree, path: &str, content: &[u8]) -> Found {
             }
         }
     } else if let Some(deps) = doc["dependencies"].as_object() {
+        if let (Some(n), Some(v)) = (doc["name"].as_str(), doc["version"].as_str()) {
+            found
+                .packages
+                .push(Package::new(Kind::Npm, n, v, path, PACKAGE_LOCK.name));
+        }
         fn walk(
             deps: &serde_json::Map<String, serde_json::Value>,
             path: &str,
@@ -335,10 +342,16 @@ mod tests {
             names(&package_lock(&Tree::default(), "package-lock.json", v1)),
             [("a".into(), "1.0.0".into()), ("b".into(), "2.0.0".into())]
         );
-        let v3 = br#"{"lockfileVersion":3,"packages":{"":{"name":"app"},"node_modules/@s/x":{"version":"1.0.0","license":"MIT"},"node_modules/d":{"version":"1","dev":true}}}"#;
+        let v3 = br#"{"lockfileVersion":3,"packages":{"":{"name":"app","version":"0.1.0"},"node_modules/@s/x":{"version":"1.0.0","license":"MIT"},"node_modules/d":{"version":"1","dev":true}}}"#;
         let f = package_lock(&Tree::default(), "package-lock.json", v3);
-        assert_eq!(names(&f), [("@s/x".into(), "1.0.0".into())]);
-        assert_eq!(f.packages[0].licenses, ["MIT"]);
+        assert_eq!(
+            names(&f),
+            [
+                ("app".into(), "0.1.0".into()),
+                ("@s/x".into(), "1.0.0".into())
+            ]
+        );
+        assert_eq!(f.packages[1].licenses, ["MIT"]);
         let bad = package_lock(
             &Tree::default(),
             "package-lock.json",

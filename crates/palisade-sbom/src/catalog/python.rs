@@ -131,30 +131,29 @@ struct TomlLock {
     package: Vec<TomlPackage>,
 }
 
+/// One `[[package]]` table of a TOML lock file (Cargo, Poetry, uv).
 #[derive(serde::Deserialize)]
-struct TomlPackage {
-    name: String,
+pub(crate) struct TomlPackage {
+    pub name: String,
     #[serde(default)]
-    version: Option<String>,
+    pub version: Option<String>,
     #[serde(default)]
-    source: Option<toml::Value>,
+    pub source: Option<toml::Value>,
+    /// Poetry 2: the dependency groups that need it.
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    /// Poetry 1: `main` or `dev`.
+    #[serde(default)]
+    pub category: Option<String>,
 }
 
 /// A TOML lock file's `[[package]]` tables, or a warning naming the line.
-pub(crate) fn toml_packages(
-    path: &str,
-    content: &[u8],
-    found: &mut Found,
-) -> Vec<(String, Option<String>, Option<toml::Value>)> {
+pub(crate) fn toml_packages(path: &str, content: &[u8], found: &mut Found) -> Vec<TomlPackage> {
     let Some(text) = utf8(path, content, found) else {
         return Vec::new();
     };
     match toml::from_str::<TomlLock>(text) {
-        Ok(l) => l
-            .package
-            .into_iter()
-            .map(|p| (p.name, p.version, p.source))
-            .collect(),
+        Ok(l) => l.package,
         Err(e) => {
             let line = e
                 .span()
@@ -168,11 +167,17 @@ pub(crate) fn toml_packages(
 
 fn poetry(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    for (name, version, _) in toml_packages(path, content, &mut found) {
-        if let Some(v) = version {
+    for p in toml_packages(path, content, &mut found) {
+        // Development groups are not shipped.
+        let dev_only = p
+            .groups
+            .as_ref()
+            .is_some_and(|g| !g.iter().any(|g| g == "main"))
+            || p.category.as_deref() == Some("dev");
+        if let (Some(v), false) = (p.version, dev_only) {
             found
                 .packages
-                .push(Package::new(Kind::Python, name, v, path, POETRY.name));
+                .push(Package::new(Kind::Python, p.name, v, path, POETRY.name));
         }
     }
     found
@@ -180,7 +185,13 @@ fn poetry(_tree: &Tree, path: &str, content: &[u8]) -> Found {
 
 fn uv(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    for (name, version, source) in toml_packages(path, content, &mut found) {
+    for TomlPackage {
+        name,
+        version,
+        source,
+        ..
+    } in toml_packages(path, content, &mut found)
+    {
         // The project itself is `virtual` or `editable`, not a dependency.
         let local = source
             .as_ref()

@@ -40,8 +40,13 @@ fn bom_ref(i: usize, p: &Package) -> String {
     format!("{}#{i}", p.purl)
 }
 
-/// The document.
+/// The document, stamped now (or at `SOURCE_DATE_EPOCH`).
 pub fn write(sbom: &Sbom) -> String {
+    write_at(sbom, &super::timestamp())
+}
+
+/// The document, stamped `timestamp` (RFC 3339).
+pub fn write_at(sbom: &Sbom, timestamp: &str) -> String {
     let target_ref = "palisade:target";
     let mut components = Vec::new();
     let mut refs = Vec::new();
@@ -123,7 +128,7 @@ pub fn write(sbom: &Sbom) -> String {
         "serialNumber": format!("urn:uuid:{}", super::document_uuid(sbom)),
         "version": 1,
         "metadata": {
-            "timestamp": super::timestamp(),
+            "timestamp": timestamp,
             "tools": { "components": [{ "type": "application", "author": "palisade", "name": "palisade", "version": env!("CARGO_PKG_VERSION") }] },
             "component": target,
         },

@@ -45,8 +45,13 @@ fn declared(p: &Package, refs: &mut BTreeMap<String, String>) -> String {
     parts.join(" AND ")
 }
 
-/// The document.
+/// The document, stamped now (or at `SOURCE_DATE_EPOCH`).
 pub fn write(sbom: &Sbom) -> String {
+    write_at(sbom, &super::timestamp())
+}
+
+/// The document, stamped `timestamp` (RFC 3339).
+pub fn write_at(sbom: &Sbom, timestamp: &str) -> String {
     let uuid = super::document_uuid(sbom);
     let name = sbom
         .source
@@ -82,7 +87,7 @@ pub fn write(sbom: &Sbom) -> String {
             "licenseConcluded": "NOASSERTION",
             "licenseDeclared": "NOASSERTION",
             "copyrightText": "NOASSERTION",
-            "primaryPackagePurpose": "OPERATING-SYSTEM",
+            "primaryPackagePurpose": "OPERATING_SYSTEM",
             "description": d.pretty_name,
         }));
         relationships.push(json!({ "spdxElementId": "SPDXRef-Target", "relationshipType": "CONTAINS", "relatedSpdxElement": "SPDXRef-OperatingSystem" }));
@@ -118,7 +123,7 @@ pub fn write(sbom: &Sbom) -> String {
         "SPDXID": "SPDXRef-DOCUMENT",
         "name": name,
         "documentNamespace": format!("https://palisade.invalid/spdx/{}", uuid),
-        "creationInfo": { "created": super::timestamp(), "creators": [format!("Tool: palisade-{}", env!("CARGO_PKG_VERSION"))] },
+        "creationInfo": { "created": timestamp, "creators": [format!("Tool: palisade-{}", env!("CARGO_PKG_VERSION"))] },
         "packages": packages,
         "relationships": relationships,
     });
