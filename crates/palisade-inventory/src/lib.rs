@@ -8,6 +8,9 @@
 //! across namespaces, namespaces and their owners. Pure: a model in, an
 //! inventory out.
 
+mod kbom;
+pub use kbom::cyclonedx;
+
 use palisade_model::k8s_openapi::api::core::v1::PodSpec;
 use palisade_model::{ContainerKind, ImageRef, Model, Object, Typed, containers};
 use serde::Serialize;

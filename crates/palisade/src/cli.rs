@@ -63,8 +63,8 @@ pub enum Command {
 pub struct SbomArgs {
     /// A directory or root filesystem, a docker-archive or OCI tarball, or
     /// an OCI image layout directory (append :TAG to pick an image).
-    #[arg(value_name = "TARGET")]
-    pub target: String,
+    #[arg(value_name = "TARGET", required_unless_present = "list_catalogers")]
+    pub target: Option<String>,
     #[arg(short, long, default_value = "table", value_parser = ["cyclonedx-json", "spdx-json", "table", "json"])]
     pub format: String,
     #[arg(short, long, value_name = "FILE")]

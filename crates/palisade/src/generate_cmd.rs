@@ -73,6 +73,17 @@ pub fn inventory(a: crate::cli::InventoryArgs) -> u8 {
         "json" => serde_json::to_string_pretty(&inv).unwrap_or_default() + "\n",
         "csv" => palisade_inventory::csv(&inv),
         "markdown" => palisade_inventory::markdown(&inv),
+        "cyclonedx" => {
+            let cluster = if a.input.cluster {
+                a.input.context.clone().unwrap_or_else(|| "cluster".into())
+            } else {
+                a.input
+                    .paths
+                    .first()
+                    .map_or("cluster".into(), |p| p.display().to_string())
+            };
+            palisade_inventory::cyclonedx(&inv, &cluster, &palisade_sbom::format::timestamp())
+        }
         _ => palisade_inventory::table(&inv),
     };
     match emit(&text, a.output.as_deref()) {

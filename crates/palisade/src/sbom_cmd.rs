@@ -33,7 +33,10 @@ pub fn run(a: SbomArgs) -> u8 {
             Err(e) => usage_error(e),
         };
     }
-    let (path, selector) = palisade_imagefs::split_selector(&a.target);
+    let Some(target) = &a.target else {
+        return usage_error("a TARGET is required");
+    };
+    let (path, selector) = palisade_imagefs::split_selector(target);
     let sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
         Ok(s) => s,
         Err(e) => {

@@ -1,0 +1,170 @@
+//! `palisade sbom` and `palisade inventory --format cyclonedx` from the
+//! command line: formats, output files, exit codes, warnings on stderr.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../palisade-sbom/tests/fixtures")
+}
+
+fn palisade() -> Command {
+    Command::cargo_bin("palisade").unwrap()
+}
+
+#[test]
+fn every_format_of_the_debian_fixture() {
+    let t = fixtures().join("debian");
+    let out = palisade()
+        .args(["sbom", "-f", "table"])
+        .arg(&t)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(out).unwrap();
+    assert!(
+        table.starts_with("distribution: debian 12\nNAME"),
+        "{table}"
+    );
+    assert!(
+        table.contains("zlib1g") && table.contains("4 packages"),
+        "{table}"
+    );
+
+    let out = palisade()
+        .args(["sbom", "-f", "json"])
+        .arg(&t)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(j["packages"].as_array().unwrap().len(), 4);
+    assert_eq!(j["distro"]["id"], "debian");
+
+    let dir = tempfile::tempdir().unwrap();
+    let cdx = dir.path().join("bom.json");
+    palisade()
+        .args(["sbom", "-f", "cyclonedx-json", "-o"])
+        .arg(&cdx)
+        .arg(&t)
+        .assert()
+        .success()
+        .stdout("");
+    let j: Value = serde_json::from_str(&std::fs::read_to_string(&cdx).unwrap()).unwrap();
+    assert_eq!(
+        (j["bomFormat"].as_str(), j["specVersion"].as_str()),
+        (Some("CycloneDX"), Some("1.6"))
+    );
+
+    let out = palisade()
+        .args(["sbom", "-f", "spdx-json"])
+        .arg(&t)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(j["spdxVersion"], "SPDX-2.3");
+}
+
+#[test]
+fn exit_codes() {
+    // Unreadable part of the input: 2, with the location on stderr, and
+    // the rest still written.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("package-lock.json"),
+        "{\n  \"packages\": [,\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "six==1.16.0\n").unwrap();
+    let a = palisade()
+        .args(["sbom", "-f", "table"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let o = a.get_output();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("package-lock.json:2: invalid JSON"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("six"));
+    // A target that does not exist: 2.
+    let a = palisade()
+        .args(["sbom", "/nonexistent/rootfs"])
+        .assert()
+        .code(2);
+    assert!(
+        String::from_utf8_lossy(&a.get_output().stderr)
+            .contains("/nonexistent/rootfs: cannot open")
+    );
+    // An image shell fails the build only when asked to.
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("bin")).unwrap();
+    let sh = root.path().join("bin/sh");
+    std::fs::write(&sh, "x").unwrap();
+    std::fs::set_permissions(&sh, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    palisade()
+        .args(["sbom", "-f", "json"])
+        .arg(root.path())
+        .assert()
+        .success();
+    palisade()
+        .args(["sbom", "-f", "json", "--fail-on-assessment", "medium"])
+        .arg(root.path())
+        .assert()
+        .code(1);
+    palisade()
+        .args(["sbom", "-f", "json", "--fail-on-assessment", "high"])
+        .arg(root.path())
+        .assert()
+        .success();
+}
+
+#[test]
+fn list_catalogers() {
+    let out = palisade()
+        .args(["sbom", "--list-catalogers"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for c in [
+        "dpkg-db-cataloger",
+        "apk-db-cataloger",
+        "rpm-db-cataloger",
+        "javascript-lock-cataloger",
+        "go-module-binary-cataloger",
+        "java-archive-cataloger",
+    ] {
+        assert!(text.contains(c), "{c}");
+    }
+}
+
+#[test]
+fn inventory_kbom() {
+    let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo");
+    let out = palisade()
+        .args(["inventory", "-f", "cyclonedx"])
+        .arg(&demo)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let j: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(j["metadata"]["component"]["type"], "platform");
+    assert!(!j["services"].as_array().unwrap().is_empty());
+    assert!(
+        j["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["type"] == "container")
+    );
+}
