@@ -106,3 +106,20 @@ pub fn split_selector(arg: &str) -> (std::path::PathBuf, Option<String>) {
     }
     (arg.into(), None)
 }
+
+/// Applies one layer (a tar stream, possibly gzip or zstd compressed) held
+/// in memory to an empty tree: what [`open`] does for each layer of an
+/// image, for callers that already hold the bytes (and for fuzzing).
+pub fn tree_from_layer(data: &[u8], interest: &dyn Interest) -> (Tree, Vec<Warning>) {
+    let mut tree = Tree::new(None, interest.max_content());
+    let mut warnings = Vec::new();
+    layer::apply(
+        &mut tree,
+        Box::new(data),
+        1,
+        "layer",
+        interest,
+        &mut warnings,
+    );
+    (tree, warnings)
+}

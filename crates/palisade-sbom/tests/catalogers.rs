@@ -451,3 +451,69 @@ fn go_binary_built_here() {
         ]
     );
 }
+
+#[test]
+fn alpine_apk_database() {
+    let s = palisade_sbom::scan(&fixture("alpine"), None).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let got: Vec<_> = s
+        .packages
+        .iter()
+        .map(|p| (p.name.as_str(), p.version.as_str(), p.purl.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "busybox",
+                "1.36.1-r15",
+                "pkg:apk/alpine/busybox@1.36.1-r15?arch=x86_64&distro=alpine-3.19.1"
+            ),
+            (
+                "musl",
+                "1.2.4_git20230717-r4",
+                "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.1"
+            ),
+            (
+                "ssl_client",
+                "1.36.1-r15",
+                "pkg:apk/alpine/ssl_client@1.36.1-r15?arch=x86_64&distro=alpine-3.19.1"
+            ),
+        ]
+    );
+    let bb = find(&s, Kind::Apk, "busybox");
+    assert_eq!(bb.files, ["bin/busybox", "etc/securetty"]);
+    assert_eq!(bb.licenses, ["GPL-2.0-only"]);
+    assert_eq!(
+        find(&s, Kind::Apk, "ssl_client")
+            .source
+            .as_ref()
+            .unwrap()
+            .name,
+        "busybox"
+    );
+    assert_eq!(
+        bb.ecosystem(s.distro.as_ref()).as_deref(),
+        Some("Alpine:v3.19")
+    );
+}
+
+#[test]
+fn distroless_status_d() {
+    let s = palisade_sbom::scan(&fixture("distroless"), None).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let p = find(&s, Kind::Deb, "base-files");
+    assert_eq!(p.version, "12.4+deb12u15");
+    assert_eq!(
+        p.files,
+        ["etc/debian_version", "usr/share/common-licenses/GPL-3"]
+    );
+    assert_eq!(
+        p.locations,
+        [
+            "var/lib/dpkg/status.d/base-files",
+            "var/lib/dpkg/status.d/base-files.md5sums"
+        ]
+    );
+    assert_eq!(s.packages.len(), 1);
+}
