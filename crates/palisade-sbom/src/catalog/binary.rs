@@ -89,7 +89,7 @@ pub fn go_buildinfo(b: &[u8]) -> Result<GoInfo, String> {
         return Err("Go build info of a toolchain before 1.18 (pointer format) is not read".into());
     }
     let mut at = 32;
-    let mut string = || -> Result<String, String> {
+    let mut string = || -> Result<&[u8], String> {
         let (len, n) = uvarint(b.get(at..).ok_or("truncated Go build info")?)
             .ok_or("bad length in Go build info")?;
         let start = at + n;
@@ -98,14 +98,15 @@ pub fn go_buildinfo(b: &[u8]) -> Result<GoInfo, String> {
             .filter(|e| *e <= b.len())
             .ok_or("truncated Go build info")?;
         at = end;
-        Ok(String::from_utf8_lossy(&b[start..end]).into_owned())
+        Ok(&b[start..end])
     };
-    let toolchain = string()?;
+    let toolchain = String::from_utf8_lossy(string()?).into_owned();
     let mut modinfo = string()?;
     // The module information is framed by two 16-byte sentinels.
-    if modinfo.len() >= 33 && modinfo.as_bytes()[modinfo.len() - 17] == b'\n' {
-        modinfo = modinfo[16..modinfo.len() - 16].to_string();
+    if modinfo.len() >= 33 && modinfo[modinfo.len() - 17] == b'\n' {
+        modinfo = &modinfo[16..modinfo.len() - 16];
     }
+    let modinfo = String::from_utf8_lossy(modinfo);
     let mut info = GoInfo {
         toolchain,
         ..Default::default()
@@ -239,6 +240,13 @@ mod tests {
             ]
         );
         assert!(go_buildinfo(&blob("go1.22.1", &m)[..40]).is_err());
+        // Found by fuzzing: invalid UTF-8 where the sentinels are.
+        let mut bad = blob("go1", &format!("\u{fffd}{}\n{sentinel}", "x".repeat(20)));
+        bad[34] = 0xe2;
+        let _ = go_buildinfo(&bad);
+        let crash = include_bytes!("../../tests/fixtures/go-buildinfo-crash.bin");
+        let _ = go_buildinfo(crash);
+        let _ = probe("x", crash);
         let mut old = blob("x", "y");
         old[15] = 0;
         assert!(go_buildinfo(&old).is_err());
