@@ -23,6 +23,7 @@ static CATALOGUE: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         &image_floating_tag::CHECK,
         &image_digest::CHECK,
         &image_pull_policy::CHECK,
+        &image_attack_surface::CHECK,
         &service_account_token::CHECK,
         &default_service_account::CHECK,
         &memory_limit::CHECK,

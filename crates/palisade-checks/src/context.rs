@@ -26,6 +26,8 @@ pub struct Context<'a> {
     pub rbac: palisade_rbac::Rbac,
     /// The network as NetworkPolicies see it.
     pub netpol: palisade_netpol::Network,
+    /// Facts about the images (`scan --images`); empty by default.
+    pub images: std::sync::Arc<crate::images::Images>,
     /// Service selectors by namespace.
     service_selectors: HashMap<String, Vec<&'a BTreeMap<String, String>>>,
 }
@@ -57,6 +59,7 @@ impl<'a> Context<'a> {
             has_rbac: false,
             limit_defaults: HashMap::new(),
             service_selectors: HashMap::new(),
+            images: Default::default(),
             rbac: palisade_rbac::Rbac::build(model),
             netpol: palisade_netpol::Network::build(model),
         };

@@ -29,6 +29,8 @@ pub struct Settings {
     pub severity: HashMap<String, Severity>,
     pub exempt_namespaces: Vec<String>,
     pub ignores: Vec<IgnoreRule>,
+    /// What was learnt from the images themselves (`scan --images`).
+    pub images: std::sync::Arc<crate::images::Images>,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
             severity: HashMap::new(),
             exempt_namespaces: Vec::new(),
             ignores: Vec::new(),
+            images: Default::default(),
         }
     }
 }
@@ -146,7 +149,8 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
         .into_iter()
         .filter(|c| settings.enabled(c.meta().id))
         .collect();
-    let cx = Context::new(model, settings.default_pss);
+    let mut cx = Context::new(model, settings.default_pss);
+    cx.images = settings.images.clone();
 
     let workload_checks: Vec<_> = checks
         .iter()

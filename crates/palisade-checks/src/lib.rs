@@ -12,6 +12,7 @@ mod checks;
 pub mod config;
 mod context;
 pub mod engine;
+pub mod images;
 mod sink;
 #[cfg(test)]
 mod testing;

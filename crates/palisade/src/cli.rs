@@ -694,6 +694,11 @@ pub struct ScanArgs {
     /// (files or directories), as `palisade policy eval` does.
     #[arg(long = "policies", value_name = "PATH")]
     pub policies: Vec<PathBuf>,
+    /// Image archives or layouts (docker-archive, OCI; PATH:TAG) to read:
+    /// what each ships and its default user are attached to the workloads
+    /// whose containers run it (check image-attack-surface).
+    #[arg(long = "images", value_name = "PATH")]
+    pub images: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -123,6 +123,10 @@ pub fn run(args: ScanArgs) -> u8 {
         }
         clock = std::time::Instant::now();
     };
+    let mut image_errors = Vec::new();
+    if !args.images.is_empty() {
+        settings.images = std::sync::Arc::new(read_images(&args.images, &mut image_errors));
+    }
     let loaded = match load_input(&args.input) {
         Ok(l) => l,
         Err(e) => return usage_error(e),
@@ -140,6 +144,7 @@ pub fn run(args: ScanArgs) -> u8 {
         .filter(|f| f.severity >= min_severity)
         .collect();
     let mut errors = loaded.errors;
+    errors.extend(image_errors);
     let mut policy_rules = Vec::new();
     if !args.policies.is_empty() {
         let (pf, perrs) = crate::policy_cmd::evaluate(&args.policies, &[], model.objects());
@@ -200,4 +205,75 @@ pub fn run(args: ScanArgs) -> u8 {
     };
     std::mem::forget(report);
     code
+}
+
+/// Reads each image with `palisade sbom`'s opener and assessment, keyed by
+/// its tags (and digest) for the image-attack-surface check.
+fn read_images(
+    targets: &[String],
+    errors: &mut Vec<palisade_findings::InputError>,
+) -> palisade_checks::images::Images {
+    let mut images = palisade_checks::images::Images::default();
+    for t in targets {
+        let (path, selector) = palisade_imagefs::split_selector(t);
+        let err = |message: String| palisade_findings::InputError {
+            file: t.clone(),
+            line: 0,
+            column: 0,
+            message,
+        };
+        let sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                errors.push(err(e.message));
+                continue;
+            }
+        };
+        for w in &sbom.warnings {
+            errors.push(err(w.to_string()));
+        }
+        let Some(img) = &sbom.source.image else {
+            errors.push(err(
+                "not an image (a docker-archive or OCI layout/archive is needed to know its tags)"
+                    .into(),
+            ));
+            continue;
+        };
+        let mut refs = img.tags.clone();
+        if let Some(d) = &img.manifest_digest {
+            refs.extend(img.tags.iter().map(|tag| {
+                format!(
+                    "{}@{d}",
+                    tag.rsplit_once(':').map_or(tag.as_str(), |(r, _)| r)
+                )
+            }));
+        }
+        if refs
+            .iter()
+            .all(|r| palisade_model::ImageRef::parse(r).is_none() || !r.contains([':', '@']))
+        {
+            errors.push(err("the image has no tag to match workloads by (tag it, e.g. skopeo copy … docker-archive:IMG.tar:registry/app:1.2)".into()));
+            continue;
+        }
+        let surface = sbom
+            .findings
+            .iter()
+            .filter(|f| f.id != "IMG-RUNS-AS-ROOT")
+            .map(|f| {
+                (
+                    f.title.trim_start_matches("image ").to_string(),
+                    f.evidence.clone(),
+                )
+            })
+            .collect();
+        images.insert(
+            &refs,
+            palisade_checks::images::ImageFacts {
+                source: t.clone(),
+                user: img.config.user.clone(),
+                surface,
+            },
+        );
+    }
+    images
 }

@@ -168,3 +168,99 @@ fn inventory_kbom() {
             .all(|c| c["type"] == "container")
     );
 }
+
+/// A docker-archive tagged `registry.example/shop/web:1.0` with a shell and
+/// no USER, built here.
+fn shell_image(path: &std::path::Path) {
+    let mut layer = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(4);
+    h.set_mode(0o755);
+    h.set_cksum();
+    layer
+        .append_data(&mut h, "bin/sh", &b"\x7fELF"[..])
+        .unwrap();
+    let layer = layer.into_inner().unwrap();
+    let mut b = tar::Builder::new(std::fs::File::create(path).unwrap());
+    let mut add = |name: &str, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+    };
+    add("l/layer.tar", &layer);
+    add(
+        "c.json",
+        br#"{"os":"linux","architecture":"amd64","config":{}}"#,
+    );
+    add("manifest.json", br#"[{"Config":"c.json","RepoTags":["registry.example/shop/web:1.0"],"Layers":["l/layer.tar"]}]"#);
+    b.finish().unwrap();
+}
+
+#[test]
+fn scan_images_attaches_the_assessment_to_workloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("web.tar");
+    shell_image(&img);
+    let m = dir.path().join("m");
+    std::fs::create_dir_all(&m).unwrap();
+    let spec = |extra: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, namespace: shop}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n{extra}      containers:\n      - {{name: web, image: registry.example/shop/web:1.0}}\n      - {{name: other, image: registry.example/shop/api:1.0}}\n"
+        )
+    };
+    std::fs::write(m.join("web.yaml"), spec("")).unwrap();
+    let run = |path: &std::path::Path| {
+        let out = palisade()
+            .args([
+                "scan",
+                "-f",
+                "json",
+                "--check",
+                "image-attack-surface",
+                "--fail-on",
+                "none",
+                "--images",
+            ])
+            .arg(&img)
+            .arg(path)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let j: Value = serde_json::from_slice(&out).unwrap();
+        j["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let got = run(&m);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("container \"web\" image \"registry.example/shop/web:1.0\"")
+            && got[0].contains("ships a shell (bin/sh)")
+            && got[0].contains("runs as root"),
+        "{got:?}"
+    );
+    // The pod sets its user: only what the image ships remains.
+    std::fs::write(
+        m.join("web.yaml"),
+        spec("      securityContext: {runAsNonRoot: true, runAsUser: 10001}\n"),
+    )
+    .unwrap();
+    let got = run(&m);
+    assert!(
+        got.len() == 1 && !got[0].contains("runs as root"),
+        "{got:?}"
+    );
+    // An unreadable image is an input error (exit 2), the scan still runs.
+    palisade()
+        .args(["scan", "--images", "/nonexistent.tar"])
+        .arg(&m)
+        .assert()
+        .code(2);
+}

@@ -6,6 +6,7 @@ pub mod default_namespace;
 pub mod default_service_account;
 pub mod env_literal_secret;
 mod host_paths;
+pub mod image_attack_surface;
 pub mod image_digest;
 pub mod image_floating_tag;
 pub mod image_pull_policy;
