@@ -76,6 +76,14 @@ pub struct SbomArgs {
     /// List the catalogers and what each reads, then exit.
     #[arg(long)]
     pub list_catalogers: bool,
+    /// TARGET is an image reference (registry/repository:tag or @digest),
+    /// pulled with the OCI distribution API (credentials from
+    /// PALISADE_REGISTRY_USERNAME and PALISADE_REGISTRY_PASSWORD).
+    #[arg(long)]
+    pub registry: bool,
+    /// With --registry: plain HTTP (a local or lab registry).
+    #[arg(long, requires = "registry")]
+    pub insecure_registry: bool,
 }
 
 #[derive(Args, Debug)]

@@ -36,14 +36,43 @@ pub fn run(a: SbomArgs) -> u8 {
     let Some(target) = &a.target else {
         return usage_error("a TARGET is required");
     };
-    let (path, selector) = palisade_imagefs::split_selector(target);
-    let sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
+    // A pulled image lives in a temporary layout for the length of the scan.
+    let mut _pulled = None;
+    let (path, selector) = if a.registry {
+        let opts = palisade_registry::Options {
+            credentials: std::env::var("PALISADE_REGISTRY_USERNAME").ok().map(|u| {
+                (
+                    u,
+                    std::env::var("PALISADE_REGISTRY_PASSWORD").unwrap_or_default(),
+                )
+            }),
+            insecure_http: a.insecure_registry,
+        };
+        match palisade_registry::pull_to_temp(target, &opts) {
+            Ok((dir, _)) => {
+                let p = dir.path().to_path_buf();
+                _pulled = Some(dir);
+                (p, None)
+            }
+            Err(e) => {
+                eprintln!("palisade: {e}");
+                return exit::INPUT_ERROR;
+            }
+        }
+    } else {
+        palisade_imagefs::split_selector(target)
+    };
+    let mut sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("palisade: {e}");
             return exit::INPUT_ERROR;
         }
     };
+    if a.registry {
+        // Name the image, not the temporary directory it was staged in.
+        sbom.source.target = target.clone();
+    }
     for w in &sbom.warnings {
         eprintln!("palisade: warning: {w}");
     }

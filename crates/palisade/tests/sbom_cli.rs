@@ -101,6 +101,17 @@ fn exit_codes() {
         String::from_utf8_lossy(&a.get_output().stderr)
             .contains("/nonexistent/rootfs: cannot open")
     );
+    // A registry that does not answer: 2, naming the reference.
+    let a = palisade()
+        .args([
+            "sbom",
+            "--registry",
+            "--insecure-registry",
+            "127.0.0.1:1/shop/web:1.0",
+        ])
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("127.0.0.1:1/shop/web:1.0"));
     // An image shell fails the build only when asked to.
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("bin")).unwrap();
