@@ -1,5 +1,5 @@
 #![no_main]
-//! rpm header blobs, and whole rpmdb files (SQLite or not).
+//! rpm header blobs, Berkeley DB hash files, and whole rpmdb files (SQLite or not).
 use libfuzzer_sys::fuzz_target;
 use palisade_sbom::catalog::{self, Cataloger};
 
@@ -9,5 +9,6 @@ fn run(c: &Cataloger, path: &str, data: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let _ = catalog::rpm::header(data);
+    let _ = catalog::rpm::read_bdb(data);
     run(&catalog::rpm::CATALOGER, "var/lib/rpm/rpmdb.sqlite", data);
 });

@@ -91,10 +91,21 @@ fn debian_dpkg_database() {
 
 #[test]
 fn rpm_sqlite_database() {
-    let s = palisade_sbom::scan(&fixture("rpm"), None).unwrap();
+    rpm_database("rpm", "var/lib/rpm/rpmdb.sqlite");
+}
+
+/// The same three headers in a Berkeley DB hash database (RHEL ≤ 8), two on
+/// overflow pages.
+#[test]
+fn rpm_berkeley_database() {
+    rpm_database("rpm-bdb", "var/lib/rpm/Packages");
+}
+
+fn rpm_database(dir: &str, db: &str) {
+    let s = palisade_sbom::scan(&fixture(dir), None).unwrap();
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
     // expected.txt: rpm -qa --qf '%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE} %{SOURCERPM}'
-    let expected = std::fs::read_to_string(fixture("rpm/expected.txt")).unwrap();
+    let expected = std::fs::read_to_string(fixture(dir).join("expected.txt")).unwrap();
     let mut got = Vec::new();
     for p in &s.packages {
         assert_eq!(p.kind, Kind::Rpm);
@@ -140,12 +151,37 @@ fn rpm_unsupported_and_truncated_databases_are_located_warnings() {
     let msgs: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
     assert!(
         msgs.iter()
-            .any(|m| m.starts_with("var/lib/rpm/Packages: unsupported rpmdb format (Berkeley DB)")),
+            .any(|m| m
+                .starts_with("var/lib/rpm/Packages: cannot read the rpmdb: invalid page size 0")),
         "{msgs:?}"
     );
     assert!(
         msgs.iter()
             .any(|m| m.starts_with("var/lib/rpm/rpmdb.sqlite: ")),
+        "{msgs:?}"
+    );
+
+    // A Berkeley DB cut short, and an NDB database, under the SUSE path.
+    let sys = dir.path().join("usr/lib/sysimage/rpm");
+    std::fs::create_dir_all(&sys).unwrap();
+    let bdb = std::fs::read(fixture("rpm-bdb/var/lib/rpm/Packages")).unwrap();
+    std::fs::write(sys.join("Packages"), &bdb[..bdb.len() - 5000]).unwrap();
+    std::fs::write(
+        sys.join("Packages.db"),
+        b"RpmP\0\0\0\0 rest of an ndb header",
+    )
+    .unwrap();
+    let s = palisade_sbom::scan(dir.path(), None).unwrap();
+    let msgs: Vec<String> = s.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        msgs.iter().any(|m| m
+            == "usr/lib/sysimage/rpm/Packages: cannot read the rpmdb: truncated: 4 of 6 pages"),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m
+                .starts_with("usr/lib/sysimage/rpm/Packages.db: unsupported rpmdb format (NDB)")),
         "{msgs:?}"
     );
 }

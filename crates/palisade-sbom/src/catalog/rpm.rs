@@ -1,7 +1,8 @@
 //! RPM packages: the SQLite rpmdb (`rpmdb.sqlite`, RHEL 9, Fedora 33+,
-//! openSUSE) read from memory, each row's header blob parsed here. Berkeley
-//! DB (`Packages`) and NDB (`Packages.db`) databases are reported as
-//! unsupported, with their location.
+//! openSUSE) read from memory, and the Berkeley DB hash `Packages` of RHEL
+//! up to 8 and CentOS 7 read page by page here; each package's header blob
+//! is parsed here too. NDB (`Packages.db`, SUSE) is reported as
+//! unsupported, with its location.
 
 use palisade_imagefs::Tree;
 
@@ -10,7 +11,7 @@ use crate::{Kind, Package, SourcePackage};
 
 pub const CATALOGER: Cataloger = Cataloger {
     name: "rpm-db-cataloger",
-    reads: "var/lib/rpm/rpmdb.sqlite, usr/lib/sysimage/rpm/rpmdb.sqlite (Packages and Packages.db: reported unsupported)",
+    reads: "var/lib/rpm/rpmdb.sqlite, usr/lib/sysimage/rpm/rpmdb.sqlite, var/lib/rpm/Packages (Berkeley DB); Packages.db (NDB) reported unsupported",
     matches: |p| {
         let dir = crate::text::dir(p);
         matches!(dir, "var/lib/rpm" | "usr/lib/sysimage/rpm")
@@ -26,16 +27,13 @@ const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
 fn catalog(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    if !content.starts_with(SQLITE_MAGIC) {
+    let rows = if content.starts_with(SQLITE_MAGIC) {
+        read_sqlite(content).map_err(|e| e.to_string())
+    } else if bdb_order(content).is_some() {
+        read_bdb(content)
+    } else {
         let what = if content.get(..4) == Some(b"RpmP") {
             "NDB"
-        } else if content.len() >= 16
-            && matches!(
-                u32::from_le_bytes(content[12..16].try_into().unwrap_or_default()),
-                0x061561 | 0x053162
-            )
-        {
-            "Berkeley DB"
         } else {
             "unknown"
         };
@@ -44,8 +42,8 @@ fn catalog(_tree: &Tree, path: &str, content: &[u8]) -> Found {
             format!("unsupported rpmdb format ({what}); its packages are not catalogued"),
         );
         return found;
-    }
-    match read_sqlite(content) {
+    };
+    match rows {
         Ok(blobs) => {
             for (row, blob) in blobs {
                 match header(&blob) {
@@ -55,7 +53,7 @@ fn catalog(_tree: &Tree, path: &str, content: &[u8]) -> Found {
                         }
                     }
                     Err(e) => found.warn(
-                        format!("{path}: Packages row {row}"),
+                        format!("{path}: package {row}"),
                         format!("bad header blob: {e}"),
                     ),
                 }
@@ -64,6 +62,123 @@ fn catalog(_tree: &Tree, path: &str, content: &[u8]) -> Found {
         Err(e) => found.warn(path, format!("cannot read the rpmdb: {e}")),
     }
     found
+}
+
+/// Berkeley DB hash magic, in either byte order: `Some(true)` little-endian.
+fn bdb_order(content: &[u8]) -> Option<bool> {
+    let m: [u8; 4] = content.get(12..16)?.try_into().ok()?;
+    match (u32::from_le_bytes(m), u32::from_be_bytes(m)) {
+        (0x061561, _) => Some(true),
+        (_, 0x061561) => Some(false),
+        _ => None,
+    }
+}
+
+/// Reads a Berkeley DB hash database (rpm's `Packages` up to RHEL 8): every
+/// hash page's data items, inline or on chains of overflow pages. Returns
+/// (package number, header blob) pairs.
+pub fn read_bdb(db: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, String> {
+    const PAGE_HEADER: usize = 26;
+    const P_HASH_UNSORTED: u8 = 2;
+    const P_OVERFLOW: u8 = 7;
+    const P_HASH: u8 = 13;
+    const H_KEYDATA: u8 = 1;
+    const H_OFFPAGE: u8 = 3;
+    let le = bdb_order(db).ok_or("not a Berkeley DB hash database")?;
+    let u32_at = |b: &[u8], at: usize| -> Option<u32> {
+        let x: [u8; 4] = b.get(at..at + 4)?.try_into().ok()?;
+        Some(if le {
+            u32::from_le_bytes(x)
+        } else {
+            u32::from_be_bytes(x)
+        })
+    };
+    let u16_at = |b: &[u8], at: usize| -> Option<u16> {
+        let x: [u8; 2] = b.get(at..at + 2)?.try_into().ok()?;
+        Some(if le {
+            u16::from_le_bytes(x)
+        } else {
+            u16::from_be_bytes(x)
+        })
+    };
+    let page_size = u32_at(db, 20).ok_or("truncated metadata page")? as usize;
+    if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
+        return Err(format!("invalid page size {page_size}"));
+    }
+    let last = u32_at(db, 32).ok_or("truncated metadata page")? as usize;
+    let page = |n: usize| {
+        db.get(n.checked_mul(page_size)?..n.checked_mul(page_size)?.checked_add(page_size)?)
+    };
+    let pages = (db.len() / page_size).min(last + 1);
+    if pages <= last {
+        return Err(format!(
+            "truncated: {} of {} pages",
+            db.len() / page_size,
+            last + 1
+        ));
+    }
+    let mut out = Vec::new();
+    for n in 1..pages {
+        let Some(p) = page(n) else { break };
+        if p[25] != P_HASH && p[25] != P_HASH_UNSORTED {
+            continue;
+        }
+        let entries = usize::from(u16_at(p, 20).unwrap_or(0));
+        let offset = |i: usize| u16_at(p, PAGE_HEADER + 2 * i).map(usize::from);
+        // Entries alternate key and data; data items are the odd ones.
+        for i in (1..entries).step_by(2) {
+            let (Some(off), Some(key_off)) = (offset(i), offset(i - 1)) else {
+                break;
+            };
+            let key = match (p.get(key_off), p.get(key_off + 1..key_off + 5)) {
+                (Some(&H_KEYDATA), Some(k)) => i64::from(u32_at(k, 0).unwrap_or(0)),
+                _ => 0,
+            };
+            match p.get(off) {
+                Some(&H_OFFPAGE) => {
+                    let mut next = u32_at(p, off + 4)
+                        .ok_or_else(|| format!("page {n}: truncated item"))?
+                        as usize;
+                    let total = u32_at(p, off + 8)
+                        .ok_or_else(|| format!("page {n}: truncated item"))?
+                        as usize;
+                    if total > 256 << 20 {
+                        return Err(format!("page {n}: implausible item length {total}"));
+                    }
+                    let mut value = Vec::with_capacity(total);
+                    let mut hops = 0;
+                    while next != 0 && value.len() < total {
+                        hops += 1;
+                        let o = page(next)
+                            .filter(|o| o[25] == P_OVERFLOW && hops <= pages)
+                            .ok_or_else(|| {
+                                format!("page {n}: broken overflow chain at page {next}")
+                            })?;
+                        let used =
+                            usize::from(u16_at(o, 22).unwrap_or(0)).min(page_size - PAGE_HEADER);
+                        value.extend_from_slice(&o[PAGE_HEADER..PAGE_HEADER + used]);
+                        next = u32_at(o, 16).unwrap_or(0) as usize;
+                    }
+                    value.truncate(total);
+                    out.push((key, value));
+                }
+                Some(&H_KEYDATA) => {
+                    // Items grow down from the end of the page: this one
+                    // ends where the next item above it starts.
+                    let end = (0..entries)
+                        .filter_map(offset)
+                        .filter(|&o| o > off)
+                        .min()
+                        .unwrap_or(page_size);
+                    if let Some(v) = p.get(off + 1..end) {
+                        out.push((key, v.to_vec()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn read_sqlite(content: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, rusqlite::Error> {
