@@ -135,6 +135,7 @@ fn rpm_database(dir: &str, db: &str) {
         tool.purl,
         "pkg:rpm/redhat/hello-tool@1.4.2-3.fix?arch=x86_64&epoch=2"
     );
+    assert_eq!(tool.locations, [db]);
 }
 
 #[test]
