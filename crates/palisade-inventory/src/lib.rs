@@ -297,6 +297,24 @@ fn exposure(model: &Model) -> BTreeMap<(String, String), Vec<String>> {
 
 /// The inventory of everything in `model`.
 pub fn inventory(model: &Model) -> Inventory {
+    // The declared connections are the costly part and independent of the
+    // rest: computed alongside.
+    let (edges, (workloads, summary)) = rayon::join(
+        || edges(model),
+        || {
+            let workloads = workloads(model);
+            let summary = summarize(model, &workloads);
+            (workloads, summary)
+        },
+    );
+    Inventory {
+        workloads,
+        edges,
+        summary,
+    }
+}
+
+fn workloads(model: &Model) -> Vec<Workload> {
     let exposed = exposure(model);
     let mut workloads = Vec::new();
     for (o, t) in model.workloads() {
@@ -369,13 +387,7 @@ pub fn inventory(model: &Model) -> Inventory {
     }
     workloads
         .sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
-    let edges = edges(model);
-    let summary = summarize(model, &workloads);
-    Inventory {
-        workloads,
-        edges,
-        summary,
-    }
+    workloads
 }
 
 fn edges(model: &Model) -> Vec<Edge> {

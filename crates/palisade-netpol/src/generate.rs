@@ -16,6 +16,7 @@ use crate::network::{Endpoint, NAMESPACE_NAME_LABEL, Network};
 use crate::reach::{Addr, connection};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use palisade_model::{Model, Typed};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
@@ -328,7 +329,11 @@ pub fn declared_flows(model: &Model, net: &Network, opts: &Options) -> (Vec<Flow
             by_host.entry(h).or_default().push(i);
         }
     }
-    for e in 0..net.endpoints.len() {
+    // Each workload's strings are looked at on their own: in parallel,
+    // results kept in endpoint order.
+    let per_endpoint = |e: usize| {
+        let mut flows = Vec::new();
+        let mut warnings = Vec::new();
         let strings = config_strings(model, net, e);
         let mut candidates: Vec<usize> = strings
             .iter()
@@ -375,6 +380,15 @@ pub fn declared_flows(model: &Model, net: &Network, opts: &Options) -> (Vec<Flow
                 }
             }
         }
+        (flows, warnings)
+    };
+    let found: Vec<(Vec<Flow>, Vec<String>)> = (0..net.endpoints.len())
+        .into_par_iter()
+        .map(per_endpoint)
+        .collect();
+    for (f, w) in found {
+        flows.extend(f);
+        warnings.extend(w);
     }
     // Ingress → backends
     for o in model.of_kind("Ingress") {

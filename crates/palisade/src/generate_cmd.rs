@@ -59,34 +59,56 @@ fn quotas(a: QuotasArgs) -> u8 {
 
 /// `palisade inventory`.
 pub fn inventory(a: crate::cli::InventoryArgs) -> u8 {
+    let mut phases = crate::output::Phases::new();
     let loaded = match load_input(&a.input) {
         Ok(l) => l,
         Err(e) => return usage_error(e),
     };
+    phases.mark("read and parse");
     for e in &loaded.errors {
         eprintln!("palisade: {e}");
     }
     let bad = !loaded.errors.is_empty();
     let model = palisade_model::Model::new(loaded.objects);
+    phases.mark("model");
     let inv = palisade_inventory::inventory(&model);
-    let text = match a.format.as_str() {
-        "json" => serde_json::to_string_pretty(&inv).unwrap_or_default() + "\n",
-        "csv" => palisade_inventory::csv(&inv),
-        "markdown" => palisade_inventory::markdown(&inv),
-        "cyclonedx" => {
-            let cluster = if a.input.cluster {
-                a.input.context.clone().unwrap_or_else(|| "cluster".into())
-            } else {
-                a.input
-                    .paths
-                    .first()
-                    .map_or("cluster".into(), |p| p.display().to_string())
+    phases.mark("inventory");
+    let written = match a.format.as_str() {
+        // Streamed: the document of a large cluster is never held whole.
+        "json" => crate::output::emit_with(a.output.as_deref(), |w| {
+            serde_json::to_writer_pretty(&mut *w, &inv)?;
+            w.write_all(b"\n")
+        }),
+        format => {
+            let text = match format {
+                "csv" => palisade_inventory::csv(&inv),
+                "markdown" => palisade_inventory::markdown(&inv),
+                "cyclonedx" => {
+                    let cluster = if a.input.cluster {
+                        a.input.context.clone().unwrap_or_else(|| "cluster".into())
+                    } else {
+                        a.input
+                            .paths
+                            .first()
+                            .map_or("cluster".into(), |p| p.display().to_string())
+                    };
+                    palisade_inventory::cyclonedx(
+                        &inv,
+                        &cluster,
+                        &palisade_sbom::format::timestamp(),
+                    )
+                }
+                _ => palisade_inventory::table(&inv),
             };
-            palisade_inventory::cyclonedx(&inv, &cluster, &palisade_sbom::format::timestamp())
+            emit(&text, a.output.as_deref())
         }
-        _ => palisade_inventory::table(&inv),
     };
-    match emit(&text, a.output.as_deref()) {
+    phases.mark("report");
+    // The process ends here: freeing the model's nodes one by one would
+    // only delay the exit.
+    std::mem::forget(inv);
+    std::mem::forget(model);
+    match written {
         Ok(()) if bad => exit::INPUT_ERROR,
         Ok(()) => exit::OK,
         Err(e) => usage_error(e),

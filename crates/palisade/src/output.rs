@@ -98,3 +98,38 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
     }
     Ok(loaded)
 }
+
+/// `PALISADE_TIMINGS=1`: each phase's duration and the peak memory so far,
+/// on stderr.
+pub struct Phases {
+    on: bool,
+    clock: std::time::Instant,
+}
+
+impl Phases {
+    pub fn new() -> Self {
+        Phases {
+            on: std::env::var_os("PALISADE_TIMINGS").is_some(),
+            clock: std::time::Instant::now(),
+        }
+    }
+
+    /// Ends the phase `name` and starts the next.
+    pub fn mark(&mut self, name: &str) {
+        if self.on {
+            let hwm = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .map(|l| l[6..].trim().to_string())
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "palisade: {name}: {:.3}s (peak RSS so far {hwm})",
+                self.clock.elapsed().as_secs_f64()
+            );
+        }
+        self.clock = std::time::Instant::now();
+    }
+}

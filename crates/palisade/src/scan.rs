@@ -104,25 +104,8 @@ pub fn run(args: ScanArgs) -> u8 {
         Err(e) => return usage_error(e),
     };
 
-    let timings = std::env::var_os("PALISADE_TIMINGS").is_some();
-    let mut clock = std::time::Instant::now();
-    let mut phase = |name: &str| {
-        if timings {
-            let hwm = std::fs::read_to_string("/proc/self/status")
-                .ok()
-                .and_then(|s| {
-                    s.lines()
-                        .find(|l| l.starts_with("VmHWM:"))
-                        .map(|l| l[6..].trim().to_string())
-                })
-                .unwrap_or_default();
-            eprintln!(
-                "palisade: {name}: {:.3}s (peak RSS so far {hwm})",
-                clock.elapsed().as_secs_f64()
-            );
-        }
-        clock = std::time::Instant::now();
-    };
+    let mut phases = crate::output::Phases::new();
+    let mut phase = |name: &str| phases.mark(name);
     let mut image_errors = Vec::new();
     if !args.images.is_empty() {
         settings.images = std::sync::Arc::new(read_images(&args.images, &mut image_errors));
