@@ -122,7 +122,8 @@ impl<'a> Lexer<'a> {
                 _ => Kind::Invalid,
             }
         };
-        self.s = &self.s[skip.min(self.s.len())..];
+        // An invalid character may be multi-byte: nothing is read after it.
+        self.s = self.s.get(skip..).unwrap_or("");
         // Tokens only move forward (digits may follow a letter, a new
         // component a digit, a suffix a suffix number).
         let allowed = n >= prev
@@ -197,5 +198,8 @@ mod tests {
         assert_eq!(compare("1.2_p1", "1.2"), Greater);
         assert_eq!(compare("1.2a", "1.2"), Greater);
         assert_eq!(compare("1.02", "1.1"), Less);
+        // Found by fuzzing: a multi-byte character where a separator goes.
+        assert_eq!(compare("1é", "1é"), Equal);
+        assert_eq!(compare("\u{fffd}0.01", "1"), Less);
     }
 }
