@@ -149,13 +149,15 @@ pub(crate) fn compare(a: &str, b: &str) -> Ordering {
         Ordering::Equal => {}
         o => return o,
     }
-    // A revision with no number in front of more text (`-ruff`) is not a
-    // revision: the version is invalid from there.
+    // A revision with no number in front of more text (`-ruff`), or an
+    // unknown suffix (`_blah`), is not a version: it is invalid from there.
     let effective = |l: &Lexer<'_>| {
-        if l.kind == Kind::Revision
+        let bad_revision = l.kind == Kind::Revision
             && !l.s.is_empty()
-            && !l.s.starts_with(|c: char| c.is_ascii_digit())
-        {
+            && !l.s.starts_with(|c: char| c.is_ascii_digit());
+        let bad_suffix =
+            l.kind == Kind::Suffix && !PRE.iter().chain(POST.iter()).any(|p| l.s.starts_with(p));
+        if bad_revision || bad_suffix {
             Kind::Invalid
         } else {
             l.kind
@@ -201,5 +203,8 @@ mod tests {
         // Found by fuzzing: a multi-byte character where a separator goes.
         assert_eq!(compare("1é", "1é"), Equal);
         assert_eq!(compare("\u{fffd}0.01", "1"), Less);
+        // Two invalid tails are equal whichever is on the left.
+        assert_eq!(compare("_W", "\u{1}0"), Equal);
+        assert_eq!(compare("\u{1}0", "_W"), Equal);
     }
 }
