@@ -167,25 +167,29 @@ pub(crate) fn compare(a: &str, b: &str) -> Ordering {
     if xk == yk {
         return Ordering::Equal;
     }
-    // Equal so far: the longer version is greater, unless what follows is
-    // a pre-release suffix or not a version at all.
-    let pre = |l: &Lexer<'_>| {
+    // Equal so far: what follows decides. From lowest to highest: an
+    // invalid tail, a pre-release suffix, the end, then the continuations
+    // (a letter continuing a component, `0r2`, outranks a new component,
+    // `0.r1`).
+    let pre = |l: &Lexer<'_>, k: Kind| {
         let mut t = Lexer {
             s: l.s,
             kind: l.kind,
         };
-        l.kind == Kind::Suffix && matches!(t.token(), Value::Small(v) if v < 0)
+        k == Kind::Suffix && matches!(t.token(), Value::Small(v) if v < 0)
     };
-    if pre(&x) || xk == Kind::Invalid {
-        return Ordering::Less;
-    }
-    if pre(&y) || yk == Kind::Invalid {
-        return Ordering::Greater;
-    }
-    // What continues sooner makes the greater version; a letter
-    // continuing a component (`0r2`) outranks a new component (`0.r1`).
-    let rank = |k: Kind| if k == Kind::Letter { 0 } else { k as u8 + 1 };
-    rank(yk).cmp(&rank(xk))
+    let rank = |l: &Lexer<'_>, k: Kind| match k {
+        Kind::Invalid => 0,
+        _ if pre(l, k) => 1,
+        Kind::End => 2,
+        Kind::Revision => 3,
+        Kind::SuffixNo => 4,
+        Kind::Suffix => 5,
+        Kind::Digit => 6,
+        Kind::DigitOrZero => 7,
+        Kind::Letter => 8,
+    };
+    rank(&x, xk).cmp(&rank(&y, yk))
 }
 
 #[cfg(test)]
@@ -206,5 +210,8 @@ mod tests {
         // Two invalid tails are equal whichever is on the left.
         assert_eq!(compare("_W", "\u{1}0"), Equal);
         assert_eq!(compare("\u{1}0", "_W"), Equal);
+        // An invalid tail is below a pre-release suffix, both ways.
+        assert_eq!(compare("_beta", "~3"), Greater);
+        assert_eq!(compare("~3", "_beta"), Less);
     }
 }
