@@ -15,7 +15,7 @@ pub const LOCK: Cataloger = Cataloger {
 
 fn catalog(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    for p in super::python::toml_packages(path, content, &mut found) {
+    for p in super::toml_packages(path, content, &mut found) {
         if let (name, Some(v)) = (p.name, p.version) {
             found
                 .packages

@@ -125,49 +125,9 @@ fn requirements(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     found
 }
 
-#[derive(serde::Deserialize)]
-struct TomlLock {
-    #[serde(default)]
-    package: Vec<TomlPackage>,
-}
-
-/// One `[[package]]` table of a TOML lock file (Cargo, Poetry, uv).
-#[derive(serde::Deserialize)]
-pub(crate) struct TomlPackage {
-    pub name: String,
-    #[serde(default)]
-    pub version: Option<String>,
-    #[serde(default)]
-    pub source: Option<toml::Value>,
-    /// Poetry 2: the dependency groups that need it.
-    #[serde(default)]
-    pub groups: Option<Vec<String>>,
-    /// Poetry 1: `main` or `dev`.
-    #[serde(default)]
-    pub category: Option<String>,
-}
-
-/// A TOML lock file's `[[package]]` tables, or a warning naming the line.
-pub(crate) fn toml_packages(path: &str, content: &[u8], found: &mut Found) -> Vec<TomlPackage> {
-    let Some(text) = utf8(path, content, found) else {
-        return Vec::new();
-    };
-    match toml::from_str::<TomlLock>(text) {
-        Ok(l) => l.package,
-        Err(e) => {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-            let at = line.map_or(path.to_string(), |l| format!("{path}:{l}"));
-            found.warn(at, format!("invalid TOML: {}", e.message()));
-            Vec::new()
-        }
-    }
-}
-
 fn poetry(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    for p in toml_packages(path, content, &mut found) {
+    for p in super::toml_packages(path, content, &mut found) {
         // Development groups are not shipped.
         let dev_only = p
             .groups
@@ -185,12 +145,12 @@ fn poetry(_tree: &Tree, path: &str, content: &[u8]) -> Found {
 
 fn uv(_tree: &Tree, path: &str, content: &[u8]) -> Found {
     let mut found = Found::default();
-    for TomlPackage {
+    for super::TomlPackage {
         name,
         version,
         source,
         ..
-    } in toml_packages(path, content, &mut found)
+    } in super::toml_packages(path, content, &mut found)
     {
         // The project itself is `virtual` or `editable`, not a dependency.
         let local = source
