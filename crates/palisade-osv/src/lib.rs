@@ -12,6 +12,8 @@
 //! never match a package version. Versions are ordered by the ecosystem's
 //! own rules (`palisade-version`).
 
+pub mod cvss;
+
 use std::cmp::Ordering;
 
 use palisade_version::{Ecosystem, compare};
@@ -84,6 +86,12 @@ pub struct Event {
 /// Reads a record from JSON, or from YAML when it is not JSON. The error
 /// names the line.
 pub fn parse(text: &str) -> Result<Record, String> {
+    let value = to_json(text)?;
+    serde_json::from_value(value).map_err(|e| format!("not an OSV record: {e}"))
+}
+
+/// The JSON value of a record written in JSON or YAML.
+pub fn to_json(text: &str) -> Result<serde_json::Value, String> {
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| format!("line {}: {e}", e.line()));
     }
@@ -96,7 +104,7 @@ pub fn parse(text: &str) -> Result<Record, String> {
         .into_iter()
         .next()
         .ok_or("empty document")?;
-    serde_json::from_value(doc.root.to_json()).map_err(|e| format!("line {}: {e}", doc.root.line))
+    Ok(doc.root.to_json())
 }
 
 /// PEP 503 name normalisation (PyPI names are case- and separator-insensitive).
@@ -202,6 +210,31 @@ impl Affected {
 }
 
 impl Record {
+    /// The highest CVSS v3 base score among the record's severities.
+    pub fn score(&self) -> Option<f64> {
+        self.severity
+            .iter()
+            .filter_map(|s| cvss::base_score(&s.score))
+            .reduce(f64::max)
+    }
+
+    /// The fixed versions of the entries that name this package.
+    pub fn fixed_versions(&self, ecosystem: &str, name: &str) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .affected
+            .iter()
+            .filter(|a| a.names(ecosystem, name))
+            .flat_map(|a| &a.ranges)
+            // GIT ranges fix at commits, not versions.
+            .filter(|r| r.kind == "ECOSYSTEM" || r.kind == "SEMVER")
+            .flat_map(|r| &r.events)
+            .filter_map(|e| e.fixed.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Whether this record affects `name` at `version` in `ecosystem` (an
     /// OSV ecosystem name, with or without a release). Withdrawn records
     /// affect nothing.
@@ -250,7 +283,69 @@ mod tests {
         assert!(r.affects("PyPI", "django", "1.0"));
         r.withdrawn = Some("2024-01-01T00:00:00Z".into());
         assert!(!r.affects("PyPI", "django", "1.0"));
-        assert!(parse("{\n\"id\": 1\n}").unwrap_err().starts_with("line 2"));
+        assert!(
+            parse("{\n\"id\": 1\n}")
+                .unwrap_err()
+                .starts_with("not an OSV record")
+        );
+        assert!(parse("{\n\"id\": \n").unwrap_err().starts_with("line 3"));
         assert!(parse("id: [\n").is_err());
     }
+}
+
+/// A package to check: its OSV ecosystem (with release), name and version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub ecosystem: String,
+    pub name: String,
+    pub version: String,
+}
+
+/// One vulnerability of one package.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Match {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub summary: Option<String>,
+    /// The highest CVSS v3 base score, and its rating ("unknown" without one).
+    pub score: Option<f64>,
+    pub severity: &'static str,
+    /// Versions that fix it, from the record's ranges.
+    pub fixed: Vec<String>,
+}
+
+/// The records among `candidates` that affect `q`, one per vulnerability:
+/// records that are aliases of one another (a CVE, its GHSA, its PYSEC)
+/// collapse into the first by id.
+pub fn matches(q: &Query, candidates: &[Record]) -> Vec<Match> {
+    let mut out: Vec<Match> = Vec::new();
+    let mut sorted: Vec<&Record> = candidates.iter().collect();
+    sorted.sort_by(|a, b| a.id.cmp(&b.id));
+    for r in sorted {
+        if !r.affects(&q.ecosystem, &q.name, &q.version) {
+            continue;
+        }
+        if let Some(m) = out.iter_mut().find(|m| {
+            m.aliases.contains(&r.id)
+                || r.aliases.contains(&m.id)
+                || r.aliases.iter().any(|a| m.aliases.contains(a))
+        }) {
+            for a in r.aliases.iter().chain([&r.id]) {
+                if *a != m.id && !m.aliases.contains(a) {
+                    m.aliases.push(a.clone());
+                }
+            }
+            continue;
+        }
+        let score = r.score();
+        out.push(Match {
+            id: r.id.clone(),
+            aliases: r.aliases.clone(),
+            summary: r.summary.clone(),
+            score,
+            severity: score.map_or("unknown", cvss::rating),
+            fixed: r.fixed_versions(&q.ecosystem, &q.name),
+        });
+    }
+    out
 }

@@ -57,6 +57,59 @@ pub enum Command {
     /// --fail-on-assessment when the assessment found something, 2 when part
     /// of the input could not be read (the rest is still catalogued).
     Sbom(SbomArgs),
+    /// The local OSV vulnerability database: import records (files,
+    /// directories, OSV all.zip exports), show its status.
+    Db(DbArgs),
+    /// Vulnerabilities of what `palisade sbom` finds in TARGET (image,
+    /// root filesystem, project directory with lock files), matched against
+    /// the local OSV database by ecosystem and exact version order. Exit 1
+    /// with --fail-on when a vulnerability at or above it is found, 2 when
+    /// the input or the database cannot be read.
+    Vuln(VulnArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Import OSV records (JSON or YAML files, directories, all.zip exports);
+    /// idempotent: a record is replaced only by a later `modified`.
+    Import {
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+        /// The database file (default: $XDG_DATA_HOME/palisade/osv.sqlite).
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
+    /// Records per ecosystem, newest record, age of the last import.
+    Status {
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct VulnArgs {
+    /// Anything `palisade sbom` reads (append :TAG to pick an image).
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a vulnerability is at or above this rating (`any`
+    /// includes records without a CVSS v3 vector).
+    #[arg(long, value_name = "SEVERITY", value_parser = ["any", "low", "medium", "high", "critical"])]
+    pub fail_on: Option<String>,
+    /// Leave out vulnerabilities no released version fixes.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
 }
 
 #[derive(Args, Debug)]

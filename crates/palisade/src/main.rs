@@ -17,6 +17,7 @@ mod pss_cmd;
 mod rbac_cmd;
 mod sbom_cmd;
 mod scan;
+mod vuln_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ fn main() -> ExitCode {
         cli::Command::Generate(args) => generate_cmd::run(args),
         cli::Command::Inventory(args) => generate_cmd::inventory(args),
         cli::Command::Sbom(args) => sbom_cmd::run(args),
+        cli::Command::Db(args) => vuln_cmd::db(args),
+        cli::Command::Vuln(args) => vuln_cmd::vuln(args),
     };
     ExitCode::from(code)
 }

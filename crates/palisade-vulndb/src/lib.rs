@@ -1,0 +1,244 @@
+//! The local OSV index: records in SQLite, looked up by ecosystem and
+//! package name. [`Db::import`] reads OSV records from files, directories
+//! and the per-ecosystem `all.zip` exports; it is idempotent (a record is
+//! replaced only by one with a later `modified`). Scans read the index and
+//! never touch the network.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub use palisade_osv::Record;
+
+/// The index.
+pub struct Db {
+    conn: Connection,
+}
+
+/// What an import did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub added: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Records that could not be read, with where and why.
+    pub errors: Vec<String>,
+}
+
+/// Records per ecosystem and the newest `modified`.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Status {
+    pub records: usize,
+    pub by_ecosystem: Vec<(String, usize)>,
+    pub newest_modified: Option<String>,
+    pub imported_at: Option<String>,
+}
+
+/// The key a package is looked up by: the ecosystem without its release,
+/// and the name (PyPI names normalised as PEP 503 says).
+fn key(ecosystem: &str, name: &str) -> (String, String) {
+    let base = ecosystem.split(':').next().unwrap_or(ecosystem).to_string();
+    let name = if base == "PyPI" {
+        let mut n = String::new();
+        for c in name.chars() {
+            let c = if matches!(c, '-' | '_' | '.') {
+                '-'
+            } else {
+                c.to_ascii_lowercase()
+            };
+            if !(c == '-' && n.ends_with('-')) {
+                n.push(c);
+            }
+        }
+        n
+    } else {
+        name.to_string()
+    };
+    (base, name)
+}
+
+/// The default location: `$XDG_DATA_HOME/palisade/osv.sqlite`, else
+/// `~/.local/share/palisade/osv.sqlite`.
+pub fn default_path() -> PathBuf {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("palisade").join("osv.sqlite")
+}
+
+impl Db {
+    /// Opens (creating) the index at `path`.
+    pub fn open(path: &Path) -> Result<Db, String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+             CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, modified TEXT NOT NULL, body TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL);
+             CREATE INDEX IF NOT EXISTS affected_key ON affected (ecosystem, name);
+             CREATE INDEX IF NOT EXISTS affected_id ON affected (id);
+             CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
+        )
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Db { conn })
+    }
+
+    /// Imports every record under `paths` (files, directories, zips).
+    pub fn import(&mut self, paths: &[PathBuf]) -> Result<Imported, String> {
+        let mut out = Imported::default();
+        let tx = self.conn.transaction().map_err(|e| e.to_string())?;
+        let add = |origin: &str, text: &str, out: &mut Imported| -> Result<(), String> {
+            let parsed = palisade_osv::to_json(text).and_then(|v| {
+                let r: Record = serde_json::from_value(v.clone())
+                    .map_err(|e| format!("not an OSV record: {e}"))?;
+                Ok((v, r))
+            });
+            let (value, record) = match parsed {
+                Ok(x) => x,
+                Err(e) => {
+                    out.errors.push(format!("{origin}: {e}"));
+                    return Ok(());
+                }
+            };
+            let old: Option<String> = tx
+                .query_row(
+                    "SELECT modified FROM records WHERE id = ?1",
+                    [&record.id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| e.to_string())?;
+            match &old {
+                Some(m) if *m >= record.modified => {
+                    out.unchanged += 1;
+                    return Ok(());
+                }
+                Some(_) => out.updated += 1,
+                None => out.added += 1,
+            }
+            let body = value.to_string();
+            tx.execute(
+                "INSERT OR REPLACE INTO records (id, modified, body) VALUES (?1, ?2, ?3)",
+                params![record.id, record.modified, body],
+            )
+            .map_err(|e| e.to_string())?;
+            tx.execute("DELETE FROM affected WHERE id = ?1", [&record.id])
+                .map_err(|e| e.to_string())?;
+            for a in &record.affected {
+                if let Some(p) = &a.package {
+                    let (e, n) = key(&p.ecosystem, &p.name);
+                    tx.execute(
+                        "INSERT INTO affected (ecosystem, name, id) VALUES (?1, ?2, ?3)",
+                        params![e, n, record.id],
+                    )
+                    .map_err(|e| e.to_string())?;
+                }
+            }
+            Ok(())
+        };
+        let mut stack: Vec<PathBuf> = paths.to_vec();
+        while let Some(p) = stack.pop() {
+            let shown = p.display().to_string();
+            if p.is_dir() {
+                match std::fs::read_dir(&p) {
+                    Ok(rd) => stack.extend(rd.flatten().map(|e| e.path())),
+                    Err(e) => out.errors.push(format!("{shown}: {e}")),
+                }
+                continue;
+            }
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or_default();
+            match ext {
+                "json" | "yaml" | "yml" => match std::fs::read_to_string(&p) {
+                    Ok(t) => add(&shown, &t, &mut out)?,
+                    Err(e) => out.errors.push(format!("{shown}: {e}")),
+                },
+                "zip" => {
+                    let file = std::fs::File::open(&p).map_err(|e| format!("{shown}: {e}"))?;
+                    let mut z = match zip::ZipArchive::new(std::io::BufReader::new(file)) {
+                        Ok(z) => z,
+                        Err(e) => {
+                            out.errors.push(format!("{shown}: not a readable zip: {e}"));
+                            continue;
+                        }
+                    };
+                    for i in 0..z.len() {
+                        let mut f = match z.by_index(i) {
+                            Ok(f) => f,
+                            Err(e) => {
+                                out.errors.push(format!("{shown}: entry {i}: {e}"));
+                                continue;
+                            }
+                        };
+                        let name = String::from_utf8_lossy(f.name_raw()).into_owned();
+                        if !name.ends_with(".json") {
+                            continue;
+                        }
+                        let mut text = String::new();
+                        if let Err(e) = (&mut f).take(64 << 20).read_to_string(&mut text) {
+                            out.errors.push(format!("{shown}:{name}: {e}"));
+                            continue;
+                        }
+                        add(&format!("{shown}:{name}"), &text, &mut out)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        tx.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('imported_at', strftime('%Y-%m-%dT%H:%M:%SZ','now'))", []).map_err(|e| e.to_string())?;
+        tx.commit().map_err(|e| e.to_string())?;
+        Ok(out)
+    }
+
+    /// Counts and freshness.
+    pub fn status(&self) -> Result<Status, String> {
+        let q = |e: rusqlite::Error| e.to_string();
+        let records: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))
+            .map_err(q)?;
+        let mut stmt = self.conn.prepare("SELECT ecosystem, COUNT(DISTINCT id) FROM affected GROUP BY ecosystem ORDER BY ecosystem").map_err(q)?;
+        let by_ecosystem = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(q)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(q)?;
+        let newest_modified = self
+            .conn
+            .query_row("SELECT MAX(modified) FROM records", [], |r| r.get(0))
+            .map_err(q)?;
+        let imported_at = self
+            .conn
+            .query_row("SELECT v FROM meta WHERE k = 'imported_at'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(q)?;
+        Ok(Status {
+            records: records as usize,
+            by_ecosystem,
+            newest_modified,
+            imported_at,
+        })
+    }
+
+    /// The records that name `name` in `ecosystem` (release ignored).
+    pub fn lookup(&self, ecosystem: &str, name: &str) -> Result<Vec<Record>, String> {
+        let (e, n) = key(ecosystem, name);
+        let mut stmt = self.conn.prepare_cached("SELECT DISTINCT r.body FROM affected a JOIN records r ON r.id = a.id WHERE a.ecosystem = ?1 AND a.name = ?2").map_err(|e| e.to_string())?;
+        let bodies = stmt
+            .query_map(params![e, n], |r| r.get::<_, String>(0))
+            .map_err(|e| e.to_string())?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        Ok(bodies
+            .iter()
+            .filter_map(|b| palisade_osv::parse(b).ok())
+            .collect())
+    }
+}

@@ -1,0 +1,79 @@
+//! Importing the corpus's real OSV records: directories of JSON and YAML,
+//! an all.zip export built here from them; idempotence; lookups by
+//! normalised name; unreadable records reported with their location.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+fn osv(rel: &str) -> PathBuf {
+    palisade_corpus::corpus_path("osv").join(rel)
+}
+
+#[test]
+fn import_is_idempotent_and_lookups_normalise() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = palisade_vulndb::Db::open(&dir.path().join("osv.sqlite")).unwrap();
+    let first = db.import(&[osv("pypa-advisory-database/vulns")]).unwrap();
+    assert_eq!(
+        (first.added, first.updated, first.errors.len()),
+        (227, 0, 0)
+    );
+    let again = db.import(&[osv("pypa-advisory-database/vulns")]).unwrap();
+    assert_eq!((again.added, again.updated, again.unchanged), (0, 0, 227));
+    let s = db.status().unwrap();
+    assert_eq!(s.records, 227);
+    assert!(
+        s.by_ecosystem.iter().any(|(e, n)| e == "PyPI" && *n >= 227),
+        "{:?}",
+        s.by_ecosystem
+    );
+    // PyPI names are found whatever their spelling.
+    let a = db.lookup("PyPI", "PyYAML").unwrap();
+    let b = db.lookup("PyPI", "pyyaml").unwrap();
+    assert!(!a.is_empty() && a.len() == b.len());
+}
+
+#[test]
+fn zip_exports_and_bad_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("all.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    for f in std::fs::read_dir(osv("golang-vulndb/osv"))
+        .unwrap()
+        .flatten()
+        .take(20)
+    {
+        z.start_file(
+            f.file_name().to_string_lossy(),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&std::fs::read(f.path()).unwrap()).unwrap();
+    }
+    z.start_file("broken.json", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    z.write_all(b"{\n  \"id\": \"X\",\n  \"affected\": [\n")
+        .unwrap();
+    z.finish().unwrap();
+    std::fs::write(dir.path().join("not-a.zip"), b"PK\x03\x04 nothing").unwrap();
+    let mut db = palisade_vulndb::Db::open(&dir.path().join("osv.sqlite")).unwrap();
+    let r = db
+        .import(&[zip_path.clone(), dir.path().join("not-a.zip")])
+        .unwrap();
+    assert_eq!(r.added, 20);
+    assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.contains("all.zip:broken.json: line 4")),
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.contains("not-a.zip: not a readable zip")),
+        "{:?}",
+        r.errors
+    );
+}
