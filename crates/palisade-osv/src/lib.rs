@@ -349,3 +349,117 @@ pub fn matches(q: &Query, candidates: &[Record]) -> Vec<Match> {
     }
     out
 }
+
+/// The OSV query a package URL stands for (as other tools' SBOMs write
+/// them): the purl type gives the ecosystem, the `distro` qualifier the
+/// release of OS packages (`debian-12` → `Debian:12`, `alpine-3.19.1` →
+/// `Alpine:v3.19`), and Debian's `upstream` qualifier the source package
+/// that Debian's advisories name. `None` for types OSV has no ecosystem for.
+pub fn query_from_purl(purl: &str) -> Option<Query> {
+    use std::str::FromStr;
+    let u = packageurl::PackageUrl::from_str(purl).ok()?;
+    let version = u.version()?.to_string();
+    let q = |k: &str| {
+        u.qualifiers()
+            .iter()
+            .find(|(key, _)| key.as_ref() == k)
+            .map(|(_, v)| v.to_string())
+    };
+    let ns = u.namespace().map(str::to_string);
+    let name = u.name().to_string();
+    let release =
+        |prefix: &str| q("distro").and_then(|d| d.strip_prefix(prefix).map(str::to_string));
+    let (ecosystem, name) = match u.ty() {
+        "pypi" => ("PyPI".to_string(), name),
+        "npm" => (
+            "npm".to_string(),
+            ns.map_or(name.clone(), |s| format!("{s}/{name}")),
+        ),
+        "cargo" => ("crates.io".to_string(), name),
+        "golang" => (
+            "Go".to_string(),
+            ns.map_or(name.clone(), |s| format!("{s}/{name}")),
+        ),
+        "maven" => (
+            "Maven".to_string(),
+            ns.map_or(name.clone(), |s| format!("{s}:{name}")),
+        ),
+        "gem" => ("RubyGems".to_string(), name),
+        "nuget" => ("NuGet".to_string(), name),
+        "composer" => (
+            "Packagist".to_string(),
+            ns.map_or(name.clone(), |s| format!("{s}/{name}")),
+        ),
+        "hex" => ("Hex".to_string(), name),
+        "pub" => ("Pub".to_string(), name),
+        "cran" => ("CRAN".to_string(), name),
+        "hackage" => ("Hackage".to_string(), name),
+        "deb" => {
+            let eco = match ns.as_deref() {
+                Some("ubuntu") => format!("Ubuntu:{}", release("ubuntu-")?),
+                _ => format!(
+                    "Debian:{}",
+                    release("debian-")?.split('.').next()?.to_string()
+                ),
+            };
+            // `upstream=glibc` or `upstream=gcc-12@12.2.0-14`.
+            let source = q("upstream").map(|s| s.split('@').next().unwrap_or(&s).to_string());
+            (eco, source.unwrap_or(name))
+        }
+        "apk" => {
+            let r = release("alpine-")?;
+            (
+                format!(
+                    "Alpine:v{}",
+                    r.split('.').take(2).collect::<Vec<_>>().join(".")
+                ),
+                name,
+            )
+        }
+        _ => return None,
+    };
+    let version = match (u.ty(), q("upstream")) {
+        ("deb", Some(up)) => up
+            .split_once('@')
+            .map_or(version.clone(), |(_, v)| v.to_string()),
+        _ => version,
+    };
+    Some(Query {
+        ecosystem,
+        name,
+        version,
+    })
+}
+
+#[cfg(test)]
+mod purl_tests {
+    use super::*;
+
+    #[test]
+    fn purls_to_queries() {
+        let q = query_from_purl(
+            "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc",
+        )
+        .unwrap();
+        assert_eq!(
+            (q.ecosystem.as_str(), q.name.as_str(), q.version.as_str()),
+            ("Debian:12", "glibc", "2.36-9+deb12u4")
+        );
+        let q = query_from_purl(
+            "pkg:apk/alpine/musl@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.1",
+        )
+        .unwrap();
+        assert_eq!(
+            (q.ecosystem.as_str(), q.name.as_str()),
+            ("Alpine:v3.19", "musl")
+        );
+        let q = query_from_purl("pkg:maven/org.slf4j/slf4j-api@1.7.32").unwrap();
+        assert_eq!(q.name, "org.slf4j:slf4j-api");
+        assert_eq!(
+            query_from_purl("pkg:npm/%40types/ms@0.7.34").unwrap().name,
+            "@types/ms"
+        );
+        assert!(query_from_purl("pkg:generic/x@1").is_none());
+        assert!(query_from_purl("not a purl").is_none());
+    }
+}

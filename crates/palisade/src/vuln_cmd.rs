@@ -95,6 +95,91 @@ fn query(p: &Package, sbom: &Sbom) -> Option<palisade_osv::Query> {
     })
 }
 
+/// One package to look up.
+struct Subject {
+    name: String,
+    version: String,
+    purl: String,
+    location: String,
+    query: palisade_osv::Query,
+}
+
+/// The packages of TARGET: an existing CycloneDX or SPDX JSON document (by
+/// the purls it lists, whichever tool wrote it), or whatever `palisade
+/// sbom` finds in it.
+fn subjects(target: &str) -> Result<(Vec<Subject>, Vec<String>), String> {
+    let as_bom = std::path::Path::new(target).is_file() && target.ends_with(".json");
+    if as_bom {
+        let text = std::fs::read_to_string(target).map_err(|e| format!("{target}: {e}"))?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{target}:{}: {e}", e.line()))?;
+        if doc.get("bomFormat").is_some() || doc.get("spdxVersion").is_some() {
+            let mut purls = Vec::new();
+            let mut stack: Vec<&serde_json::Value> = doc["components"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            while let Some(c) = stack.pop() {
+                if let Some(p) = c["purl"].as_str() {
+                    purls.push(p.to_string());
+                }
+                stack.extend(c["components"].as_array().into_iter().flatten());
+            }
+            for p in doc["packages"].as_array().into_iter().flatten() {
+                for r in p["externalRefs"].as_array().into_iter().flatten() {
+                    if r["referenceType"] == "purl"
+                        && let Some(l) = r["referenceLocator"].as_str()
+                    {
+                        purls.push(l.to_string());
+                    }
+                }
+            }
+            purls.sort();
+            purls.dedup();
+            let subjects = purls
+                .into_iter()
+                .filter_map(|purl| {
+                    let query = palisade_osv::query_from_purl(&purl)?;
+                    let name = purl
+                        .split('/')
+                        .next_back()
+                        .and_then(|n| n.split('@').next())
+                        .map(|n| n.replace("%40", "@"))
+                        .unwrap_or_default();
+                    Some(Subject {
+                        name,
+                        version: query.version.clone(),
+                        location: target.to_string(),
+                        purl,
+                        query,
+                    })
+                })
+                .collect();
+            return Ok((subjects, Vec::new()));
+        }
+    }
+    let (path, selector) = palisade_imagefs::split_selector(target);
+    let sbom = palisade_sbom::scan(&path, selector.as_deref()).map_err(|e| e.to_string())?;
+    let subjects = sbom
+        .packages
+        .iter()
+        .filter_map(|p| {
+            let query = query(p, &sbom)?;
+            Some(Subject {
+                name: p.name.clone(),
+                version: p.version.clone(),
+                purl: p.purl.clone(),
+                location: p.locations.first().cloned().unwrap_or_default(),
+                query,
+            })
+        })
+        .collect();
+    Ok((
+        subjects,
+        sbom.warnings.iter().map(ToString::to_string).collect(),
+    ))
+}
+
 #[derive(serde::Serialize)]
 struct Row<'a> {
     package: &'a str,
@@ -121,34 +206,32 @@ pub fn vuln(a: VulnArgs) -> u8 {
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
-    let (path, selector) = palisade_imagefs::split_selector(&a.target);
-    let sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
-        Ok(s) => s,
+    let (subjects, warnings) = match subjects(&a.target) {
+        Ok(x) => x,
         Err(e) => {
             eprintln!("palisade: {e}");
             return exit::INPUT_ERROR;
         }
     };
-    for w in &sbom.warnings {
+    for w in &warnings {
         eprintln!("palisade: warning: {w}");
     }
     let mut rows = Vec::new();
-    for p in &sbom.packages {
-        let Some(q) = query(p, &sbom) else { continue };
-        let candidates = match d.lookup(&q.ecosystem, &q.name) {
+    for s in &subjects {
+        let candidates = match d.lookup(&s.query.ecosystem, &s.query.name) {
             Ok(c) => c,
             Err(e) => return usage_error(e),
         };
-        for m in palisade_osv::matches(&q, &candidates) {
+        for m in palisade_osv::matches(&s.query, &candidates) {
             if a.ignore_unfixed && m.fixed.is_empty() {
                 continue;
             }
             rows.push(Row {
-                package: &p.name,
-                version: &p.version,
-                ecosystem: q.ecosystem.clone(),
-                purl: &p.purl,
-                location: p.locations.first().map_or("", String::as_str),
+                package: &s.name,
+                version: &s.version,
+                ecosystem: s.query.ecosystem.clone(),
+                purl: &s.purl,
+                location: &s.location,
                 vulnerability: m,
             });
         }
@@ -191,14 +274,14 @@ pub fn vuln(a: VulnArgs) -> u8 {
                 .map(|r| r.purl)
                 .collect::<std::collections::BTreeSet<_>>()
                 .len(),
-            sbom.packages.len()
+            subjects.len()
         ));
         t
     };
     if let Err(e) = emit(&text, a.output.as_deref()) {
         return usage_error(e);
     }
-    if !sbom.warnings.is_empty() {
+    if !warnings.is_empty() {
         return exit::INPUT_ERROR;
     }
     let threshold = a

@@ -141,6 +141,42 @@ fn alpine_musl_and_old_python_pins() {
     assert_eq!(r["vulnerability"]["fixed"], serde_json::json!(["2.20.0"]));
 }
 
+/// An SBOM another tool (or palisade) wrote: CycloneDX components and SPDX
+/// packages are looked up by their purls.
+#[test]
+fn existing_sboms_as_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("osv.sqlite");
+    import(&db);
+    for format in ["cyclonedx-json", "spdx-json"] {
+        let bom = dir.path().join(format!("alpine.{format}.json"));
+        palisade()
+            .args(["sbom", "-f", format, "-o"])
+            .arg(&bom)
+            .arg(fixture("alpine"))
+            .assert()
+            .success();
+        let out = palisade()
+            .args(["vuln", "-f", "json", "--db"])
+            .arg(&db)
+            .arg(&bom)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let rows: Value = serde_json::from_slice(&out).unwrap();
+        let ids: Vec<&str> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["vulnerability"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["ALPINE-CVE-2025-26519"], "{format}");
+        assert_eq!(rows[0]["ecosystem"], "Alpine:v3.19");
+    }
+}
+
 #[test]
 fn missing_database_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
