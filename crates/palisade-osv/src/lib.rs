@@ -397,10 +397,7 @@ pub fn query_from_purl(purl: &str) -> Option<Query> {
         "deb" => {
             let eco = match ns.as_deref() {
                 Some("ubuntu") => format!("Ubuntu:{}", release("ubuntu-")?),
-                _ => format!(
-                    "Debian:{}",
-                    release("debian-")?.split('.').next()?.to_string()
-                ),
+                _ => format!("Debian:{}", release("debian-")?.split('.').next()?),
             };
             // `upstream=glibc` or `upstream=gcc-12@12.2.0-14`.
             let source = q("upstream").map(|s| s.split('@').next().unwrap_or(&s).to_string());
