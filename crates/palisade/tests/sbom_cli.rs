@@ -13,6 +13,19 @@ fn palisade() -> Command {
     Command::cargo_bin("palisade").unwrap()
 }
 
+/// Runs palisade with `args` then `target`, expects success, parses stdout.
+fn json_of(args: &[&str], target: &std::path::Path) -> Value {
+    let out = palisade()
+        .args(args)
+        .arg(target)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
 #[test]
 fn every_format_of_the_debian_fixture() {
     let t = fixtures().join("debian");
@@ -34,15 +47,7 @@ fn every_format_of_the_debian_fixture() {
         "{table}"
     );
 
-    let out = palisade()
-        .args(["sbom", "-f", "json"])
-        .arg(&t)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let j: Value = serde_json::from_slice(&out).unwrap();
+    let j = json_of(&["sbom", "-f", "json"], &t);
     assert_eq!(j["packages"].as_array().unwrap().len(), 4);
     assert_eq!(j["distro"]["id"], "debian");
 
@@ -61,15 +66,7 @@ fn every_format_of_the_debian_fixture() {
         (Some("CycloneDX"), Some("1.6"))
     );
 
-    let out = palisade()
-        .args(["sbom", "-f", "spdx-json"])
-        .arg(&t)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let j: Value = serde_json::from_slice(&out).unwrap();
+    let j = json_of(&["sbom", "-f", "spdx-json"], &t);
     assert_eq!(j["spdxVersion"], "SPDX-2.3");
 }
 
@@ -160,15 +157,7 @@ fn list_catalogers() {
 #[test]
 fn inventory_kbom() {
     let demo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/demo");
-    let out = palisade()
-        .args(["inventory", "-f", "cyclonedx"])
-        .arg(&demo)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let j: Value = serde_json::from_slice(&out).unwrap();
+    let j = json_of(&["inventory", "-f", "cyclonedx"], &demo);
     assert_eq!(j["metadata"]["component"]["type"], "platform");
     assert!(!j["services"].as_array().unwrap().is_empty());
     assert!(
