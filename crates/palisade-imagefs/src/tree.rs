@@ -94,21 +94,6 @@ impl Tree {
         self.nodes.get(path)
     }
 
-    /// The paths directly under directory `dir` ("" for the root).
-    pub fn children<'a>(&'a self, dir: &'a str) -> impl Iterator<Item = (&'a str, &'a Node)> + 'a {
-        let prefix = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
-        let start = prefix.clone();
-        self.nodes
-            .range(start..)
-            .take_while(move |(k, _)| k.starts_with(&prefix))
-            .filter(move |(k, _)| !k[dir.len() + usize::from(!dir.is_empty())..].contains('/'))
-            .map(|(k, v)| (k.as_str(), v))
-    }
-
     pub(crate) fn insert(&mut self, path: String, node: Node) {
         if node.kind != NodeKind::Dir {
             // A file replacing a directory takes its subtree away.
@@ -247,11 +232,6 @@ impl Tree {
         }
         std::fs::read(full).ok().map(Cow::Owned)
     }
-
-    /// The directory of a directory target.
-    pub fn disk_root(&self) -> Option<&std::path::Path> {
-        self.disk_root.as_deref()
-    }
 }
 
 #[cfg(test)]
@@ -303,13 +283,11 @@ mod tests {
     }
 
     #[test]
-    fn children_and_removal() {
+    fn removal() {
         let mut t = Tree::new(None, 1 << 20);
         t.insert("a/b".into(), file(0));
         t.insert("a/c/d".into(), file(0));
         t.insert("ab".into(), file(0));
-        let kids: Vec<_> = t.children("a").map(|(p, _)| p).collect();
-        assert_eq!(kids, ["a/b", "a/c"]);
         t.insert("a/e".into(), file(1));
         t.remove_under("a", 1);
         let left: Vec<_> = t.iter().map(|(p, _)| p).collect();
