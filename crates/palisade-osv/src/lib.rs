@@ -108,7 +108,7 @@ pub fn to_json(text: &str) -> Result<serde_json::Value, String> {
 }
 
 /// PEP 503 name normalisation (PyPI names are case- and separator-insensitive).
-fn pep503(name: &str) -> String {
+pub fn pep503(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
         let c = if matches!(c, '-' | '_' | '.') {

@@ -40,18 +40,7 @@ pub struct Status {
 fn key(ecosystem: &str, name: &str) -> (String, String) {
     let base = ecosystem.split(':').next().unwrap_or(ecosystem).to_string();
     let name = if base == "PyPI" {
-        let mut n = String::new();
-        for c in name.chars() {
-            let c = if matches!(c, '-' | '_' | '.') {
-                '-'
-            } else {
-                c.to_ascii_lowercase()
-            };
-            if !(c == '-' && n.ends_with('-')) {
-                n.push(c);
-            }
-        }
-        n
+        palisade_osv::pep503(name)
     } else {
         name.to_string()
     };
