@@ -3,14 +3,7 @@
 use crate::cli::SbomArgs;
 use crate::exit;
 use crate::output::{emit, usage_error};
-
-fn rank(s: &str) -> u8 {
-    match s {
-        "high" => 3,
-        "medium" => 2,
-        _ => 1,
-    }
-}
+use palisade_findings::Severity;
 
 pub fn run(a: SbomArgs) -> u8 {
     if a.list_catalogers {
@@ -89,7 +82,14 @@ pub fn run(a: SbomArgs) -> u8 {
         return exit::INPUT_ERROR;
     }
     match a.fail_on_assessment {
-        Some(min) if sbom.findings.iter().any(|f| rank(f.severity) >= rank(&min)) => exit::FINDINGS,
+        Some(min)
+            if sbom
+                .findings
+                .iter()
+                .any(|f| f.severity.parse::<Severity>().ok() >= min.parse().ok()) =>
+        {
+            exit::FINDINGS
+        }
         _ => exit::OK,
     }
 }

@@ -4,6 +4,7 @@
 use crate::cli::{DbArgs, DbCommand, VulnArgs};
 use crate::exit;
 use crate::output::{emit, usage_error};
+use palisade_findings::Severity;
 use palisade_sbom::{Kind, Package, Sbom};
 
 fn open(db: Option<&std::path::Path>, must_exist: bool) -> Result<palisade_vulndb::Db, String> {
@@ -190,14 +191,13 @@ struct Row<'a> {
     vulnerability: palisade_osv::Match,
 }
 
-fn rank(s: &str) -> u8 {
-    match s {
-        "critical" => 5,
-        "high" => 4,
-        "medium" => 3,
-        "low" => 2,
-        "none" => 1,
-        _ => 0,
+/// A rating as the findings' severity: "none" (a 0.0 score) as info,
+/// "unknown" (no CVSS v3 vector) as nothing.
+fn rank(s: &str) -> Option<Severity> {
+    if s == "none" {
+        Some(Severity::Info)
+    } else {
+        s.parse().ok()
     }
 }
 
@@ -287,7 +287,7 @@ pub fn vuln(a: VulnArgs) -> u8 {
     let threshold = a
         .fail_on
         .as_deref()
-        .map(|s| if s == "any" { 0 } else { rank(s) });
+        .map(|s| if s == "any" { None } else { rank(s) });
     match threshold {
         Some(t) if rows.iter().any(|r| rank(r.vulnerability.severity) >= t) => exit::FINDINGS,
         _ => exit::OK,
