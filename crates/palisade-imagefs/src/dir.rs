@@ -37,7 +37,9 @@ pub(crate) fn walk(root: &Path, interest: &dyn Interest, warnings: &mut Vec<Warn
             } else {
                 format!("{dir}/{name}")
             };
-            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            // DirEntry::metadata does not follow links (and reuses the
+            // directory's handle).
+            let Ok(meta) = entry.metadata() else {
                 continue;
             };
             let ft = meta.file_type();
