@@ -30,8 +30,9 @@ static CATALOGUE: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         &cpu_limit::CHECK,
         &resource_requests::CHECK,
         &probes_missing::CHECK,
-        // secrets in manifests (action 8)
+        // security scanning (action 8)
         &env_literal_secret::CHECK,
+        &image_vulnerabilities::CHECK,
         // namespaces and quotas (action 4)
         &default_namespace::CHECK,
         &namespace_quota::CHECK,

@@ -13,6 +13,14 @@
 //! minSeverity: low                           # hide findings below
 //! failOn: high                               # exit 1 at or above (or "none")
 //! pss: {level: restricted, version: latest}  # for namespaces without labels
+//! vulnerabilities:                           # `palisade vuln`, `scan --images`
+//!   maxAge: 7                                # days before the OSV database is stale
+//!   ignore:                                  # accepted vulnerabilities (VEX-style)
+//!     - id: CVE-2023-45853                   # the id or any alias
+//!       package: zlib                        # optional; `*` globs
+//!       reason: minizip is not built         # required
+//!       expires: 2027-01-31                  # optional; counts again after this day
+//!       justification: code_not_present      # optional, CycloneDX's words
 //! ```
 
 use palisade_findings::Severity;
@@ -43,6 +51,148 @@ pub struct Config {
     pub fail_on: Option<String>,
     #[serde(default)]
     pub pss: Option<PssDefault>,
+    #[serde(default)]
+    pub vulnerabilities: VulnConfig,
+}
+
+/// What `palisade vuln` and `scan --images` take from the file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VulnConfig {
+    /// Days after which the vulnerability database is reported as stale.
+    #[serde(default)]
+    pub max_age: Option<u32>,
+    #[serde(default)]
+    pub ignore: Vec<VulnIgnore>,
+}
+
+/// An accepted vulnerability.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VulnIgnore {
+    /// The vulnerability id or one of its aliases (`CVE-…`, `GHSA-…`).
+    pub id: String,
+    /// The package (name or source package; `*` globs); every package when
+    /// absent.
+    #[serde(default)]
+    pub package: Option<String>,
+    pub reason: String,
+    /// The last day the rule holds; afterwards the vulnerability counts again.
+    #[serde(default)]
+    pub expires: Option<Date>,
+    /// Why it does not affect us, in CycloneDX's words.
+    #[serde(default)]
+    pub justification: Option<Justification>,
+}
+
+impl VulnIgnore {
+    /// Whether the rule names this vulnerability (by any of `ids`) in this
+    /// package (by any of `names`).
+    pub fn matches(&self, ids: &[&str], names: &[&str]) -> bool {
+        ids.iter().any(|i| i.eq_ignore_ascii_case(&self.id))
+            && self
+                .package
+                .as_deref()
+                .is_none_or(|p| names.iter().any(|n| glob(p, n)))
+    }
+
+    /// Whether the rule has expired by `today`.
+    pub fn expired(&self, today: Date) -> bool {
+        self.expires.is_some_and(|e| today > e)
+    }
+}
+
+/// CycloneDX's `impactAnalysisJustification`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Justification {
+    CodeNotPresent,
+    CodeNotReachable,
+    RequiresConfiguration,
+    RequiresDependency,
+    RequiresEnvironment,
+    ProtectedByCompiler,
+    ProtectedAtRuntime,
+    ProtectedAtPerimeter,
+    ProtectedByMitigatingControl,
+}
+
+/// A calendar day (`2027-01-31`), UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Today in UTC.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days((secs / 86_400) as i64)
+    }
+
+    /// The day `days` after 1970-01-01 (Howard Hinnant's civil_from_days).
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Date, String> {
+        let bad = || format!("{s:?} is not a date (YYYY-MM-DD)");
+        let mut parts = s.trim().splitn(3, '-');
+        let mut next = |len: usize| {
+            parts
+                .next()
+                .filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|p| p.parse::<i32>().ok())
+                .ok_or_else(bad)
+        };
+        let (year, month, day) = (next(4)?, next(2)?, next(2)?);
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return Err(bad()),
+        };
+        if !(1..=days_in).contains(&day) {
+            return Err(bad());
+        }
+        Ok(Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 /// The Pod Security level for namespaces without an `enforce` label.
@@ -176,6 +326,54 @@ mod tests {
         assert!(e.message.contains("unknown field"), "{e}");
         let e = Config::parse("ignore:\n  - check: a\n", "f").unwrap_err();
         assert!(e.message.contains("reason"), "{e}");
+    }
+
+    #[test]
+    fn vulnerability_ignores() {
+        let c = Config::parse(
+            "failOn: high\nvulnerabilities:\n  maxAge: 3\n  ignore:\n    - id: CVE-2023-45853\n      package: zlib*\n      reason: minizip is not built\n      expires: 2027-01-31\n      justification: code_not_present\n    - id: GHSA-aaaa-bbbb-cccc\n      reason: r\n",
+            "f",
+        )
+        .unwrap();
+        let v = &c.vulnerabilities;
+        assert_eq!(v.max_age, Some(3));
+        let rule = &v.ignore[0];
+        assert_eq!(rule.expires.unwrap().to_string(), "2027-01-31");
+        assert_eq!(rule.justification, Some(Justification::CodeNotPresent));
+        assert!(rule.matches(&["DEBIAN-CVE-1", "cve-2023-45853"], &["zlib1g", "zlib"]));
+        assert!(!rule.matches(&["CVE-2023-45853"], &["libz"]));
+        assert!(!rule.matches(&["CVE-2023-4585"], &["zlib"]));
+        assert!(v.ignore[1].matches(&["GHSA-aaaa-bbbb-cccc"], &["anything"]));
+        let day = |s: &str| s.parse::<Date>().unwrap();
+        assert!(!rule.expired(day("2027-01-31")));
+        assert!(rule.expired(day("2027-02-01")));
+        assert!(!v.ignore[1].expired(day("2999-01-01")));
+        // Bad dates, reasons left out and unknown justifications name the line.
+        let e = Config::parse(
+            "vulnerabilities:\n  ignore:\n    - id: X\n      reason: r\n      expires: 2027-02-30\n",
+            "f",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not a date") && e.line == 5, "{e}");
+        let e = Config::parse("vulnerabilities:\n  ignore:\n    - id: X\n", "f").unwrap_err();
+        assert!(e.message.contains("reason"), "{e}");
+        let e = Config::parse(
+            "vulnerabilities:\n  ignore:\n    - {id: X, reason: r, justification: because}\n",
+            "f",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("code_not_present"), "{e}");
+    }
+
+    #[test]
+    fn calendar_days() {
+        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days(19_782).to_string(), "2024-02-29");
+        assert_eq!(Date::from_days(20_454).to_string(), "2026-01-01");
+        assert!("2024-02-29".parse::<Date>().is_ok());
+        assert!("2023-02-29".parse::<Date>().is_err());
+        assert!("2023-1-05".parse::<Date>().is_err());
+        assert!(Date::today().year >= 2025);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Facts about container images that the manifests cannot tell: what an
-//! image ships and which user it runs as, read from the images themselves
-//! (`palisade scan --images`, through `palisade-sbom`). Keyed by the
+//! image ships, which user it runs as and, with a vulnerability database,
+//! which known vulnerabilities its packages have — read from the images
+//! themselves (`palisade scan --images`, through `palisade-sbom`; the
+//! matching happens in the binary, the checks only read the result). Keyed by the
 //! normalised reference (`registry/repository:tag`, and `@digest`), so a
 //! workload's `image: nginx:1.27` finds `docker.io/library/nginx:1.27`.
 
@@ -17,6 +19,36 @@ pub struct ImageFacts {
     pub user: String,
     /// Attack-surface findings: a title ("ships a shell") and its evidence.
     pub surface: Vec<(String, Vec<String>)>,
+    /// Known vulnerabilities of its packages; `None` when no database was
+    /// available.
+    pub vulnerabilities: Option<VulnSummary>,
+}
+
+/// The known vulnerabilities of an image's packages, counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VulnSummary {
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    /// Without a rating (or rated 0.0).
+    pub other: usize,
+    /// How many a newer version of the package fixes.
+    pub fixable: usize,
+    /// Accepted by the configuration's ignore rules (not counted above).
+    pub suppressed: usize,
+    /// Packages with at least one.
+    pub packages: usize,
+    /// The worst fixable ones, worst first: (id, "package version", the
+    /// version to upgrade to).
+    pub top: Vec<(String, String, String)>,
+}
+
+impl VulnSummary {
+    /// Every counted vulnerability.
+    pub fn total(&self) -> usize {
+        self.critical + self.high + self.medium + self.low + self.other
+    }
 }
 
 impl ImageFacts {

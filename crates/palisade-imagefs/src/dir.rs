@@ -70,7 +70,11 @@ pub(crate) fn walk(root: &Path, interest: &dyn Interest, warnings: &mut Vec<Warn
                 && interest.want(&path, size, mode) == Want::Probe
             {
                 match std::fs::read(entry.path()) {
-                    Ok(buf) => node.probe = interest.probe(&path, &buf).map(std::sync::Arc::from),
+                    Ok(buf) => {
+                        node.probe = interest
+                            .probe_layer(0, &path, &buf)
+                            .map(std::sync::Arc::from)
+                    }
                     Err(e) => warnings.push(Warning {
                         location: entry.path().display().to_string(),
                         message: format!("cannot read: {e}"),

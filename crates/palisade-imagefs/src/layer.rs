@@ -160,7 +160,7 @@ pub(crate) fn apply(
                 }
                 match want {
                     Want::Content => node.content = Some(Arc::from(buf)),
-                    _ => node.probe = interest.probe(&path, &buf).map(Arc::from),
+                    _ => node.probe = interest.probe_layer(layer, &path, &buf).map(Arc::from),
                 }
             }
         }

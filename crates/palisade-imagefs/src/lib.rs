@@ -37,6 +37,13 @@ pub trait Interest: Sync {
     fn want(&self, path: &str, size: u64, mode: u32) -> Want;
     /// Looks at a probed file's content; `Some` is stored with the node.
     fn probe(&self, path: &str, content: &[u8]) -> Option<Vec<u8>>;
+    /// [`Interest::probe`] with the number of the layer the file is in
+    /// (1-based; 0 for a directory target). Every version of a file is
+    /// shown, also those a later layer replaces or deletes.
+    fn probe_layer(&self, layer: u32, path: &str, content: &[u8]) -> Option<Vec<u8>> {
+        let _ = layer;
+        self.probe(path, content)
+    }
     /// Files larger than this are listed but their content is not read.
     fn max_content(&self) -> u64 {
         256 << 20

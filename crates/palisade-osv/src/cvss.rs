@@ -1,5 +1,48 @@
-//! CVSS v3.0/v3.1 base scores from vectors (`CVSS:3.1/AV:N/AC:L/…`), as
-//! the FIRST specification computes them, and the qualitative rating.
+//! CVSS scores from vectors, as the FIRST specifications compute them, and
+//! the qualitative rating: v3.0/v3.1 (`CVSS:3.1/AV:N/AC:L/…`) here, v4.0
+//! (`CVSS:4.0/AV:N/AC:L/AT:N/…`, the macro-vector lookup of the
+//! specification) and v2 (`AV:N/AC:L/Au:N/…`) with RustSec's `cvss` crate,
+//! which is tested against Red Hat's reference implementation.
+
+use std::str::FromStr;
+
+/// The CVSS major version a vector is written in (2, 3 or 4); `None` when
+/// it is not a CVSS vector.
+pub fn version(vector: &str) -> Option<u8> {
+    let v = vector.trim();
+    if v.starts_with("CVSS:4.0/") {
+        Some(4)
+    } else if v.starts_with("CVSS:3.0/") || v.starts_with("CVSS:3.1/") {
+        Some(3)
+    } else if v.starts_with("AV:") || v.starts_with("(AV:") || v.starts_with("CVSS:2.0/") {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// The score of a CVSS v2, v3 or v4 vector (for v4, threat and
+/// environmental metrics are applied when the vector has them, as the
+/// specification says); `None` when it is not a valid vector.
+pub fn score(vector: &str) -> Option<f64> {
+    let v = vector.trim();
+    match version(v)? {
+        4 => cvss::v4::Vector::from_str(v)
+            .ok()
+            .map(|x| x.score().value()),
+        3 => base_score(v),
+        _ => {
+            let v = v.trim_start_matches("CVSS:2.0/");
+            let v = v
+                .strip_prefix('(')
+                .and_then(|x| x.strip_suffix(')'))
+                .unwrap_or(v);
+            cvss::v2::Vector::from_str(v)
+                .ok()
+                .map(|x| x.score().value())
+        }
+    }
+}
 
 /// The base score of a CVSS v3 vector; `None` when it is not one.
 pub fn base_score(vector: &str) -> Option<f64> {
@@ -118,5 +161,107 @@ mod tests {
         );
         assert_eq!(base_score("CVSS:4.0/AV:N"), None);
         assert_eq!(rating(7.0), "high");
+    }
+
+    /// The CVSS v4.0 examples of FIRST's examples document
+    /// (https://www.first.org/cvss/v4.0/examples), with the score FIRST's
+    /// calculator gives each (the threat score where the vector has `E:`).
+    #[test]
+    fn v4_scores() {
+        for (v, want) in [
+            (
+                "CVSS:4.0/AV:L/AC:L/AT:P/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                7.3,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                7.7,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:P/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U",
+                5.2,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:P/PR:N/UI:N/VC:H/VI:L/VA:L/SC:N/SI:N/SA:N",
+                8.3,
+            ),
+            (
+                "CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:A/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N",
+                4.6,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:A/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+                5.1,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:L/SI:L/SA:N",
+                6.9,
+            ),
+            (
+                "CVSS:4.0/AV:L/AC:L/AT:N/PR:H/UI:N/VC:N/VI:N/VA:N/SC:H/SI:N/SA:N",
+                5.9,
+            ),
+            (
+                "CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H",
+                9.4,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:H/VA:N/SC:H/SI:H/SA:H",
+                9.3,
+            ),
+            (
+                "CVSS:4.0/AV:P/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:H/SA:N/S:P/V:D",
+                8.3,
+            ),
+            // log4shell in an immutable container: 9.2, and 8.2 with E:P.
+            (
+                "CVSS:4.0/AV:N/AC:H/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                9.2,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:H/AT:P/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:P",
+                8.2,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:A",
+                9.3,
+            ),
+            (
+                "CVSS:4.0/AV:A/AC:L/AT:N/PR:N/UI:N/VC:N/VI:L/VA:N/SC:H/SI:N/SA:H",
+                6.4,
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N",
+                0.0,
+            ),
+        ] {
+            assert_eq!(score(v), Some(want), "{v}");
+            assert_eq!(version(v), Some(4));
+        }
+        assert_eq!(
+            rating(
+                score("CVSS:4.0/AV:L/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:H/SI:H/SA:H").unwrap()
+            ),
+            "critical"
+        );
+        assert_eq!(score("CVSS:4.0/AV:N/AC:L"), None);
+        assert_eq!(
+            score("CVSS:4.0/AV:X/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+            None
+        );
+    }
+
+    #[test]
+    fn v2_and_v3_through_score() {
+        // CVE-2014-0160 (Heartbleed) in NVD: 5.0 in v2.
+        assert_eq!(score("AV:N/AC:L/Au:N/C:P/I:N/A:N"), Some(5.0));
+        assert_eq!(score("AV:N/AC:L/Au:N/C:C/I:C/A:C"), Some(10.0));
+        assert_eq!(version("AV:N/AC:L/Au:N/C:P/I:N/A:N"), Some(2));
+        assert_eq!(
+            score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            Some(9.8)
+        );
+        assert_eq!(score("MODERATE"), None);
+        assert_eq!(version("MODERATE"), None);
     }
 }

@@ -1,8 +1,11 @@
 //! The local OSV index: records in SQLite, looked up by ecosystem and
 //! package name. [`Db::import`] reads OSV records from files, directories
 //! and the per-ecosystem `all.zip` exports; it is idempotent (a record is
-//! replaced only by one with a later `modified`). Scans read the index and
+//! replaced only by one with a later `modified`). [`fetch`] downloads the
+//! exports over HTTPS for `palisade db update`; scans read the index and
 //! never touch the network.
+
+pub mod fetch;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -33,6 +36,17 @@ pub struct Status {
     pub by_ecosystem: Vec<(String, usize)>,
     pub newest_modified: Option<String>,
     pub imported_at: Option<String>,
+    /// Days since the last import (or update), fractional.
+    pub age_days: Option<f64>,
+    /// When each ecosystem was last downloaded by `db update`.
+    pub updated: Vec<(String, String)>,
+}
+
+impl Status {
+    /// Whether the data is older than `max_days` (or was never imported).
+    pub fn stale(&self, max_days: f64) -> bool {
+        self.age_days.is_none_or(|a| a > max_days)
+    }
 }
 
 /// The key a package is looked up by: the ecosystem without its release,
@@ -78,12 +92,23 @@ impl Db {
 
     /// Imports every record under `paths` (files, directories, zips).
     pub fn import(&mut self, paths: &[PathBuf]) -> Result<Imported, String> {
+        let items: Vec<(PathBuf, String)> = paths
+            .iter()
+            .map(|p| (p.clone(), p.display().to_string()))
+            .collect();
+        self.import_named(&items)
+    }
+
+    /// As [`Db::import`], each path named in messages as given (a URL for
+    /// a download).
+    pub fn import_named(&mut self, items: &[(PathBuf, String)]) -> Result<Imported, String> {
         let mut out = Imported::default();
         let tx = self.conn.transaction().map_err(|e| e.to_string())?;
         let add = |origin: &str, text: &str, out: &mut Imported| -> Result<(), String> {
             let parsed = palisade_osv::to_json(text).and_then(|v| {
                 let r: Record = serde_json::from_value(v.clone())
                     .map_err(|e| format!("not an OSV record: {e}"))?;
+                r.validate().map_err(|e| format!("{}: {e}", r.id))?;
                 Ok((v, r))
             });
             let (value, record) = match parsed {
@@ -129,12 +154,14 @@ impl Db {
             }
             Ok(())
         };
-        let mut stack: Vec<PathBuf> = paths.to_vec();
-        while let Some(p) = stack.pop() {
-            let shown = p.display().to_string();
+        let mut stack: Vec<(PathBuf, String)> = items.to_vec();
+        while let Some((p, shown)) = stack.pop() {
             if p.is_dir() {
                 match std::fs::read_dir(&p) {
-                    Ok(rd) => stack.extend(rd.flatten().map(|e| e.path())),
+                    Ok(rd) => stack.extend(rd.flatten().map(|e| {
+                        let shown = format!("{shown}/{}", e.file_name().to_string_lossy());
+                        (e.path(), shown)
+                    })),
                     Err(e) => out.errors.push(format!("{shown}: {e}")),
                 }
                 continue;
@@ -177,7 +204,7 @@ impl Db {
                 _ => {}
             }
         }
-        tx.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('imported_at', strftime('%Y-%m-%dT%H:%M:%SZ','now'))", []).map_err(|e| e.to_string())?;
+        tx.execute("INSERT OR REPLACE INTO meta (k, v) VALUES ('imported_at', strftime('%Y-%m-%dT%H:%M:%fZ','now'))", []).map_err(|e| e.to_string())?;
         tx.commit().map_err(|e| e.to_string())?;
         Ok(out)
     }
@@ -208,12 +235,63 @@ impl Db {
             })
             .optional()
             .map_err(q)?;
+        let age_days = self
+            .conn
+            .query_row(
+                "SELECT julianday('now') - julianday(v) FROM meta WHERE k = 'imported_at'",
+                [],
+                |r| r.get::<_, Option<f64>>(0),
+            )
+            .optional()
+            .map_err(q)?
+            .flatten();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT substr(k, 9), v FROM meta WHERE k LIKE 'updated:%' ORDER BY k")
+            .map_err(q)?;
+        let updated = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(q)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(q)?;
         Ok(Status {
             records: records as usize,
             by_ecosystem,
             newest_modified,
             imported_at,
+            age_days,
+            updated,
         })
+    }
+
+    /// A value kept beside the records (`etag:PyPI`, …).
+    pub fn meta(&self, key: &str) -> Result<Option<String>, String> {
+        self.conn
+            .query_row("SELECT v FROM meta WHERE k = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| e.to_string())
+    }
+
+    /// Sets a value kept beside the records.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), String> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (k, v) VALUES (?1, ?2)",
+                params![key, value],
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Records that `ecosystem` was downloaded now.
+    pub fn mark_updated(&self, ecosystem: &str) -> Result<(), String> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO meta (k, v) VALUES (?1, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                [format!("updated:{ecosystem}")],
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 
     /// The records that name `name` in `ecosystem` (release ignored).

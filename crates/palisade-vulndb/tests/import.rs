@@ -77,3 +77,65 @@ fn zip_exports_and_bad_records() {
         r.errors
     );
 }
+
+/// Records that parse but cannot be used — bad ranges, unknown ecosystems,
+/// missing fields — are skipped with where they are and why; the good
+/// ones beside them are imported.
+#[test]
+fn invalid_records_are_skipped_with_their_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip_path = dir.path().join("all.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let entries = [
+        (
+            "GOOD-1.json",
+            r#"{"id":"GOOD-1","modified":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.0.0"}]}]}]}"#,
+        ),
+        (
+            "NO-INTRO.json",
+            r#"{"id":"NO-INTRO","modified":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"fixed":"1.0.0"}]}]}]}"#,
+        ),
+        (
+            "TWO-FIELDS.json",
+            r#"{"id":"TWO-FIELDS","modified":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"npm","name":"a"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0","fixed":"1.0.0"}]}]}]}"#,
+        ),
+        (
+            "PLAN9.json",
+            r#"{"id":"PLAN9","modified":"2025-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"Plan9","name":"a"},"versions":["1"]}]}"#,
+        ),
+        (
+            "NO-NAME.json",
+            r#"{"id":"NO-NAME","affected":[{"package":{"ecosystem":"npm"}}]}"#,
+        ),
+        ("NO-ID.json", r#"{"modified":"2025-01-01T00:00:00Z"}"#),
+    ];
+    for (name, body) in entries {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+    // A truncated export: the central directory is gone.
+    let bytes = std::fs::read(&zip_path).unwrap();
+    let cut = dir.path().join("cut.zip");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let mut db = palisade_vulndb::Db::open(&dir.path().join("osv.sqlite")).unwrap();
+    let r = db.import(&[zip_path, cut]).unwrap();
+    assert_eq!(r.added, 1, "{:?}", r.errors);
+    assert_eq!(r.errors.len(), 6, "{:#?}", r.errors);
+    for want in [
+        "all.zip:NO-INTRO.json: NO-INTRO: affected[0].ranges[0]: no introduced event",
+        "all.zip:TWO-FIELDS.json: TWO-FIELDS: affected[0].ranges[0].events[0]: 2 of",
+        "all.zip:PLAN9.json: PLAN9: affected[0]: unknown ecosystem \"Plan9\"",
+        "all.zip:NO-NAME.json: not an OSV record: missing field `name`",
+        "all.zip:NO-ID.json: not an OSV record: missing field `id`",
+        "cut.zip: not a readable zip",
+    ] {
+        assert!(
+            r.errors.iter().any(|e| e.contains(want)),
+            "{want}: {:#?}",
+            r.errors
+        );
+    }
+    assert_eq!(db.lookup("npm", "a").unwrap().len(), 1);
+}

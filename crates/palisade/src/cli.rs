@@ -50,6 +50,12 @@ pub enum Command {
     /// What runs: every workload with its images (pinned or not), service
     /// account, exposure, mounts and declared connections, and summaries.
     Inventory(InventoryArgs),
+    /// Threat model of the cluster (seed action 2): components, trust
+    /// boundaries, the three attacker profiles and what each reaches, attack
+    /// paths found by graph search over the evidence and ranked by impact and
+    /// length, STRIDE per component tied to findings and lines. Deterministic
+    /// Markdown (with Mermaid diagrams), JSON or a self-contained HTML page.
+    ThreatModel(ThreatModelArgs),
     /// Software bill of materials of a root filesystem, project directory or
     /// image (docker-archive, OCI layout directory or archive; PATH:TAG picks
     /// one image): OS and language packages, Go and Rust binaries, Java
@@ -57,8 +63,9 @@ pub enum Command {
     /// --fail-on-assessment when the assessment found something, 2 when part
     /// of the input could not be read (the rest is still catalogued).
     Sbom(SbomArgs),
-    /// The local OSV vulnerability database: import records (files,
-    /// directories, OSV all.zip exports), show its status.
+    /// The local OSV vulnerability database: download OSV's exports
+    /// (update), import records (files, directories, all.zip exports), show
+    /// its status and age.
     Db(DbArgs),
     /// Vulnerabilities of what `palisade sbom` finds in TARGET (image,
     /// root filesystem, project directory with lock files), matched against
@@ -66,6 +73,42 @@ pub enum Command {
     /// with --fail-on when a vulnerability at or above it is found, 2 when
     /// the input or the database cannot be read.
     Vuln(VulnArgs),
+    /// Credentials in source trees (respecting .gitignore), container image
+    /// layers (every layer, also files a later layer deletes) and
+    /// Kubernetes manifests (Secret data, literal env values, the
+    /// last-applied annotation). Values are never printed. Exit 1 when a
+    /// finding not in the baseline is at or above --fail-on, 2 when some
+    /// input could not be read.
+    Secrets(SecretsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SecretsArgs {
+    /// Files, directories, or images (docker-archive or OCI tarball, OCI
+    /// layout directory; append :TAG to pick an image).
+    #[arg(value_name = "PATH", required_unless_present = "list_rules")]
+    pub paths: Vec<PathBuf>,
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json", "sarif"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// A previous JSON report: its findings (same secret in the same file)
+    /// are accepted and do not fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Exit 1 when a new finding is at or above this severity (critical,
+    /// high, medium, low, info) or never (`none`).
+    #[arg(long, value_name = "SEVERITY", default_value = "low")]
+    pub fail_on: String,
+    /// Also read files that .gitignore excludes.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Largest file to read, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 10)]
+    pub max_file_size: u64,
+    /// List the rules and exit.
+    #[arg(long)]
+    pub list_rules: bool,
 }
 
 #[derive(Args, Debug)]
@@ -85,10 +128,36 @@ pub enum DbCommand {
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
     },
-    /// Records per ecosystem, newest record, age of the last import.
+    /// Download OSV's per-ecosystem exports (all.zip) over HTTPS and import
+    /// them; an export the server says is unchanged (ETag) is skipped.
+    Update {
+        /// OSV ecosystems to download (repeatable, comma-separated; default:
+        /// every ecosystem palisade catalogs).
+        #[arg(long = "ecosystem", value_name = "ECOSYSTEM", value_delimiter = ',')]
+        ecosystems: Vec<String>,
+        #[arg(long, value_name = "FILE")]
+        db: Option<PathBuf>,
+        /// Base URL of the exports (default:
+        /// https://osv-vulnerabilities.storage.googleapis.com).
+        #[arg(long, value_name = "URL")]
+        mirror: Option<String>,
+        /// Also trust the CA certificates in this PEM file (a mirror's own
+        /// CA; SSL_CERT_FILE replaces the system's certificates).
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
+    },
+    /// Records per ecosystem, newest record, age of the last import; warns
+    /// when the data is older than --max-age days.
     Status {
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
+        /// Days after which the data is stale (default: `vulnerabilities:
+        /// maxAge` of .palisade.yaml, else 7).
+        #[arg(long, value_name = "DAYS")]
+        max_age: Option<u32>,
+        /// Exit 1 when the data is stale.
+        #[arg(long)]
+        fail_stale: bool,
     },
 }
 
@@ -99,17 +168,30 @@ pub struct VulnArgs {
     pub target: String,
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json", "sarif", "cyclonedx-vex", "markdown"])]
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a vulnerability is at or above this rating (`any`
-    /// includes records without a CVSS v3 vector).
+    /// includes records without a rating). Suppressed and left-out
+    /// vulnerabilities do not count.
     #[arg(long, value_name = "SEVERITY", value_parser = ["any", "low", "medium", "high", "critical"])]
     pub fail_on: Option<String>,
     /// Leave out vulnerabilities no released version fixes.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Also report what the distribution rates negligible (Debian
+    /// `unimportant`, Ubuntu `negligible`).
+    #[arg(long)]
+    pub include_negligible: bool,
+    /// Configuration file with `vulnerabilities: ignore:` rules (default:
+    /// .palisade.yaml in the current directory, else in TARGET).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Warn when the database is older than this many days (default:
+    /// `vulnerabilities: maxAge`, else 7).
+    #[arg(long, value_name = "DAYS")]
+    pub max_age: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -137,6 +219,20 @@ pub struct SbomArgs {
     /// With --registry: plain HTTP (a local or lab registry).
     #[arg(long, requires = "registry")]
     pub insecure_registry: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ThreatModelArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(short, long, default_value = "markdown", value_parser = ["markdown", "json", "html"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Namespace of the ingress controller that forwards Ingress traffic
+    /// (its NetworkPolicy peer).
+    #[arg(long, value_name = "NAMESPACE", default_value = "ingress-nginx")]
+    pub ingress_namespace: String,
 }
 
 #[derive(Args, Debug)]
@@ -760,6 +856,11 @@ pub struct ScanArgs {
     /// whose containers run it (check image-attack-surface).
     #[arg(long = "images", value_name = "PATH")]
     pub images: Vec<String>,
+    /// With --images: the OSV database to match the images' packages
+    /// against (check image-vulnerabilities; default: the `palisade db`
+    /// database when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -17,6 +17,8 @@ mod pss_cmd;
 mod rbac_cmd;
 mod sbom_cmd;
 mod scan;
+mod secrets_cmd;
+mod threat_cmd;
 mod vuln_cmd;
 
 use clap::Parser;
@@ -52,9 +54,11 @@ fn main() -> ExitCode {
         cli::Command::Fix(args) => fix_cmd::run(args),
         cli::Command::Generate(args) => generate_cmd::run(args),
         cli::Command::Inventory(args) => generate_cmd::inventory(args),
+        cli::Command::ThreatModel(args) => threat_cmd::run(args),
         cli::Command::Sbom(args) => sbom_cmd::run(args),
         cli::Command::Db(args) => vuln_cmd::db(args),
         cli::Command::Vuln(args) => vuln_cmd::vuln(args),
+        cli::Command::Secrets(args) => secrets_cmd::run(args),
     };
     ExitCode::from(code)
 }

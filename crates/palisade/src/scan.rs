@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Finds `.palisade.yaml`: the current directory first, then the first
 /// scanned directory.
-fn discover_config(paths: &[PathBuf]) -> Option<PathBuf> {
+pub(crate) fn discover_config(paths: &[PathBuf]) -> Option<PathBuf> {
     let here = Path::new(".palisade.yaml");
     if here.is_file() {
         return Some(here.to_path_buf());
@@ -108,7 +108,50 @@ pub fn run(args: ScanArgs) -> u8 {
     let mut phase = |name: &str| phases.mark(name);
     let mut image_errors = Vec::new();
     if !args.images.is_empty() {
-        settings.images = std::sync::Arc::new(read_images(&args.images, &mut image_errors));
+        // A database when one is given, or the default one exists.
+        let db_path = args
+            .db
+            .clone()
+            .unwrap_or_else(palisade_vulndb::default_path);
+        let db = if args.db.is_some() || db_path.is_file() {
+            if !db_path.is_file() {
+                return usage_error(format!(
+                    "no vulnerability database at {}: run `palisade db update` first",
+                    db_path.display()
+                ));
+            }
+            match palisade_vulndb::Db::open(&db_path) {
+                Ok(d) => {
+                    let max_age = config
+                        .vulnerabilities
+                        .max_age
+                        .unwrap_or(crate::vuln_cmd::DEFAULT_MAX_AGE_DAYS);
+                    if let Ok(s) = d.status()
+                        && let Some(w) = crate::vuln_cmd::staleness(&s, &db_path, max_age)
+                    {
+                        eprintln!("palisade: warning: {w}");
+                    }
+                    Some(d)
+                }
+                Err(e) => return usage_error(e),
+            }
+        } else {
+            None
+        };
+        let vulns = db.as_ref().map(|d| {
+            (
+                d,
+                crate::vuln_cmd::MatchOptions {
+                    ignores: config.vulnerabilities.ignore.clone(),
+                    ..Default::default()
+                },
+            )
+        });
+        settings.images = std::sync::Arc::new(read_images(
+            &args.images,
+            vulns.as_ref().map(|(d, o)| (*d, o)),
+            &mut image_errors,
+        ));
     }
     let loaded = match load_input(&args.input) {
         Ok(l) => l,
@@ -191,9 +234,12 @@ pub fn run(args: ScanArgs) -> u8 {
 }
 
 /// Reads each image with `palisade sbom`'s opener and assessment, keyed by
-/// its tags (and digest) for the image-attack-surface check.
+/// its tags (and digest) for the image-attack-surface check; with a
+/// vulnerability database, its packages are matched as `palisade vuln`
+/// matches them, for the image-vulnerabilities check.
 fn read_images(
     targets: &[String],
+    vulns: Option<(&palisade_vulndb::Db, &crate::vuln_cmd::MatchOptions)>,
     errors: &mut Vec<palisade_findings::InputError>,
 ) -> palisade_checks::images::Images {
     let mut images = palisade_checks::images::Images::default();
@@ -249,14 +295,72 @@ fn read_images(
                 )
             })
             .collect();
+        let vulnerabilities = match vulns {
+            Some((db, opts)) => {
+                let subjects = crate::vuln_cmd::subjects_of(&sbom);
+                match crate::vuln_cmd::match_subjects(db, &subjects, opts) {
+                    Ok(m) => Some(summarise(&m)),
+                    Err(e) => {
+                        errors.push(err(e));
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
         images.insert(
             &refs,
             palisade_checks::images::ImageFacts {
                 source: t.clone(),
                 user: img.config.user.clone(),
                 surface,
+                vulnerabilities,
             },
         );
     }
     images
+}
+
+/// An image's vulnerabilities, counted, with the worst fixable ones.
+fn summarise(m: &crate::vuln_cmd::Matched) -> palisade_checks::images::VulnSummary {
+    let mut v = palisade_checks::images::VulnSummary {
+        suppressed: m.suppressed.len(),
+        ..Default::default()
+    };
+    for r in &m.findings {
+        match r.vulnerability.severity {
+            "critical" => v.critical += 1,
+            "high" => v.high += 1,
+            "medium" => v.medium += 1,
+            "low" => v.low += 1,
+            _ => v.other += 1,
+        }
+        if r.vulnerability.fix.is_some() {
+            v.fixable += 1;
+        }
+    }
+    v.packages = m
+        .findings
+        .iter()
+        .map(|r| r.purl.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    // Findings are sorted worst first: the first fixable ones, one per id.
+    for r in m.findings.iter().filter(|r| r.vulnerability.fix.is_some()) {
+        if v.top.len() == 3 {
+            break;
+        }
+        if v.top.iter().any(|(id, _, _)| *id == r.vulnerability.id) {
+            continue;
+        }
+        v.top.push((
+            r.vulnerability.id.clone(),
+            format!("{} {}", r.package, r.version),
+            r.upgrade
+                .clone()
+                .or_else(|| r.vulnerability.fix.clone())
+                .unwrap_or_default(),
+        ));
+    }
+    v
 }

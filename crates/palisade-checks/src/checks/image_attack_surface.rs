@@ -109,6 +109,7 @@ mod tests {
                 source: "app.tar".into(),
                 user: user.into(),
                 surface,
+                ..Default::default()
             },
         );
         im

@@ -10,6 +10,7 @@ pub mod image_attack_surface;
 pub mod image_digest;
 pub mod image_floating_tag;
 pub mod image_pull_policy;
+pub mod image_vulnerabilities;
 pub mod low_uid;
 pub mod memory_limit;
 pub mod namespace_limit_range;

@@ -17,6 +17,8 @@ mod no_default_deny;
 mod not_isolated;
 mod selects_nothing;
 
+pub use database_open::is_database;
+
 /// One finding of a NetworkPolicy check.
 #[derive(Debug, Clone)]
 pub struct Hit {

@@ -36,7 +36,8 @@ fn property(name: &str, value: impl Into<String>) -> Value {
     json!({ "name": name, "value": value.into() })
 }
 
-fn bom_ref(i: usize, p: &Package) -> String {
+/// The `bom-ref` of the `i`th package (what VEX documents point at).
+pub fn bom_ref(i: usize, p: &Package) -> String {
     format!("{}#{i}", p.purl)
 }
 

@@ -1,0 +1,341 @@
+//! What is not a secret although it looks like one: placeholders, references
+//! to where the real value lives, identifiers, and files that are test
+//! fixtures.
+
+/// Substrings that mark a value as a placeholder or a reference.
+const PLACEHOLDER_PARTS: &[&str] = &[
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "placeholder",
+    "dummy",
+    "redacted",
+    "your_",
+    "your-",
+    "yourpass",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "$(",
+    "%(",
+    "%s",
+    "xxxx",
+    "****",
+    "....",
+    "fake",
+    "sample",
+    "insert_",
+    "insert-",
+    "replace_",
+    "replace-",
+    "replaceme",
+    "enc[",
+    "vault:",
+    "ref+",
+    "secretsmanager",
+];
+
+/// Whole values that are words, not secrets.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "null",
+    "none",
+    "nil",
+    "true",
+    "false",
+    "undefined",
+    "empty",
+    "test",
+    "testing",
+    "string",
+    "required",
+    "optional",
+    "default",
+    "unknown",
+    "notset",
+    "not_set",
+];
+
+/// Parts that mark even a provider token (whose random part could spell a
+/// word by chance) as documentation.
+const TOKEN_PLACEHOLDER_PARTS: &[&str] = &["example", "xxxxx", "*****", "<", "${", "{{"];
+
+/// A provider token that is documentation: the vendors' own examples,
+/// masked or templated values.
+pub fn is_placeholder_token(v: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(v) else {
+        return false;
+    };
+    let lower = s.to_ascii_lowercase();
+    if TOKEN_PLACEHOLDER_PARTS.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    let first = v.first().copied();
+    first.is_some() && v.iter().all(|&b| Some(b) == first)
+}
+
+/// A value that stands for a secret rather than being one.
+pub fn is_placeholder(v: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(v) else {
+        return false;
+    };
+    let lower = s.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.contains(&lower.as_str()) {
+        return true;
+    }
+    if PLACEHOLDER_PARTS.iter().any(|p| lower.contains(p)) {
+        return true;
+    }
+    // One character repeated (`aaaaaaaa`, `00000000`).
+    let first = v.first().copied();
+    first.is_some() && v.iter().all(|&b| Some(b) == first)
+}
+
+/// What a generic `key = value` candidate must also pass: the value is a
+/// literal, not a reference, an identifier or a path.
+pub fn generic_value_ok(v: &[u8], quoted: Option<bool>, code: bool, key: Option<&str>) -> bool {
+    let Ok(s) = std::str::from_utf8(v) else {
+        return false;
+    };
+    if let Some(false) = quoted
+        && code
+    {
+        // `password = getenv(...)`, `token: string`: program code assigns
+        // literals in quotes.
+        return false;
+    }
+    if s.starts_with([
+        '$', '%', '@', '&', '*', '!', '|', '>', '#', '{', '[', '(', '=', '?', '+',
+    ]) || s.contains(['(', ')', '{', '}'])
+        || s.contains("::")
+    {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    if lower.starts_with('/')
+        || lower.starts_with("./")
+        || lower.starts_with("~/")
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("file:")
+        || lower.starts_with("arn:")
+        || lower.starts_with("projects/")
+    {
+        return false;
+    }
+    const FILE_ENDINGS: &[&str] = &[
+        ".txt",
+        ".pem",
+        ".key",
+        ".json",
+        ".crt",
+        ".cer",
+        ".yaml",
+        ".yml",
+        ".env",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".der",
+        ".conf",
+        ".properties",
+        ".secret",
+        ".file",
+    ];
+    if FILE_ENDINGS.iter().any(|e| lower.ends_with(e)) {
+        return false;
+    }
+    if let Some(k) = key
+        && k.eq_ignore_ascii_case(s)
+    {
+        return false;
+    }
+    if is_identifier(s) {
+        return false;
+    }
+    true
+}
+
+/// Names rather than values: `DB_PASSWORD`, `config.db.password`,
+/// `my-secret-name`, `mySecretName`, all-digit numbers.
+fn is_identifier(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    // Upper snake case: an environment variable's name.
+    if b[0].is_ascii_uppercase()
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+        && b.contains(&b'_')
+    {
+        return true;
+    }
+    // Dotted paths of identifiers: `settings.db.password`, `os.environ`.
+    if b.contains(&b'.')
+        && s.split('.').all(|p| {
+            !p.is_empty()
+                && p.as_bytes()[0].is_ascii_alphabetic()
+                && p.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        })
+        && s.split('.').count() >= 2
+        && !b.iter().any(u8::is_ascii_digit)
+    {
+        return true;
+    }
+    false
+}
+
+/// Words-only values (`my-db-secret`, `existingSecret`) carry no entropy of
+/// their own: generic secrets must not be only letters and separators in
+/// one case pattern of ordinary words.
+pub fn is_wordish(s: &[u8]) -> bool {
+    if s.iter().any(u8::is_ascii_digit) {
+        return false;
+    }
+    let parts: Vec<&[u8]> = s.split(|c| matches!(c, b'-' | b'_' | b'.')).collect();
+    parts.iter().all(|p| {
+        !p.is_empty()
+            && p.iter().all(u8::is_ascii_alphabetic)
+            && (p.iter().all(u8::is_ascii_lowercase)
+                || p.iter().all(u8::is_ascii_uppercase)
+                // camelCase and PascalCase: capitals only at word starts.
+                || camel(p))
+    })
+}
+
+fn camel(p: &[u8]) -> bool {
+    // Every word has at least two lower-case letters after its capital.
+    let mut run = 0;
+    for (i, c) in p.iter().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && run < 2 {
+                return false;
+            }
+            run = 0;
+        } else {
+            run += 1;
+        }
+    }
+    run >= 2
+}
+
+/// Test code and fixtures: findings there are reported as `info`.
+pub fn is_test_path(path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "test",
+        "tests",
+        "testdata",
+        "test-data",
+        "test_data",
+        "fixtures",
+        "fixture",
+        "__tests__",
+        "__fixtures__",
+        "__mocks__",
+        "mocks",
+        "spec",
+        "specs",
+        "testing",
+        "e2e",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+    ];
+    let lower = path.to_ascii_lowercase();
+    let mut parts = lower.split(['/', '\\']).filter(|p| !p.is_empty());
+    let file = parts.next_back().unwrap_or("");
+    if parts.any(|d| DIRS.contains(&d)) {
+        return true;
+    }
+    let stem = file.split('.').next().unwrap_or("");
+    stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_spec")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || stem.ends_with("test") && file.ends_with(".java")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "changeme",
+            "${DB_PASSWORD}",
+            "<your-token>",
+            "AKIAIOSFODNN7EXAMPLE",
+            "xxxxxxxxxxxx",
+            "********",
+            "{{ .Values.password }}",
+            "ENC[AES256_GCM,data:abc]",
+            "aaaaaaaaaaaaaaaa",
+            "Password",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in ["hunter22", "s3cr3t-Pa55", "ghp_abc", "AKIAZ7Q3MVX2K4RT5JLB"] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn generic_values() {
+        assert!(generic_value_ok(b"hunter22", Some(true), true, None));
+        assert!(!generic_value_ok(b"hunter22", Some(false), true, None));
+        assert!(generic_value_ok(b"hunter22", Some(false), false, None));
+        for v in [
+            "DB_PASSWORD",
+            "settings.db.password",
+            "getpass()",
+            "/run/secrets/db",
+            "token.txt",
+            "123456789012",
+            "$PASSWORD",
+        ] {
+            assert!(
+                !generic_value_ok(v.as_bytes(), Some(false), false, None),
+                "{v}"
+            );
+        }
+        assert!(!generic_value_ok(
+            b"password",
+            None,
+            false,
+            Some("password")
+        ));
+    }
+
+    #[test]
+    fn words() {
+        assert!(is_wordish(b"my-db-secret"));
+        assert!(is_wordish(b"existingSecret"));
+        assert!(is_wordish(b"GITHUB_TOKEN"));
+        assert!(!is_wordish(b"q8Hf2kLm9Zt4Xw"));
+        assert!(!is_wordish(b"aBcDeFgHiJkL"));
+    }
+
+    #[test]
+    fn test_paths() {
+        assert!(is_test_path("src/tests/keys.py"));
+        assert!(is_test_path("pkg/auth/token_test.go"));
+        assert!(is_test_path("web/src/api.spec.ts"));
+        assert!(is_test_path("testdata/creds.json"));
+        assert!(!is_test_path("src/contest/app.py"));
+        assert!(!is_test_path("deploy/app.yaml"));
+    }
+}
