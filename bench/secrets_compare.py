@@ -15,7 +15,7 @@ import sys
 
 def palisade(path, root):
     r = json.load(open(path))
-    return {(os.path.relpath(f["path"], root), f["line"]) for f in r["findings"]}
+    return {(os.path.normpath(f["path"]), f["line"]) for f in r["findings"]}
 
 
 def detect_secrets(path, root):

@@ -22,7 +22,6 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "}}",
     "$(",
     "%(",
-    "%s",
     "xxxx",
     "****",
     "....",
@@ -64,6 +63,8 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "unknown",
     "notset",
     "not_set",
+    "%s",
+    "%v",
 ];
 
 /// Parts that mark even a provider token (whose random part could spell a
@@ -114,8 +115,14 @@ pub fn generic_value_ok(v: &[u8], quoted: Option<bool>, code: bool, key: Option<
         // literals in quotes.
         return false;
     }
+    // A YAML tag (`!vault`, `!Ref`) names where the value comes from.
+    if let Some(tag) = s.strip_prefix('!')
+        && tag.bytes().all(|c| c.is_ascii_alphabetic())
+    {
+        return false;
+    }
     if s.starts_with([
-        '$', '%', '@', '&', '*', '!', '|', '>', '#', '{', '[', '(', '=', '?', '+',
+        '$', '%', '@', '&', '*', '|', '>', '{', '[', '(', '=', '?', '+',
     ]) || s.contains(['(', ')', '{', '}'])
         || s.contains("::")
     {

@@ -250,6 +250,11 @@ fn accept(ri: usize, c: &Captures, base: usize, kind: FileKind) -> Option<Candid
         if memchr::memmem::find(&whole.as_bytes().to_ascii_lowercase(), b"example").is_some() {
             return None;
         }
+        // `key: # comment` is no value; `KEY=#x` (no space) is one.
+        let at = sec.start() - whole.start();
+        if s.first() == Some(&b'#') && at > 0 && whole.as_bytes()[at - 1].is_ascii_whitespace() {
+            return None;
+        }
         let quoted = c.name("q").map(|q| !q.as_bytes().is_empty());
         if !generic_value_ok(s, quoted, kind == FileKind::Code, key.as_deref()) {
             return None;

@@ -250,6 +250,16 @@ fn provider_tokens_are_found_with_their_rule() {
             "generic-password",
         ),
         (
+            ".env",
+            "SESSION_PASSWORD=#nHF8btaC!V0AU0S\n".to_string(),
+            "generic-password",
+        ),
+        (
+            ".env",
+            "SESSION_PASSWORD=!1eDQr3Vd7Ftw2D0\n".to_string(),
+            "generic-password",
+        ),
+        (
             "values.yaml",
             format!("oauth:\n  clientSecret: {}\n", tok(ALNUM, 32, 34)),
             "generic-secret",
@@ -324,6 +334,8 @@ fn look_alikes_are_left_alone() {
         ("task.go", "const DiskMask = \"SKIP\"\nfunc ask() {}\n".into()),
         ("keys.rs", "let api_key = config.api_key.clone();\n".into()),
         ("env.sh", "export API_TOKEN=$API_TOKEN_FROM_VAULT\n".into()),
+        ("url.rs", "/// let url = Url::parse(\"ftp://rms:secret123@example.com\")?;\n".into()),
+        ("values.yaml", "password: # set by the operator\nsecret_token:   #TODO-rotate-me-later\n".into()),
     ];
     for (path, text) in cases {
         let found = rules(path, &text);
