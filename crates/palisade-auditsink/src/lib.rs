@@ -212,15 +212,10 @@ async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
-async fn metrics_handler(State(s): State<Arc<Sink>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.encode(),
-    )
-        .into_response()
+async fn metrics_handler(State(s): State<Arc<Sink>>, headers: HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let (content_type, body) = palisade_webhook::negotiate(accept, s.metrics.encode());
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 /// The routes, for the server and for tests.

@@ -13,7 +13,7 @@
 pub mod client;
 mod metrics;
 
-pub use metrics::Metrics;
+pub use metrics::{Metrics, negotiate, text_format};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -134,15 +134,10 @@ async fn ready(State(s): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(s): State<Arc<AppState>>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        s.metrics.encode(),
-    )
-        .into_response()
+async fn metrics(State(s): State<Arc<AppState>>, headers: axum::http::HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let (content_type, body) = negotiate(accept, s.metrics.encode());
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
 async fn validate(State(s): State<Arc<AppState>>, body: Bytes) -> Response {

@@ -1,7 +1,8 @@
 //! Prometheus metrics (OpenMetrics text): requests by endpoint, decision and
 //! namespace; verdicts by policy, mode and namespace; policy evaluation
 //! errors; rejected requests; and a latency histogram whose buckets reach
-//! the webhook timeout.
+//! the webhook timeout. Served as OpenMetrics to scrapers that ask for it
+//! (Prometheus) and in the Prometheus text format 0.0.4 otherwise.
 
 use palisade_admission::Decision;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -150,9 +151,94 @@ impl Metrics {
     }
 }
 
+/// The OpenMetrics content type.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The Prometheus text format's content type.
+pub const TEXT_FORMAT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+/// The exposition a scraper asked for: OpenMetrics when its `Accept`
+/// header names it (Prometheus does), else the Prometheus text format
+/// 0.0.4 (curl, `promtool check metrics`, the textfile collector).
+pub fn negotiate(accept: Option<&str>, openmetrics: String) -> (&'static str, String) {
+    if accept.is_some_and(|a| a.contains("application/openmetrics-text")) {
+        (OPENMETRICS, openmetrics)
+    } else {
+        (TEXT_FORMAT, text_format(&openmetrics))
+    }
+}
+
+/// OpenMetrics text (as prometheus-client writes it) in the Prometheus
+/// text format 0.0.4: a counter family is named with its `_total` suffix
+/// there, and `# UNIT` and `# EOF` do not exist.
+pub fn text_format(openmetrics: &str) -> String {
+    let mut counters = std::collections::HashSet::new();
+    for l in openmetrics.lines() {
+        if let Some(rest) = l.strip_prefix("# TYPE ")
+            && let Some((name, "counter")) = rest.split_once(' ')
+        {
+            counters.insert(name.to_string());
+        }
+    }
+    let mut out = String::with_capacity(openmetrics.len());
+    for l in openmetrics.lines() {
+        if l == "# EOF" || l.starts_with("# UNIT ") {
+            continue;
+        }
+        let meta = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|p| l.strip_prefix(p).map(|rest| (p, rest)));
+        match meta {
+            Some((prefix, rest)) => {
+                let (name, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+                let name = if counters.contains(name) {
+                    format!("{name}_total")
+                } else {
+                    name.to_string()
+                };
+                let tail = if prefix == "# TYPE " && tail == "unknown" {
+                    "untyped"
+                } else {
+                    tail
+                };
+                out.push_str(&format!("{prefix}{name} {tail}"));
+            }
+            None => out.push_str(l),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_format_names_counters_with_their_suffix() {
+        let m = Metrics::new(Duration::from_secs(1));
+        m.reject("validate", "timeout");
+        m.observe(Duration::from_millis(3));
+        let om = m.encode();
+        assert!(om.contains("# TYPE palisade_admission_rejected counter\n"));
+        assert!(om.ends_with("# EOF\n"));
+        let text = text_format(&om);
+        assert!(text.contains("# HELP palisade_admission_rejected_total Requests not answered"));
+        assert!(text.contains("# TYPE palisade_admission_rejected_total counter\n"));
+        assert!(text.contains(
+            "palisade_admission_rejected_total{endpoint=\"validate\",reason=\"timeout\"} 1\n"
+        ));
+        assert!(text.contains("# TYPE palisade_admission_request_duration_seconds histogram\n"));
+        assert!(!text.contains("# EOF") && !text.contains("# UNIT"));
+        assert_eq!(
+            negotiate(
+                Some("application/openmetrics-text;version=1.0.0,text/plain;q=0.5"),
+                om.clone()
+            )
+            .1,
+            om
+        );
+        assert_eq!(negotiate(None, om.clone()).0, TEXT_FORMAT);
+    }
 
     #[test]
     fn buckets_reach_the_timeout() {

@@ -80,6 +80,21 @@ pub enum Command {
     /// finding not in the baseline is at or above --fail-on, 2 when some
     /// input could not be read.
     Secrets(SecretsArgs),
+    /// Monitoring (seed action 11): alerting rules for palisade's metrics
+    /// and for every workload of the inventory (PrometheusRule or rule
+    /// file), which business-critical workloads no alert watches (exit 1),
+    /// and a scan's posture metrics for Prometheus.
+    Monitor(crate::monitor_cmd::MonitorArgs),
+    /// The posture report: the score and how it is computed, the status of
+    /// each of the eleven actions from the evidence, findings by severity
+    /// and namespace, the threat model, NetworkPolicy matrix and RBAC
+    /// risks, each finding linked to its fix. One self-contained HTML page
+    /// (no network) or Markdown. Exit 2 when some input could not be read.
+    Report(crate::report_cmd::ReportArgs),
+    /// The scan history (`--history DB` on scan and report): each run's
+    /// score and counts, and what was fixed and what is new since the
+    /// previous run of the same source.
+    History(crate::history_cmd::HistoryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -861,6 +876,15 @@ pub struct ScanArgs {
     /// database when it exists).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Record this scan (score, counts, findings) in the history database
+    /// DB (SQLite, created when missing); `palisade history` shows the
+    /// trend and what was fixed or is new since the previous scan.
+    #[arg(long, value_name = "DB")]
+    pub history: Option<PathBuf>,
+    /// The time to record (Unix seconds or RFC 3339; default:
+    /// SOURCE_DATE_EPOCH, else the clock).
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -10,11 +10,14 @@ mod cli;
 mod drift_cmd;
 mod fix_cmd;
 mod generate_cmd;
+mod history_cmd;
+mod monitor_cmd;
 mod netpol_cmd;
 mod output;
 mod policy_cmd;
 mod pss_cmd;
 mod rbac_cmd;
+mod report_cmd;
 mod sbom_cmd;
 mod scan;
 mod secrets_cmd;
@@ -59,6 +62,9 @@ fn main() -> ExitCode {
         cli::Command::Db(args) => vuln_cmd::db(args),
         cli::Command::Vuln(args) => vuln_cmd::vuln(args),
         cli::Command::Secrets(args) => secrets_cmd::run(args),
+        cli::Command::Monitor(args) => monitor_cmd::run(args),
+        cli::Command::Report(args) => report_cmd::run(args),
+        cli::Command::History(args) => history_cmd::run(args),
     };
     ExitCode::from(code)
 }

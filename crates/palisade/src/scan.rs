@@ -32,7 +32,89 @@ fn parse_threshold(s: &str) -> Result<Option<Severity>, String> {
     }
 }
 
+/// What a scan found, before it is rendered.
+pub(crate) struct Scanned {
+    pub model: Model,
+    /// Findings at or above `--min-severity`, suppressed, errors, summary.
+    pub report: ScanReport,
+    /// Every reported finding, whatever `--min-severity` (the history).
+    pub all_findings: Vec<palisade_findings::Finding>,
+    /// Evaluations per check (the score).
+    pub stats: Vec<palisade_checks::CheckStats>,
+    pub fail_on: Option<Severity>,
+    pub format: Format,
+    /// Image archives read (`--images`) and whether a vulnerability
+    /// database matched their packages.
+    pub images: usize,
+    pub vuln_db: bool,
+}
+
 pub fn run(args: ScanArgs) -> u8 {
+    let now = match args
+        .history
+        .as_ref()
+        .map(|_| palisade_history::now(args.now.as_deref()))
+    {
+        Some(Err(e)) => return usage_error(e),
+        Some(Ok(t)) => Some(t),
+        None => None,
+    };
+    let scanned = match analyze(&args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let Scanned {
+        model,
+        report,
+        all_findings,
+        fail_on,
+        format,
+        ..
+    } = scanned;
+    if let (Some(db), Some(now)) = (&args.history, now)
+        && let Err(e) = crate::history_cmd::record(
+            db,
+            "scan",
+            &crate::history_cmd::source_of(&args.input),
+            now,
+            &report,
+            &all_findings,
+        )
+    {
+        return usage_error(e);
+    }
+    let opts = RenderOptions {
+        color: format == Format::Table && use_color(args.color, args.output.is_some()),
+        show_suppressed: args.show_suppressed,
+    };
+    let mut phases = crate::output::Phases::new();
+    if let Err(e) = emit_with(args.output.as_deref(), |w| write(&report, format, opts, w)) {
+        return usage_error(e);
+    }
+    phases.mark("report");
+    // the process ends here: freeing millions of tree nodes one by one
+    // would only delay the exit
+    std::mem::forget(model);
+    std::mem::forget(all_findings);
+    if !report.errors.is_empty() {
+        if format != Format::Table || args.output.is_some() {
+            for e in &report.errors {
+                eprintln!("palisade: {e}");
+            }
+        }
+        return exit::INPUT_ERROR;
+    }
+    let code = match fail_on {
+        Some(t) if report.findings.iter().any(|f| f.severity >= t) => exit::FINDINGS,
+        _ => exit::OK,
+    };
+    std::mem::forget(report);
+    code
+}
+
+/// Reads the input and runs the checks (and policies) as `scan` does:
+/// configuration, check selection, Pod Security defaults, images.
+pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     let config_path = args
         .config
         .clone()
@@ -40,7 +122,7 @@ pub fn run(args: ScanArgs) -> u8 {
     let config = match &config_path {
         Some(p) => match Config::load(p) {
             Ok(c) => c,
-            Err(e) => return usage_error(e),
+            Err(e) => return Err(usage_error(e)),
         },
         None => Config::default(),
     };
@@ -51,14 +133,14 @@ pub fn run(args: ScanArgs) -> u8 {
                 .as_deref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            return usage_error(format!("{file}: {e}"));
+            return Err(usage_error(format!("{file}: {e}")));
         }
     };
     for id in args.checks.iter().chain(&args.skip) {
         if find(id).is_none() {
-            return usage_error(format!(
+            return Err(usage_error(format!(
                 "unknown check id {id:?} (see `palisade checks list`)"
-            ));
+            )));
         }
     }
     if !args.checks.is_empty() {
@@ -73,19 +155,19 @@ pub fn run(args: ScanArgs) -> u8 {
     if let Some(l) = &args.pss_level {
         match l.parse() {
             Ok(l) => settings.default_pss.level = l,
-            Err(e) => return usage_error(e),
+            Err(e) => return Err(usage_error(e)),
         }
     }
     if let Some(v) = &args.pss_version {
         match v.parse() {
             Ok(v) => settings.default_pss.version = v,
-            Err(e) => return usage_error(e),
+            Err(e) => return Err(usage_error(e)),
         }
     }
     let min_severity = match args.min_severity.as_deref() {
         Some(s) => match s.parse::<Severity>() {
             Ok(s) => s,
-            Err(e) => return usage_error(e),
+            Err(e) => return Err(usage_error(e)),
         },
         None => config.min_severity.unwrap_or(Severity::Info),
     };
@@ -96,17 +178,18 @@ pub fn run(args: ScanArgs) -> u8 {
         .map(parse_threshold)
     {
         Some(Ok(t)) => t,
-        Some(Err(e)) => return usage_error(e),
+        Some(Err(e)) => return Err(usage_error(e)),
         None => Some(Severity::High),
     };
     let format: Format = match args.format.parse() {
         Ok(f) => f,
-        Err(e) => return usage_error(e),
+        Err(e) => return Err(usage_error(e)),
     };
 
     let mut phases = crate::output::Phases::new();
     let mut phase = |name: &str| phases.mark(name);
     let mut image_errors = Vec::new();
+    let mut vuln_db_used = false;
     if !args.images.is_empty() {
         // A database when one is given, or the default one exists.
         let db_path = args
@@ -115,10 +198,10 @@ pub fn run(args: ScanArgs) -> u8 {
             .unwrap_or_else(palisade_vulndb::default_path);
         let db = if args.db.is_some() || db_path.is_file() {
             if !db_path.is_file() {
-                return usage_error(format!(
+                return Err(usage_error(format!(
                     "no vulnerability database at {}: run `palisade db update` first",
                     db_path.display()
-                ));
+                )));
             }
             match palisade_vulndb::Db::open(&db_path) {
                 Ok(d) => {
@@ -133,11 +216,12 @@ pub fn run(args: ScanArgs) -> u8 {
                     }
                     Some(d)
                 }
-                Err(e) => return usage_error(e),
+                Err(e) => return Err(usage_error(e)),
             }
         } else {
             None
         };
+        vuln_db_used = db.is_some();
         let vulns = db.as_ref().map(|d| {
             (
                 d,
@@ -155,7 +239,7 @@ pub fn run(args: ScanArgs) -> u8 {
     }
     let loaded = match load_input(&args.input) {
         Ok(l) => l,
-        Err(e) => return usage_error(e),
+        Err(e) => return Err(usage_error(e)),
     };
     phase("read and parse");
     let files = loaded.files;
@@ -164,11 +248,8 @@ pub fn run(args: ScanArgs) -> u8 {
     let outcome = palisade_checks::run(&model, &settings);
     phase("checks");
     let score = outcome.score();
-    let mut findings: Vec<_> = outcome
-        .findings
-        .into_iter()
-        .filter(|f| f.severity >= min_severity)
-        .collect();
+    let stats = outcome.stats;
+    let mut all_findings = outcome.findings;
     let mut errors = loaded.errors;
     errors.extend(image_errors);
     let mut policy_rules = Vec::new();
@@ -176,10 +257,15 @@ pub fn run(args: ScanArgs) -> u8 {
         let (pf, perrs) = crate::policy_cmd::evaluate(&args.policies, &[], model.objects());
         errors.extend(perrs);
         policy_rules = crate::policy_cmd::rules_of(&pf);
-        findings.extend(pf.into_iter().filter(|f| f.severity >= min_severity));
-        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        all_findings.extend(pf);
+        all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         phase("policies");
     }
+    let findings: Vec<_> = all_findings
+        .iter()
+        .filter(|f| f.severity >= min_severity)
+        .cloned()
+        .collect();
     let suppressed = outcome
         .suppressed
         .into_iter()
@@ -206,31 +292,16 @@ pub fn run(args: ScanArgs) -> u8 {
         rules,
         (model.len(), model.workload_count(), files, score),
     );
-    let opts = RenderOptions {
-        color: format == Format::Table && use_color(args.color, args.output.is_some()),
-        show_suppressed: args.show_suppressed,
-    };
-    if let Err(e) = emit_with(args.output.as_deref(), |w| write(&report, format, opts, w)) {
-        return usage_error(e);
-    }
-    phase("report");
-    // the process ends here: freeing millions of tree nodes one by one
-    // would only delay the exit
-    std::mem::forget(model);
-    if !report.errors.is_empty() {
-        if format != Format::Table || args.output.is_some() {
-            for e in &report.errors {
-                eprintln!("palisade: {e}");
-            }
-        }
-        return exit::INPUT_ERROR;
-    }
-    let code = match fail_on {
-        Some(t) if report.findings.iter().any(|f| f.severity >= t) => exit::FINDINGS,
-        _ => exit::OK,
-    };
-    std::mem::forget(report);
-    code
+    Ok(Scanned {
+        model,
+        report,
+        all_findings,
+        stats,
+        fail_on,
+        format,
+        images: args.images.len(),
+        vuln_db: vuln_db_used,
+    })
 }
 
 /// Reads each image with `palisade sbom`'s opener and assessment, keyed by

@@ -51,12 +51,42 @@ pub fn run(a: SecretsArgs) -> u8 {
         },
         None => Baseline::default(),
     };
+    let report = collect(&a.paths, a.no_ignore, a.max_file_size, &baseline);
+    for e in &report.errors {
+        eprintln!("palisade: {}: {}", e.location, e.message);
+    }
+    let text = match a.format.as_str() {
+        "json" => report.json(),
+        "sarif" => report.sarif(env!("CARGO_PKG_VERSION")),
+        _ => report.table(),
+    };
+    if let Err(e) = emit(&text, a.output.as_deref()) {
+        return usage_error(e);
+    }
+    if !report.errors.is_empty() {
+        exit::INPUT_ERROR
+    } else if fail_on.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t)) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
+}
+
+/// Scans `paths` (files, directories, images) on all cores; findings the
+/// baseline accepts go to `baselined`. Warnings about skipped large files
+/// go to stderr; unreadable inputs are in `errors`.
+pub fn collect(
+    paths: &[PathBuf],
+    no_ignore: bool,
+    max_file_size_mib: u64,
+    baseline: &Baseline,
+) -> Report {
     let scanner = Scanner::new();
-    let max = a.max_file_size.saturating_mul(1 << 20);
+    let max = max_file_size_mib.saturating_mul(1 << 20);
     let mut report = Report::default();
     let mut found = Vec::new();
     let outcomes = Mutex::new(Vec::new());
-    for p in &a.paths {
+    for p in paths {
         let (path, selector) = palisade_imagefs::split_selector(&p.to_string_lossy());
         if is_image(&path, selector.is_some()) {
             scan_image(
@@ -68,7 +98,7 @@ pub fn run(a: SecretsArgs) -> u8 {
                 &mut found,
             );
         } else if path.is_dir() {
-            walk(&path, a.no_ignore, &scanner, max, &outcomes);
+            walk(&path, no_ignore, &scanner, max, &outcomes);
         } else if path.is_file() {
             let o = scan_file(&scanner, &path, max);
             outcomes.lock().unwrap_or_else(|e| e.into_inner()).push(o);
@@ -92,7 +122,7 @@ pub fn run(a: SecretsArgs) -> u8 {
                     "palisade: {}: {} MiB, over --max-file-size {} MiB; not scanned",
                     path.display(),
                     size >> 20,
-                    a.max_file_size
+                    max_file_size_mib
                 );
                 report.summary.large_files_skipped += 1;
             }
@@ -107,24 +137,7 @@ pub fn run(a: SecretsArgs) -> u8 {
         }
     }
     report.finish();
-    for e in &report.errors {
-        eprintln!("palisade: {}: {}", e.location, e.message);
-    }
-    let text = match a.format.as_str() {
-        "json" => report.json(),
-        "sarif" => report.sarif(env!("CARGO_PKG_VERSION")),
-        _ => report.table(),
-    };
-    if let Err(e) = emit(&text, a.output.as_deref()) {
-        return usage_error(e);
-    }
-    if !report.errors.is_empty() {
-        exit::INPUT_ERROR
-    } else if fail_on.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t)) {
-        exit::FINDINGS
-    } else {
-        exit::OK
-    }
+    report
 }
 
 /// An image to read layer by layer rather than a file or tree to walk.

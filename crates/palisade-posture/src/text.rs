@@ -1,0 +1,80 @@
+//! Escaping, and the little Markdown the catalogue's texts use.
+
+/// HTML-escapes text (also for attribute values).
+pub(crate) fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+/// Inline Markdown to HTML: `code`, **bold**, [text](http…) links; the
+/// rest escaped. Paragraphs (blank lines) become `<p>`.
+pub(crate) fn md_html(s: &str) -> String {
+    let paragraphs: Vec<String> = s
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{}</p>", inline(&p.replace('\n', " "))))
+        .collect();
+    paragraphs.join("")
+}
+
+/// Inline Markdown of one line (code spans, bold, http links), escaped.
+pub(crate) fn inline(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('`')
+            && let Some(end) = r.find('`')
+        {
+            out.push_str("<code>");
+            out.push_str(&esc(&r[..end]));
+            out.push_str("</code>");
+            rest = &r[end + 1..];
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix("**")
+            && let Some(end) = r.find("**")
+        {
+            out.push_str("<strong>");
+            out.push_str(&inline(&r[..end]));
+            out.push_str("</strong>");
+            rest = &r[end + 2..];
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix('[')
+            && let Some(close) = r.find("](")
+            && let Some(end) = r[close + 2..].find(')')
+        {
+            let text = &r[..close];
+            let url = &r[close + 2..close + 2 + end];
+            if url.starts_with("https://") || url.starts_with("http://") {
+                out.push_str(&format!(
+                    "<a href=\"{}\" rel=\"noreferrer\">{}</a>",
+                    esc(url),
+                    inline(text)
+                ));
+                rest = &r[close + 3 + end..];
+                continue;
+            }
+        }
+        let c = rest.chars().next().expect("not empty");
+        out.push_str(&esc(&c.to_string()));
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// A Markdown table cell: no line breaks, pipes escaped.
+pub(crate) fn cell(s: &str) -> String {
+    s.replace('\n', " ").replace('|', "\\|")
+}
