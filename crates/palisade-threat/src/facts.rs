@@ -3,6 +3,7 @@
 //! STRIDE tables are built from.
 
 use crate::{Evidence, Input, Options};
+use palisade_model::k8s_openapi::api::core::v1::ServicePort;
 use palisade_model::k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use palisade_model::{Location, Object, ObjectRef, PodTemplate, Typed};
 use palisade_netpol::policy::Direction;
@@ -98,6 +99,16 @@ pub(crate) struct Route {
     /// address can reach it).
     pub isolated: bool,
     pub netpol: Vec<Evidence>,
+}
+
+/// A workload one Service port sends to.
+struct Reached {
+    workload: usize,
+    port: u16,
+    protocol: Protocol,
+    allowed: bool,
+    isolated: bool,
+    netpol: Vec<Evidence>,
 }
 
 /// Pod Security enforcement of a namespace.
@@ -910,6 +921,43 @@ fn entries(input: &Input<'_>, facts: &Facts<'_>) -> Vec<Entry> {
         v.sort_unstable();
         v
     };
+    // what one Service port reaches: each backend workload with its target
+    // port, and whether its NetworkPolicies admit the traffic
+    let reached = |ns: &str,
+                   sel: &BTreeMap<String, String>,
+                   sp: &ServicePort,
+                   from_controller: bool|
+     -> Vec<Reached> {
+        let proto = sp
+            .protocol
+            .as_deref()
+            .and_then(Protocol::parse)
+            .unwrap_or(Protocol::Tcp);
+        backends(ns, sel)
+            .into_iter()
+            .filter_map(|wi| {
+                let e = facts.workloads[wi].endpoint?;
+                let port = target_port(&net.endpoints[e], sp.port, sp.target_port.as_ref(), proto)?;
+                let (allowed, isolated, netpol) = admitted(
+                    input,
+                    &facts.workloads,
+                    &facts.ingress_namespace,
+                    from_controller,
+                    e,
+                    proto,
+                    port,
+                );
+                Some(Reached {
+                    workload: wi,
+                    port,
+                    protocol: proto,
+                    allowed,
+                    isolated,
+                    netpol,
+                })
+            })
+            .collect()
+    };
     let mut ingresses: Vec<&Object> = model.of_kind("Ingress").collect();
     ingresses.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
     for o in ingresses {
@@ -975,48 +1023,28 @@ fn entries(input: &Input<'_>, facts: &Facts<'_>) -> Vec<Entry> {
                 if !wanted {
                     continue;
                 }
-                let proto = sp
-                    .protocol
-                    .as_deref()
-                    .and_then(Protocol::parse)
-                    .unwrap_or(Protocol::Tcp);
-                for wi in backends(&ns, sel) {
-                    let w = &facts.workloads[wi];
-                    let Some(e) = w.endpoint else { continue };
-                    let Some(port) =
-                        target_port(&net.endpoints[e], sp.port, sp.target_port.as_ref(), proto)
-                    else {
-                        continue;
-                    };
-                    let (allowed, isolated, netpol) = admitted(
-                        input,
-                        &facts.workloads,
-                        &facts.ingress_namespace,
-                        true,
-                        e,
-                        proto,
-                        port,
-                    );
+                for r in reached(&ns, sel, sp, true) {
                     routes.push(Route {
                         description: format!(
-                            "{host}{path}{} → Service {}:{} → {} port {port}",
+                            "{host}{path}{} → Service {}:{} → {} port {}",
                             if tls { " (TLS)" } else { " (no TLS)" },
                             svc_ref.name,
                             sp.port,
-                            w.name
+                            facts.workloads[r.workload].name,
+                            r.port
                         ),
-                        workload: wi,
-                        port,
-                        protocol: proto,
+                        workload: r.workload,
+                        port: r.port,
+                        protocol: r.protocol,
                         tls: Some(tls),
                         written: Evidence::at(
                             &o.reference,
                             &o.locate(&at),
                             format!("routes {host}{path} to Service {}", svc_ref.name),
                         ),
-                        allowed,
-                        isolated,
-                        netpol,
+                        allowed: r.allowed,
+                        isolated: r.isolated,
+                        netpol: r.netpol,
                     });
                 }
             }
@@ -1048,38 +1076,20 @@ fn entries(input: &Input<'_>, facts: &Facts<'_>) -> Vec<Entry> {
         let type_at = o.locate(&Path::root().key("spec").key("type"));
         let mut routes = Vec::new();
         for sp in spec.ports.iter().flatten() {
-            let proto = sp
-                .protocol
-                .as_deref()
-                .and_then(Protocol::parse)
-                .unwrap_or(Protocol::Tcp);
-            for wi in backends(&ns, sel) {
-                let w = &facts.workloads[wi];
-                let Some(e) = w.endpoint else { continue };
-                let Some(port) =
-                    target_port(&net.endpoints[e], sp.port, sp.target_port.as_ref(), proto)
-                else {
-                    continue;
-                };
-                let (allowed, isolated, netpol) = admitted(
-                    input,
-                    &facts.workloads,
-                    &facts.ingress_namespace,
-                    false,
-                    e,
-                    proto,
-                    port,
-                );
+            for r in reached(&ns, sel, sp, false) {
                 let outside = match (kind, sp.node_port) {
                     (EntryKind::NodePort, Some(n)) => format!("node port {n}"),
                     (EntryKind::NodePort, None) => "a node port".to_string(),
                     _ => format!("load balancer port {}", sp.port),
                 };
                 routes.push(Route {
-                    description: format!("{outside} → {} port {port}", w.name),
-                    workload: wi,
-                    port,
-                    protocol: proto,
+                    description: format!(
+                        "{outside} → {} port {}",
+                        facts.workloads[r.workload].name, r.port
+                    ),
+                    workload: r.workload,
+                    port: r.port,
+                    protocol: r.protocol,
                     tls: None,
                     written: Evidence::at(
                         &o.reference,
@@ -1091,9 +1101,9 @@ fn entries(input: &Input<'_>, facts: &Facts<'_>) -> Vec<Entry> {
                             spec.type_.as_deref().unwrap_or_default()
                         ),
                     ),
-                    allowed,
-                    isolated,
-                    netpol,
+                    allowed: r.allowed,
+                    isolated: r.isolated,
+                    netpol: r.netpol,
                 });
             }
         }
