@@ -45,6 +45,29 @@ pub struct Status {
 impl Status {
     /// Whether the data is older than `max_days` (or was never imported).
     pub fn stale(&self, max_days: f64) -> bool {
+        self.freshness().stale(max_days)
+    }
+
+    pub fn freshness(&self) -> Freshness {
+        Freshness {
+            imported_at: self.imported_at.clone(),
+            age_days: self.age_days,
+        }
+    }
+}
+
+/// When the data was last imported: all a scan needs to warn about stale
+/// data, read from the metadata alone (no pass over the records).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Freshness {
+    pub imported_at: Option<String>,
+    /// Days since the last import (or update), fractional.
+    pub age_days: Option<f64>,
+}
+
+impl Freshness {
+    /// Whether the data is older than `max_days` (or was never imported).
+    pub fn stale(&self, max_days: f64) -> bool {
         self.age_days.is_none_or(|a| a > max_days)
     }
 }
@@ -210,6 +233,26 @@ impl Db {
     }
 
     /// Counts and freshness.
+    /// When the data was last imported.
+    pub fn freshness(&self) -> Result<Freshness, String> {
+        let q = |e: rusqlite::Error| e.to_string();
+        self.conn
+            .query_row(
+                "SELECT v, julianday('now') - julianday(v) FROM meta WHERE k = 'imported_at'",
+                [],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<f64>>(1)?)),
+            )
+            .optional()
+            .map_err(q)
+            .map(|row| match row {
+                Some((at, age)) => Freshness {
+                    imported_at: Some(at),
+                    age_days: age,
+                },
+                None => Freshness::default(),
+            })
+    }
+
     pub fn status(&self) -> Result<Status, String> {
         let q = |e: rusqlite::Error| e.to_string();
         let records: i64 = self
@@ -228,23 +271,10 @@ impl Db {
             .conn
             .query_row("SELECT MAX(modified) FROM records", [], |r| r.get(0))
             .map_err(q)?;
-        let imported_at = self
-            .conn
-            .query_row("SELECT v FROM meta WHERE k = 'imported_at'", [], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(q)?;
-        let age_days = self
-            .conn
-            .query_row(
-                "SELECT julianday('now') - julianday(v) FROM meta WHERE k = 'imported_at'",
-                [],
-                |r| r.get::<_, Option<f64>>(0),
-            )
-            .optional()
-            .map_err(q)?
-            .flatten();
+        let Freshness {
+            imported_at,
+            age_days,
+        } = self.freshness()?;
         let mut stmt = self
             .conn
             .prepare("SELECT substr(k, 9), v FROM meta WHERE k LIKE 'updated:%' ORDER BY k")

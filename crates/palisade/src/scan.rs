@@ -209,7 +209,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
                         .vulnerabilities
                         .max_age
                         .unwrap_or(crate::vuln_cmd::DEFAULT_MAX_AGE_DAYS);
-                    if let Ok(s) = d.status()
+                    if let Ok(s) = d.freshness()
                         && let Some(w) = crate::vuln_cmd::staleness(&s, &db_path, max_age)
                     {
                         eprintln!("palisade: warning: {w}");

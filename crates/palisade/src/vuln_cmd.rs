@@ -32,7 +32,7 @@ fn open(db: Option<&Path>, must_exist: bool) -> Result<palisade_vulndb::Db, Stri
 
 /// The stale-database warning, when the data is older than `max_days`.
 pub(crate) fn staleness(
-    status: &palisade_vulndb::Status,
+    status: &palisade_vulndb::Freshness,
     path: &Path,
     max_days: u32,
 ) -> Option<String> {
@@ -135,7 +135,7 @@ pub fn db(a: DbArgs) -> u8 {
                     .unwrap_or_default();
                 println!("  {e:20} {n}{updated}");
             }
-            match staleness(&s, &db_path(db.as_deref()), max_age) {
+            match staleness(&s.freshness(), &db_path(db.as_deref()), max_age) {
                 Some(w) => {
                     eprintln!("palisade: warning: {w}");
                     if fail_stale { exit::FINDINGS } else { exit::OK }
@@ -538,7 +538,7 @@ pub fn vuln(a: VulnArgs) -> u8 {
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
-    let status = match d.status() {
+    let status = match d.freshness() {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };

@@ -4,7 +4,7 @@
 //! pointing at their `bom-ref`s, each with its analysis state).
 
 use super::{Matched, Row, Subject, Target};
-use palisade_vulndb::Status;
+use palisade_vulndb::Freshness;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -13,7 +13,7 @@ use std::path::Path;
 pub(crate) struct Context<'a> {
     pub target: &'a str,
     pub db: &'a Path,
-    pub status: &'a Status,
+    pub status: &'a Freshness,
     pub max_age: u32,
     pub checked: usize,
 }
