@@ -86,6 +86,22 @@ pub(crate) struct Graph<'i, 'a> {
 
 const NONE: u32 = u32::MAX;
 
+/// Items of a list a path's "what it yields" names before "and N more": on
+/// a large cluster a node may run hundreds of pods.
+const MAX_YIELDS: usize = 12;
+
+fn capped(v: &[String]) -> String {
+    if v.len() <= MAX_YIELDS {
+        v.join(", ")
+    } else {
+        format!(
+            "{}, and {} more",
+            v[..MAX_YIELDS].join(", "),
+            v.len() - MAX_YIELDS
+        )
+    }
+}
+
 /// Attack paths listed per profile and target (the shortest first).
 const MAX_STARTS_PER_TARGET: usize = 3;
 /// Targets listed per start in a profile's table.
@@ -94,13 +110,23 @@ const MAX_REACHES_PER_START: usize = 8;
 /// A target a start reaches: node, impact, steps.
 type Reached = (usize, Impact, usize);
 
-/// Shortest paths to one target from everywhere.
+/// Shortest paths to one target from everywhere. Kept compact (6 bytes a
+/// node): there is one tree per target.
 pub(crate) struct TargetTree {
     pub node: usize,
     pub impact: Impact,
-    pub dist: Vec<u32>,
-    /// Next node and the edge taken towards the target.
-    pub next: Vec<(u32, u32)>,
+    /// Steps to the target (`u16::MAX`: it is not reached).
+    dist: Vec<u16>,
+    /// The edge taken towards the target.
+    next: Vec<u32>,
+}
+
+impl TargetTree {
+    /// Steps from `n` to the target, when `n` reaches it.
+    pub fn distance(&self, n: usize) -> Option<u32> {
+        let d = self.dist[n];
+        (d != u16::MAX).then_some(u32::from(d))
+    }
 }
 
 pub(crate) struct Search {
@@ -521,8 +547,11 @@ impl<'i, 'a> Graph<'i, 'a> {
             targets.push(TargetTree {
                 node: t,
                 impact: self.impact(t).expect("a target"),
-                dist,
-                next,
+                dist: dist
+                    .iter()
+                    .map(|&d| u16::try_from(d).unwrap_or(u16::MAX))
+                    .collect(),
+                next: next.iter().map(|&(_, e)| e).collect(),
             });
         }
         let internet = self.index[&Node::Internet];
@@ -571,12 +600,12 @@ impl<'i, 'a> Graph<'i, 'a> {
         let mut v = Vec::new();
         let mut cur = start;
         while cur != t.node {
-            let (nx, e) = t.next[cur];
-            if nx == NONE {
+            let e = t.next[cur];
+            if e == NONE {
                 return Vec::new();
             }
             v.push(e as usize);
-            cur = nx as usize;
+            cur = self.edges[e as usize].to;
         }
         v
     }
@@ -630,14 +659,13 @@ impl<'i, 'a> Graph<'i, 'a> {
             for start in self.starts(p) {
                 let to_ca = ca
                     .and_then(|c| s.targets.iter().find(|t| t.node == c))
-                    .map(|t| t.dist[start])
-                    .filter(|&d| d != NONE && d > 0);
+                    .and_then(|t| t.distance(start))
+                    .filter(|&d| d > 0);
                 let mut mine = Vec::new();
                 for t in &s.targets {
-                    let d = t.dist[start];
-                    if d == NONE || d == 0 {
+                    let Some(d) = t.distance(start).filter(|&d| d > 0) else {
                         continue;
-                    }
+                    };
                     // a shell in a data store's own pod has its data: not a path
                     if matches!((&self.nodes[start], &self.nodes[t.node]), (Node::Pod(a), Node::Data(b)) if a == b)
                     {
@@ -855,7 +883,7 @@ impl<'i, 'a> Graph<'i, 'a> {
                     if v.is_empty() {
                         "none".to_string()
                     } else {
-                        v.join(", ")
+                        capped(&v)
                     }
                 };
                 vec![
@@ -886,7 +914,7 @@ impl<'i, 'a> Graph<'i, 'a> {
                 } else {
                     format!(
                         "Secrets of {ns} known from the input: {}; and every Secret created there later",
-                        known.into_iter().collect::<Vec<_>>().join(", ")
+                        capped(&known.into_iter().collect::<Vec<_>>())
                     )
                 }]
             }

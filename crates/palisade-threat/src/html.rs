@@ -47,8 +47,15 @@ fn evidence_list(v: &[Evidence]) -> String {
         return String::new();
     }
     let mut s = String::from("<ul class=\"ev\">");
-    for e in v {
+    for e in v.iter().take(crate::MAX_EVIDENCE_SHOWN) {
         let _ = write!(s, "<li>{}</li>", evidence_html(e));
+    }
+    if v.len() > crate::MAX_EVIDENCE_SHOWN {
+        let _ = write!(
+            s,
+            "<li>… and {} more (all in <code>--format json</code>)</li>",
+            v.len() - crate::MAX_EVIDENCE_SHOWN
+        );
     }
     s.push_str("</ul>");
     s

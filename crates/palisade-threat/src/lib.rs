@@ -26,6 +26,11 @@
 //! Pure and deterministic: the same input gives byte-identical output, so a
 //! team can keep the model in git and review its diff.
 
+/// Evidence items a Markdown or HTML cell shows before "and N more" (the
+/// JSON output keeps them all): a service account bound by many roles can
+/// carry dozens.
+pub(crate) const MAX_EVIDENCE_SHOWN: usize = 12;
+
 mod boundaries;
 mod components;
 mod facts;

@@ -36,6 +36,23 @@ pub(crate) fn evidence_md(e: &Evidence) -> String {
     s
 }
 
+/// A table cell's evidence: the first [`crate::MAX_EVIDENCE_SHOWN`]
+/// items, then how many more the JSON output lists.
+fn evidence_cell(v: &[Evidence]) -> String {
+    let mut parts: Vec<String> = v
+        .iter()
+        .take(crate::MAX_EVIDENCE_SHOWN)
+        .map(evidence_md)
+        .collect();
+    if v.len() > crate::MAX_EVIDENCE_SHOWN {
+        parts.push(format!(
+            "… and {} more (all in `--format json`)",
+            v.len() - crate::MAX_EVIDENCE_SHOWN
+        ));
+    }
+    parts.join("<br>")
+}
+
 /// The data-flow diagram: entry points, workloads by namespace, data
 /// stores, declared connections.
 pub fn dataflow_mermaid(tm: &ThreatModel) -> String {
@@ -251,13 +268,7 @@ pub fn markdown(tm: &ThreatModel) -> String {
                     cell(&b.name),
                     cell(&c.description),
                     if c.guarded { "yes" } else { "**no**" },
-                    cell(
-                        &c.evidence
-                            .iter()
-                            .map(evidence_md)
-                            .collect::<Vec<_>>()
-                            .join("<br>")
-                    )
+                    cell(&evidence_cell(&c.evidence))
                 );
             }
         }
@@ -405,11 +416,7 @@ pub fn markdown(tm: &ThreatModel) -> String {
             let ev = if t.evidence.is_empty() {
                 format!("verified: {}", t.verified)
             } else {
-                t.evidence
-                    .iter()
-                    .map(evidence_md)
-                    .collect::<Vec<_>>()
-                    .join("<br>")
+                evidence_cell(&t.evidence)
             };
             let _ = writeln!(
                 s,

@@ -1004,9 +1004,9 @@ fn data_reach_facts(cx: &Cx<'_, '_, '_>, c: &Component) -> (Vec<Evidence>, Strin
         let Some(t) = cx.search.targets.iter().find(|t| t.node == n) else {
             continue;
         };
-        if t.dist[internet] == u32::MAX {
+        let Some(steps) = t.distance(internet) else {
             continue;
-        }
+        };
         let target = cx.graph.label(n);
         let path = cx
             .paths
@@ -1015,7 +1015,7 @@ fn data_reach_facts(cx: &Cx<'_, '_, '_>, c: &Component) -> (Vec<Evidence>, Strin
         v.push(w.here(format!(
             "the data of {} is reached from the internet in {} steps{}",
             w.name,
-            t.dist[internet],
+            steps,
             path.map(|p| format!(" ({}: {})", p.id, p.one_line())).unwrap_or_default()
         )));
     }
