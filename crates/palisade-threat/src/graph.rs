@@ -130,7 +130,12 @@ impl TargetTree {
 }
 
 pub(crate) struct Search {
-    pub targets: Vec<TargetTree>,
+    /// The targets (nodes above medium impact), by label. Their trees are
+    /// built one at a time when paths are searched: all of them at once
+    /// would be targets × nodes.
+    pub targets: Vec<usize>,
+    /// Incoming edges per node.
+    reverse: Vec<Vec<usize>>,
     /// Shortest paths from the internet: parent node and edge.
     pub from_internet: Vec<(u32, u32)>,
     pub internet_dist: Vec<u32>,
@@ -502,58 +507,10 @@ impl<'i, 'a> Graph<'i, 'a> {
         for (ei, e) in self.edges.iter().enumerate() {
             reverse[e.to].push(ei);
         }
-        let mut targets = Vec::new();
-        let mut order: Vec<usize> = (0..n)
+        let mut targets: Vec<usize> = (0..n)
             .filter(|&i| matches!(self.impact(i), Some(x) if x > Impact::Medium))
             .collect();
-        order.sort_by_key(|&i| self.label(i));
-        for t in order {
-            let mut dist = vec![NONE; n];
-            dist[t] = 0;
-            let mut q = VecDeque::from([t]);
-            let mut layered = Vec::new();
-            while let Some(x) = q.pop_front() {
-                for &ei in &reverse[x] {
-                    let p = self.edges[ei].from;
-                    if dist[p] == NONE {
-                        dist[p] = dist[x] + 1;
-                        layered.push(p);
-                        q.push_back(p);
-                    }
-                }
-            }
-            // among the shortest paths, the one through the fewest other
-            // starts (pods, users, groups): a path through another start is
-            // that start's path
-            let mut via_starts = vec![u32::MAX; n];
-            via_starts[t] = 0;
-            let mut next = vec![(NONE, NONE); n];
-            for p in layered {
-                let mut best: Option<(u32, usize, usize)> = None;
-                for &ei in &self.out[p] {
-                    let x = self.edges[ei].to;
-                    if dist[x] == NONE || dist[x] + 1 != dist[p] {
-                        continue;
-                    }
-                    let cost = via_starts[x] + u32::from(x != t && self.is_start(x));
-                    if best.is_none_or(|(c, _, _)| cost < c) {
-                        best = Some((cost, x, ei));
-                    }
-                }
-                let (cost, x, ei) = best.expect("a node one step closer");
-                via_starts[p] = cost;
-                next[p] = (x as u32, ei as u32);
-            }
-            targets.push(TargetTree {
-                node: t,
-                impact: self.impact(t).expect("a target"),
-                dist: dist
-                    .iter()
-                    .map(|&d| u16::try_from(d).unwrap_or(u16::MAX))
-                    .collect(),
-                next: next.iter().map(|&(_, e)| e).collect(),
-            });
-        }
+        targets.sort_by_key(|&i| self.label(i));
         let internet = self.index[&Node::Internet];
         let mut internet_dist = vec![NONE; n];
         let mut from_internet = vec![(NONE, NONE); n];
@@ -571,8 +528,59 @@ impl<'i, 'a> Graph<'i, 'a> {
         }
         Search {
             targets,
+            reverse,
             from_internet,
             internet_dist,
+        }
+    }
+
+    /// Shortest paths to target `t` from every node.
+    pub fn tree(&self, s: &Search, t: usize) -> TargetTree {
+        let n = self.nodes.len();
+        let mut dist = vec![NONE; n];
+        dist[t] = 0;
+        let mut q = VecDeque::from([t]);
+        let mut layered = Vec::new();
+        while let Some(x) = q.pop_front() {
+            for &ei in &s.reverse[x] {
+                let p = self.edges[ei].from;
+                if dist[p] == NONE {
+                    dist[p] = dist[x] + 1;
+                    layered.push(p);
+                    q.push_back(p);
+                }
+            }
+        }
+        // among the shortest paths, the one through the fewest other
+        // starts (pods, users, groups): a path through another start is
+        // that start's path
+        let mut via_starts = vec![u32::MAX; n];
+        via_starts[t] = 0;
+        let mut next = vec![(NONE, NONE); n];
+        for p in layered {
+            let mut best: Option<(u32, usize, usize)> = None;
+            for &ei in &self.out[p] {
+                let x = self.edges[ei].to;
+                if dist[x] == NONE || dist[x] + 1 != dist[p] {
+                    continue;
+                }
+                let cost = via_starts[x] + u32::from(x != t && self.is_start(x));
+                if best.is_none_or(|(c, _, _)| cost < c) {
+                    best = Some((cost, x, ei));
+                }
+            }
+            let (cost, x, ei) = best.expect("a node one step closer");
+            via_starts[p] = cost;
+            next[p] = (x as u32, ei as u32);
+        }
+        TargetTree {
+            node: t,
+            impact: self.impact(t).expect("a target"),
+            dist: dist
+                .iter()
+                .map(|&d| u16::try_from(d).unwrap_or(u16::MAX))
+                .collect(),
+            next: next.iter().map(|&(_, e)| e).collect(),
         }
     }
 
@@ -654,15 +662,29 @@ impl<'i, 'a> Graph<'i, 'a> {
         }
         let mut cands: Vec<Cand> = Vec::new();
         let ca = self.index_of(&Node::ClusterAdmin);
-        let mut reaches: BTreeMap<(ProfileId, usize), Vec<Reached>> = BTreeMap::new();
-        for p in ProfileId::ALL {
-            for start in self.starts(p) {
-                let to_ca = ca
-                    .and_then(|c| s.targets.iter().find(|t| t.node == c))
-                    .and_then(|t| t.distance(start))
-                    .filter(|&d| d > 0);
-                let mut mine = Vec::new();
-                for t in &s.targets {
+        let starts: Vec<(ProfileId, Vec<usize>)> = ProfileId::ALL
+            .iter()
+            .map(|&p| (p, self.starts(p)))
+            .collect();
+        let mut reaches: BTreeMap<(ProfileId, usize), Vec<Reached>> = starts
+            .iter()
+            .flat_map(|(p, st)| st.iter().map(move |&x| ((*p, x), Vec::new())))
+            .collect();
+        let ca_tree = ca
+            .filter(|c| s.targets.contains(c))
+            .map(|c| self.tree(s, c));
+        for &tn in &s.targets {
+            let built;
+            let t = match &ca_tree {
+                Some(c) if c.node == tn => c,
+                _ => {
+                    built = self.tree(s, tn);
+                    &built
+                }
+            };
+            for (p, sts) in &starts {
+                let p = *p;
+                for &start in sts {
                     let Some(d) = t.distance(start).filter(|&d| d > 0) else {
                         continue;
                     };
@@ -671,9 +693,16 @@ impl<'i, 'a> Graph<'i, 'a> {
                     {
                         continue;
                     }
-                    mine.push((t.node, t.impact, d as usize));
+                    let d = d as usize;
+                    if let Some(m) = reaches.get_mut(&(p, start)) {
+                        m.push((t.node, t.impact, d));
+                    }
                     // cluster-admin is every asset: longer paths to less are noise
-                    if Some(t.node) != ca && to_ca.is_some_and(|c| c <= d) {
+                    let to_ca = ca_tree
+                        .as_ref()
+                        .and_then(|c| c.distance(start))
+                        .filter(|&c| c > 0);
+                    if Some(t.node) != ca && to_ca.is_some_and(|c| c as usize <= d) {
                         continue;
                     }
                     let edges = self.path_to(t, start);
@@ -694,24 +723,25 @@ impl<'i, 'a> Graph<'i, 'a> {
                         edges,
                     });
                 }
-                if p == ProfileId::EndUser {
-                    // initial access: code execution in application pods
-                    for (n, node) in self.nodes.iter().enumerate() {
-                        if !matches!(node, Node::Pod(_)) || s.internet_dist[n] == NONE {
-                            continue;
-                        }
-                        let edges = self.path_from_internet(s, n);
-                        mine.push((n, Impact::Medium, edges.len()));
-                        cands.push(Cand {
-                            profile: p,
-                            start,
-                            target: n,
-                            impact: Impact::Medium,
-                            edges,
-                        });
-                    }
+            }
+        }
+        // initial access of the end user: code execution in application pods
+        for start in self.starts(ProfileId::EndUser) {
+            for (n, node) in self.nodes.iter().enumerate() {
+                if !matches!(node, Node::Pod(_)) || s.internet_dist[n] == NONE {
+                    continue;
                 }
-                reaches.insert((p, start), mine);
+                let edges = self.path_from_internet(s, n);
+                if let Some(m) = reaches.get_mut(&(ProfileId::EndUser, start)) {
+                    m.push((n, Impact::Medium, edges.len()));
+                }
+                cands.push(Cand {
+                    profile: ProfileId::EndUser,
+                    start,
+                    target: n,
+                    impact: Impact::Medium,
+                    edges,
+                });
             }
         }
         // a medium path that a listed longer path of the same start extends adds nothing

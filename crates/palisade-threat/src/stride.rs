@@ -997,16 +997,11 @@ fn data_reach_facts(cx: &Cx<'_, '_, '_>, c: &Component) -> (Vec<Evidence>, Strin
         let Some(n) = cx.graph.index_of(&Node::Data(i)) else {
             continue;
         };
-        let internet = cx
-            .graph
-            .index_of(&Node::Internet)
-            .expect("the internet node");
-        let Some(t) = cx.search.targets.iter().find(|t| t.node == n) else {
+        // the shortest path from the internet, as the data's target tree has it
+        let steps = cx.search.internet_dist[n];
+        if steps == u32::MAX {
             continue;
-        };
-        let Some(steps) = t.distance(internet) else {
-            continue;
-        };
+        }
         let target = cx.graph.label(n);
         let path = cx
             .paths
