@@ -666,10 +666,43 @@ impl<'i, 'a> Graph<'i, 'a> {
             .iter()
             .map(|&p| (p, self.starts(p)))
             .collect();
-        let mut reaches: BTreeMap<(ProfileId, usize), Vec<Reached>> = starts
+        // labels, computed once: candidates are compared by them
+        let start_labels: HashMap<usize, String> = starts
             .iter()
-            .flat_map(|(p, st)| st.iter().map(move |&x| ((*p, x), Vec::new())))
+            .flat_map(|(_, st)| st.iter().map(|&x| (x, self.start_label(x))))
             .collect();
+        let mut target_labels: HashMap<usize, String> = HashMap::new();
+        // per profile and start: the best MAX_REACHES_PER_START targets
+        // reached, and how many there are in all
+        let mut reaches: BTreeMap<(ProfileId, usize), (Vec<Reached>, usize)> = starts
+            .iter()
+            .flat_map(|(p, st)| st.iter().map(move |&x| ((*p, x), (Vec::new(), 0))))
+            .collect();
+        let reach_key = |r: &Reached, labels: &HashMap<usize, String>| {
+            (
+                std::cmp::Reverse(r.1),
+                r.2,
+                labels.get(&r.0).cloned().unwrap_or_default(),
+            )
+        };
+        let note_reach = |reaches: &mut BTreeMap<(ProfileId, usize), (Vec<Reached>, usize)>,
+                          labels: &HashMap<usize, String>,
+                          key: (ProfileId, usize),
+                          r: Reached| {
+            let Some((best, total)) = reaches.get_mut(&key) else {
+                return;
+            };
+            *total += 1;
+            let k = reach_key(&r, labels);
+            let at = best.partition_point(|x| reach_key(x, labels) <= k);
+            if at < MAX_REACHES_PER_START {
+                best.insert(at, r);
+                best.truncate(MAX_REACHES_PER_START);
+            }
+        };
+        // per profile and target: how many starts reach it (the few
+        // shortest are kept as candidates)
+        let mut per_target: HashMap<(ProfileId, usize), usize> = HashMap::new();
         let ca_tree = ca
             .filter(|c| s.targets.contains(c))
             .map(|c| self.tree(s, c));
@@ -682,8 +715,12 @@ impl<'i, 'a> Graph<'i, 'a> {
                     &built
                 }
             };
+            target_labels.insert(tn, self.label(tn));
             for (p, sts) in &starts {
                 let p = *p;
+                // the MAX_STARTS_PER_TARGET shortest, by length then start
+                let mut best: Vec<(usize, &str, usize, Vec<usize>)> = Vec::new();
+                let mut count = 0;
                 for &start in sts {
                     let Some(d) = t.distance(start).filter(|&d| d > 0) else {
                         continue;
@@ -694,9 +731,12 @@ impl<'i, 'a> Graph<'i, 'a> {
                         continue;
                     }
                     let d = d as usize;
-                    if let Some(m) = reaches.get_mut(&(p, start)) {
-                        m.push((t.node, t.impact, d));
-                    }
+                    note_reach(
+                        &mut reaches,
+                        &target_labels,
+                        (p, start),
+                        (t.node, t.impact, d),
+                    );
                     // cluster-admin is every asset: longer paths to less are noise
                     let to_ca = ca_tree
                         .as_ref()
@@ -715,6 +755,19 @@ impl<'i, 'a> Graph<'i, 'a> {
                     if through_start {
                         continue;
                     }
+                    count += 1;
+                    let label = start_labels[&start].as_str();
+                    let at =
+                        best.partition_point(|(l, sl, _, _)| (*l, *sl) <= (edges.len(), label));
+                    if at < MAX_STARTS_PER_TARGET {
+                        best.insert(at, (edges.len(), label, start, edges));
+                        best.truncate(MAX_STARTS_PER_TARGET);
+                    }
+                }
+                if count > 0 {
+                    per_target.insert((p, t.node), count);
+                }
+                for (_, _, start, edges) in best {
                     cands.push(Cand {
                         profile: p,
                         start,
@@ -732,9 +785,13 @@ impl<'i, 'a> Graph<'i, 'a> {
                     continue;
                 }
                 let edges = self.path_from_internet(s, n);
-                if let Some(m) = reaches.get_mut(&(ProfileId::EndUser, start)) {
-                    m.push((n, Impact::Medium, edges.len()));
-                }
+                target_labels.entry(n).or_insert_with(|| self.label(n));
+                note_reach(
+                    &mut reaches,
+                    &target_labels,
+                    (ProfileId::EndUser, start),
+                    (n, Impact::Medium, edges.len()),
+                );
                 cands.push(Cand {
                     profile: ProfileId::EndUser,
                     start,
@@ -781,8 +838,7 @@ impl<'i, 'a> Graph<'i, 'a> {
         });
         // per profile and target, the few shortest starts; the others are
         // counted (and listed in the profile's table)
-        let mut per_target: HashMap<(ProfileId, usize), usize> = HashMap::new();
-        for c in &kept {
+        for c in kept.iter().filter(|c| c.impact == Impact::Medium) {
             *per_target.entry((c.profile, c.target)).or_default() += 1;
         }
         let mut shown: HashMap<(ProfileId, usize), usize> = HashMap::new();
@@ -826,26 +882,19 @@ impl<'i, 'a> Graph<'i, 'a> {
                 let by_start = starts
                     .iter()
                     .map(|&st| {
-                        let mut r: Vec<Reach> = reaches
+                        let (best, total) = reaches
                             .get(&(p, st))
-                            .into_iter()
-                            .flatten()
+                            .map_or((&[][..], 0), |(b, n)| (b.as_slice(), *n));
+                        let r: Vec<Reach> = best
+                            .iter()
                             .map(|&(t, impact, steps)| Reach {
-                                target: self.label(t),
+                                target: target_labels[&t].clone(),
                                 impact,
                                 steps,
                                 path: listed.get(&(st, t)).cloned(),
                             })
                             .collect();
-                        r.sort_by(|a, b| {
-                            (std::cmp::Reverse(a.impact), a.steps, &a.target).cmp(&(
-                                std::cmp::Reverse(b.impact),
-                                b.steps,
-                                &b.target,
-                            ))
-                        });
-                        let more = r.len().saturating_sub(MAX_REACHES_PER_START);
-                        r.truncate(MAX_REACHES_PER_START);
+                        let more = total - r.len();
                         StartReach {
                             start: self.start_label(st),
                             reaches: r,
