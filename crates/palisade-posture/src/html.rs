@@ -503,16 +503,8 @@ fn threat(s: &mut String, p: &Posture) {
     let sm = &tm.summary;
     let _ = writeln!(
         s,
-        "<p>{} components ({} control plane, {} applications, {} data store{}), {} trust boundaries ({} open), {} attack paths ({} to cluster-admin); STRIDE: {} threats open, {} accepted, {} mitigated. The full model (profiles, boundaries, STRIDE per component) is <code>palisade threat-model --format html</code>.</p>",
-        sm.control_plane + sm.applications,
-        sm.control_plane,
-        sm.applications,
-        sm.data_stores,
-        if sm.data_stores == 1 { "" } else { "s" },
-        sm.boundaries,
-        sm.open_boundaries,
-        sm.attack_paths,
-        sm.paths_to_cluster_admin,
+        "<p>{}; STRIDE: {} threats open, {} accepted, {} mitigated. The full model (profiles, boundaries, STRIDE per component) is <code>palisade threat-model --format html</code>.</p>",
+        esc(&sm.shape()),
         sm.threats_open,
         sm.threats_accepted,
         sm.threats_mitigated

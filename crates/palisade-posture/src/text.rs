@@ -1,20 +1,6 @@
 //! Escaping, and the little Markdown the catalogue's texts use.
 
-/// HTML-escapes text (also for attribute values).
-pub(crate) fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            _ => o.push(c),
-        }
-    }
-    o
-}
+pub(crate) use palisade_threat::escape_html as esc;
 
 /// Inline Markdown to HTML: `code`, **bold**, [text](http…) links; the
 /// rest escaped. Paragraphs (blank lines) become `<p>`.

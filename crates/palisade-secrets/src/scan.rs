@@ -366,18 +366,6 @@ pub(crate) fn finish(path: &str, found: Vec<Finding>) -> Vec<Finding> {
             }
         }
     }
-    // A line the object pass explained (a Secret's base64 value) needs no
-    // generic finding about its encoded form.
-    let explained: std::collections::HashSet<u32> = best
-        .values()
-        .filter(|f| f.note.is_some())
-        .map(|f| f.line)
-        .collect();
-    best.retain(|_, f| {
-        f.note.is_some()
-            || !explained.contains(&f.line)
-            || !crate::rule(&f.rule).is_some_and(|r| r.generic)
-    });
     let test = is_test_path(path);
     let mut out: Vec<Finding> = best.into_values().collect();
     for f in &mut out {

@@ -8,7 +8,10 @@ use crate::{
 };
 use std::fmt::Write;
 
-fn esc(s: &str) -> String {
+use escape_html as esc;
+
+/// HTML-escapes text (also for attribute values).
+pub fn escape_html(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -152,18 +155,10 @@ pub fn html(tm: &ThreatModel) -> String {
     let _ = writeln!(s, "<h1>Threat model: {}</h1>", esc(&tm.source));
     let _ = writeln!(
         s,
-        "<p class=\"summary\">Derived by <code>palisade threat-model</code> from {} objects ({} workloads): {} components ({} control plane, {} applications, {} data store{}), {} trust boundaries ({} open), {} attack paths ({} to cluster-admin), {} STRIDE threats open, {} accepted, {} mitigated.</p>",
+        "<p class=\"summary\">Derived by <code>palisade threat-model</code> from {} objects ({} workloads): {}, {} STRIDE threats open, {} accepted, {} mitigated.</p>",
         sm.objects,
         sm.workloads,
-        sm.control_plane + sm.applications,
-        sm.control_plane,
-        sm.applications,
-        sm.data_stores,
-        if sm.data_stores == 1 { "" } else { "s" },
-        sm.boundaries,
-        sm.open_boundaries,
-        sm.attack_paths,
-        sm.paths_to_cluster_admin,
+        esc(&sm.shape()),
         sm.threats_open,
         sm.threats_accepted,
         sm.threats_mitigated

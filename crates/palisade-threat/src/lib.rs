@@ -42,7 +42,7 @@ mod stride;
 #[cfg(test)]
 mod tests;
 
-pub use html::{html, path_svg};
+pub use html::{escape_html, html, path_svg};
 pub use markdown::{dataflow_mermaid, markdown, paths_mermaid};
 
 use palisade_checks::Suppressed;
@@ -135,6 +135,25 @@ pub struct Summary {
     pub threats_accepted: usize,
     #[serde(rename = "threatsMitigated")]
     pub threats_mitigated: usize,
+}
+
+impl Summary {
+    /// "N components (…), B trust boundaries (O open), P attack paths (C to
+    /// cluster-admin)": the sentence every rendering of the model opens with.
+    pub fn shape(&self) -> String {
+        format!(
+            "{} components ({} control plane, {} applications, {} data store{}), {} trust boundaries ({} open), {} attack paths ({} to cluster-admin)",
+            self.control_plane + self.applications,
+            self.control_plane,
+            self.applications,
+            self.data_stores,
+            if self.data_stores == 1 { "" } else { "s" },
+            self.boundaries,
+            self.open_boundaries,
+            self.attack_paths,
+            self.paths_to_cluster_admin,
+        )
+    }
 }
 
 /// A fact of the input that shows something: a finding of a check, or a

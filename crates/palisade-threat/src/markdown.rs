@@ -174,18 +174,10 @@ pub fn markdown(tm: &ThreatModel) -> String {
     let sm = &tm.summary;
     let _ = writeln!(
         s,
-        "Derived by `palisade threat-model` from {} objects ({} workloads): {} components ({} control plane, {} applications, {} data store{}), {} trust boundaries ({} open), {} attack paths ({} to cluster-admin), {} STRIDE threats open, {} accepted, {} mitigated.\n",
+        "Derived by `palisade threat-model` from {} objects ({} workloads): {}, {} STRIDE threats open, {} accepted, {} mitigated.\n",
         sm.objects,
         sm.workloads,
-        sm.control_plane + sm.applications,
-        sm.control_plane,
-        sm.applications,
-        sm.data_stores,
-        if sm.data_stores == 1 { "" } else { "s" },
-        sm.boundaries,
-        sm.open_boundaries,
-        sm.attack_paths,
-        sm.paths_to_cluster_admin,
+        sm.shape(),
         sm.threats_open,
         sm.threats_accepted,
         sm.threats_mitigated
