@@ -44,7 +44,7 @@ fn scan_demo_json_contract_and_findings() {
     );
     let s = &doc["summary"];
     assert!(s["total"].as_u64().unwrap() > 20);
-    assert_eq!(s["files"], 12);
+    assert_eq!(s["files"], 13);
     assert!(s["score"].as_u64().unwrap() < 100);
     // the docker socket mount of the nightly CronJob, at the hostPath line
     let sock = finding(&doc, "container-runtime-socket", "jobs/report-cronjob.yaml").unwrap();
@@ -314,7 +314,7 @@ fn pss_command_json_contract() {
     assert_eq!(out.status.code(), Some(1));
     let doc = json(&out.stdout);
     let entries = doc.as_array().unwrap();
-    assert_eq!(entries.len(), 7, "one entry per pod-bearing object");
+    assert_eq!(entries.len(), 8, "one entry per pod-bearing object");
     let pg = entries
         .iter()
         .find(|e| e["object"]["name"] == "postgres")

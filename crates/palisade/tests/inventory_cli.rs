@@ -24,7 +24,7 @@ fn inventory_of_the_demo_cluster() {
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let ws = v["workloads"].as_array().unwrap();
-    assert_eq!(ws.len(), 7);
+    assert_eq!(ws.len(), 8);
     let api = ws.iter().find(|w| w["name"] == "api").unwrap();
     assert_eq!(api["serviceAccount"], "api");
     assert_eq!(api["containers"][0]["image"]["pinned"], true);
@@ -48,14 +48,14 @@ fn inventory_of_the_demo_cluster() {
             .iter()
             .any(|e| e["from"] == "shop/api" && e["to"] == "data/postgres" && e["port"] == 5432)
     );
-    assert_eq!(v["summary"]["unpinnedImages"].as_array().unwrap().len(), 6);
+    assert_eq!(v["summary"]["unpinnedImages"].as_array().unwrap().len(), 7);
     let csv = palisade()
         .args(["inventory", "examples/demo", "--format", "csv"])
         .output()
         .unwrap();
     let text = String::from_utf8(csv.stdout).unwrap();
     assert!(text.starts_with("namespace,kind,name,replicas"));
-    assert_eq!(text.lines().count(), 8);
+    assert_eq!(text.lines().count(), 9);
     let md = palisade()
         .args(["inventory", "examples/demo", "--format", "markdown"])
         .output()
@@ -72,6 +72,6 @@ fn inventory_of_the_demo_cluster() {
     assert!(
         String::from_utf8(table.stdout)
             .unwrap()
-            .contains("Unpinned images (6)")
+            .contains("Unpinned images (7)")
     );
 }

@@ -132,6 +132,29 @@ fn demo_threat_model_json() {
             .iter()
             .any(|e| e["check"] == "namespace-no-psa-labels")
     );
+    // pod shell → privileged/hostPath → node → a token on the node → RBAC → cluster-admin
+    let p = path(&v, "shell in pod jobs/nightly-report", "cluster-admin");
+    assert_eq!(p["impact"], "critical");
+    let hops: Vec<&str> = p["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hops,
+        [
+            "node",
+            "serviceaccount:monitoring:event-exporter",
+            "cluster-admin"
+        ]
+    );
+    let rbac_step = p["steps"][2]["evidence"].as_array().unwrap();
+    assert!(
+        rbac_step.iter().any(|e| e["check"] == "rbac-cluster-admin"
+            && e["file"] == "examples/demo/monitoring/event-exporter.yaml"),
+        "{rbac_step:#?}"
+    );
     // API access: group ci (ClusterRole ci-deployer) and oncall (Secrets everywhere)
     assert_eq!(path(&v, "group:ci", "cluster-admin")["id"], "AP-01");
     path(&v, "user:oncall@example.com", "cluster-admin");
