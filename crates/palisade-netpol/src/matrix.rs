@@ -504,6 +504,26 @@ impl Matrix {
         }
     }
 
+    /// The equivalence class of workload `e` (index into
+    /// [`Network::endpoints`]): workloads of a class are selected by the
+    /// same rules, so they may send to and receive from the same peers.
+    pub fn class_of(&self, e: u32) -> u32 {
+        self.class_of[e as usize]
+    }
+
+    /// The workloads of class `c`, in name order.
+    pub fn members(&self, c: u32) -> &[u32] {
+        &self.members[c as usize]
+    }
+
+    /// The classes that class `c` may send to, each with its connections
+    /// (index into [`Matrix::conns`]). A workload's own class is among
+    /// them when its members may reach each other; a workload never
+    /// connects to itself.
+    pub fn class_out(&self, c: u32) -> &[(u32, u32)] {
+        &self.class_out[c as usize]
+    }
+
     /// The connections of an edge.
     pub fn conns_of(&self, e: &Edge) -> &Conns {
         &self.conns[e.conns as usize]

@@ -106,6 +106,7 @@ pub(crate) fn boundaries(
                 let guarded = !r.allowed
                     || (r.tls != Some(false) && r.isolated && e.kind == EntryKind::Ingress);
                 Crossing {
+                    evidence_more: 0,
                     target: Some(facts.workloads[r.workload].name.clone()),
                     description: if r.allowed {
                         r.description.clone()
@@ -127,16 +128,16 @@ pub(crate) fn boundaries(
     // namespace ↔ namespace: connections into each namespace from others,
     // one crossing per source namespace
     let net = input.network;
-    struct Agg {
+    struct Agg<'w> {
         guarded: bool,
         evidence: Vec<Evidence>,
         ports: BTreeSet<(Protocol, u16)>,
-        sources: BTreeSet<String>,
-        targets: BTreeSet<String>,
+        sources: BTreeSet<&'w str>,
+        targets: BTreeSet<&'w str>,
         /// (source, target) workload names, to tell declared flows.
-        pairs: BTreeSet<(String, String)>,
+        pairs: BTreeSet<(&'w str, &'w str)>,
     }
-    let mut into: BTreeMap<String, BTreeMap<String, Agg>> = BTreeMap::new();
+    let mut into: BTreeMap<&str, BTreeMap<&str, Agg>> = BTreeMap::new();
     // per endpoint: (egress isolated, ingress isolated)
     let isolated: Vec<(bool, bool)> = (0..net.endpoints.len())
         .map(|e| {
@@ -157,9 +158,9 @@ pub(crate) fn boundaries(
         // guarded: a policy isolates one side, so a rule allows it on purpose
         let guarded = isolated[s].0 || isolated[d].1;
         let agg = into
-            .entry(b.namespace.clone())
+            .entry(b.namespace.as_str())
             .or_default()
-            .entry(a.namespace.clone())
+            .entry(a.namespace.as_str())
             .or_insert_with(|| Agg {
                 guarded: true,
                 evidence: Vec::new(),
@@ -169,7 +170,7 @@ pub(crate) fn boundaries(
                 pairs: BTreeSet::new(),
             });
         // the evidence of the first unguarded connection, else of the first
-        let key = (a.name.clone(), b.name.clone());
+        let key = (a.name.as_str(), b.name.as_str());
         let first = agg.pairs.iter().next().is_none_or(|f| key < *f);
         if (agg.guarded && !guarded) || (agg.guarded == guarded && first) {
             let v = connection(net, Addr::Endpoint(s), Addr::Endpoint(d));
@@ -177,15 +178,15 @@ pub(crate) fn boundaries(
         }
         agg.guarded &= guarded;
         agg.ports.insert((proto, port));
-        agg.sources.insert(a.name.clone());
-        agg.targets.insert(b.name.clone());
+        agg.sources.insert(&a.name);
+        agg.targets.insert(&b.name);
         agg.pairs.insert(key);
     }
-    let declared: BTreeSet<(String, String)> = input
+    let declared: BTreeSet<(&str, &str)> = input
         .inventory
         .edges
         .iter()
-        .map(|e| (e.from.clone(), e.to.clone()))
+        .map(|e| (e.from.as_str(), e.to.as_str()))
         .collect();
     let with_workloads: Vec<String> = facts
         .namespaces
@@ -193,16 +194,16 @@ pub(crate) fn boundaries(
         .filter(|ns| facts.workloads.iter().any(|w| &w.namespace == *ns))
         .cloned()
         .collect();
-    let names = |v: &BTreeSet<String>, ns: &str| -> String {
+    let names = |v: &BTreeSet<&str>, ns: &str| -> String {
         if v.len() <= 3 {
-            v.iter().cloned().collect::<Vec<_>>().join(", ")
+            v.iter().copied().collect::<Vec<_>>().join(", ")
         } else {
             format!("{} workloads of {ns}", v.len())
         }
     };
     for ns in &with_workloads {
         let crossings = into
-            .get(ns)
+            .get(ns.as_str())
             .into_iter()
             .flatten()
             .map(|(src_ns, agg)| {
@@ -210,6 +211,7 @@ pub(crate) fn boundaries(
                     agg.ports.iter().map(|(p, n)| format!("{p} {n}")).collect();
                 let undeclared = agg.pairs.iter().filter(|p| !declared.contains(*p)).count();
                 Crossing {
+                    evidence_more: 0,
                     target: None,
                     description: format!(
                         "{} → {} ({}){}",
@@ -244,6 +246,7 @@ pub(crate) fn boundaries(
         for w in facts.workloads.iter().filter(|w| &w.namespace == ns) {
             if !w.escape.is_empty() {
                 crossings.push(Crossing {
+                    evidence_more: 0,
                     target: None,
                     description: format!("{}: a shell in its pods is root on the node", w.name),
                     guarded: false,
@@ -252,6 +255,7 @@ pub(crate) fn boundaries(
             }
             if !w.host.is_empty() {
                 crossings.push(Crossing {
+                    evidence_more: 0,
                     target: None,
                     description: format!(
                         "{}: host access that does not give root on the node",
@@ -278,6 +282,7 @@ pub(crate) fn boundaries(
                 }
             }
             crossings.push(Crossing {
+                evidence_more: 0,
                 target: None,
                 description: if n.admits_privileged {
                     format!("new pods in {ns} may be privileged or mount any host path")
@@ -309,6 +314,7 @@ pub(crate) fn boundaries(
                     .unwrap_or_default();
                 match &w.token {
                     None => Crossing {
+                        evidence_more: 0,
                         target: None,
                         description: format!(
                             "{}: no service-account token mounted ({}:{})",
@@ -320,6 +326,7 @@ pub(crate) fn boundaries(
                         ],
                     },
                     Some(t) if risky.is_empty() => Crossing {
+                        evidence_more: 0,
                         target: None,
                         description: format!(
                             "{}: token of {}:{}, which RBAC grants nothing risky",
@@ -332,6 +339,7 @@ pub(crate) fn boundaries(
                         let mut evidence = vec![t.clone()];
                         evidence.extend(risky);
                         Crossing {
+                            evidence_more: 0,
                             target: None,
                             description: format!(
                                 "{}: token of {}:{} with risky permissions",

@@ -135,6 +135,9 @@ pub(crate) struct Facts<'a> {
     /// destination's first declared port they allow: (source, destination)
     /// workload indices, sorted.
     pub lateral: Vec<(usize, usize, Protocol, u16)>,
+    /// The connectivity matrix of palisade-netpol, by equivalence class:
+    /// the attack graph joins pods through it instead of pod by pod.
+    pub matrix: palisade_netpol::Matrix,
 }
 
 const PSA_ENFORCE: &str = "pod-security.kubernetes.io/enforce";
@@ -266,9 +269,10 @@ impl<'a> Facts<'a> {
             ingress_namespace,
             ingress_controller_seen,
             lateral: Vec::new(),
+            matrix: palisade_netpol::matrix(net),
         };
         facts.entries = entries(input, &facts);
-        facts.lateral = lateral(net, &facts.by_endpoint);
+        facts.lateral = lateral(net, &facts.matrix, &facts.by_endpoint);
         facts
     }
 
@@ -300,9 +304,9 @@ impl<'a> Facts<'a> {
 /// the destination (the connectivity matrix of palisade-netpol).
 fn lateral(
     net: &Network,
+    m: &palisade_netpol::Matrix,
     by_endpoint: &HashMap<usize, usize>,
 ) -> Vec<(usize, usize, Protocol, u16)> {
-    let m = palisade_netpol::matrix(net);
     let mut out = Vec::new();
     let _ = m.for_each_edge(|e| {
         let (

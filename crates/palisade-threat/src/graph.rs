@@ -8,7 +8,10 @@
 //!   traffic in (remote code execution in the application is assumed);
 //! * pod → pod, pod → data store: connections the NetworkPolicies allow to
 //!   a declared port (both the source's egress and the destination's
-//!   ingress are judged);
+//!   ingress are judged). They go through two hubs per NetworkPolicy
+//!   equivalence class (pod → its class → what the class may reach → each
+//!   pod there), edges of no length: a namespace without policies would
+//!   otherwise be an edge per pair of pods;
 //! * pod → its service account, when the token is mounted;
 //! * pod → node, when a shell in it is root on the node (privileged,
 //!   runtime socket, sensitive host path, SYS_ADMIN …);
@@ -46,24 +49,58 @@ pub(crate) enum Node {
     /// The data of a data store (workload index).
     Data(usize),
     ClusterAdmin,
+    /// Hub: the pods of a NetworkPolicy equivalence class, as senders.
+    Senders(u32),
+    /// Hub: network access to the pods of a class (first) with a set of
+    /// connections (second, index into the matrix's connections).
+    Access(u32, u32),
+    /// Hub: the pods of a namespace (`None`: of every namespace), for RBAC
+    /// that reaches them all.
+    PodsIn(Option<String>),
+    /// Hub: the service accounts of a namespace (`None`: of every
+    /// namespace).
+    AccountsIn(Option<String>),
 }
 
 #[derive(Debug, Clone)]
 pub(crate) enum EdgeKind {
+    /// Pod → the hub of its class (no length).
+    Sends,
+    /// Class hub → what the class may reach (no length).
+    Allowed,
+    /// Namespace hub → its pods or service accounts (no length).
+    Fan,
     Expose,
-    Route { route: usize },
-    Connect { protocol: Protocol, port: u16 },
-    DataNet { protocol: Protocol, port: u16 },
+    Route {
+        route: usize,
+    },
+    Connect {
+        protocol: Protocol,
+        port: u16,
+    },
+    DataNet {
+        protocol: Protocol,
+        port: u16,
+    },
     OwnData,
     Token,
     Escape,
     HostPod,
-    HostToken { workload: usize },
+    HostToken {
+        workload: usize,
+    },
     HostData,
     Member,
-    Rbac { risk: usize },
-    PrivilegedPod { risk: usize, namespace: String },
-    TokenSecret { secret: String },
+    Rbac {
+        risk: usize,
+    },
+    PrivilegedPod {
+        risk: usize,
+        namespace: String,
+    },
+    TokenSecret {
+        secret: String,
+    },
 }
 
 pub(crate) struct Edge {
@@ -221,23 +258,9 @@ impl<'i, 'a> Graph<'i, 'a> {
                 );
             }
         }
-        // pod → pod and pod → data store, as the NetworkPolicies allow
-        let lateral = facts.lateral.clone();
-        for (src, dst, protocol, port) in lateral {
-            if facts.workloads[dst].data_store.is_some() {
-                g.add(
-                    Node::Pod(src),
-                    Node::Data(dst),
-                    EdgeKind::DataNet { protocol, port },
-                );
-            } else {
-                g.add(
-                    Node::Pod(src),
-                    Node::Pod(dst),
-                    EdgeKind::Connect { protocol, port },
-                );
-            }
-        }
+        // pod → pod and pod → data store, as the NetworkPolicies allow:
+        // pod → its class → (class, connections) → the pods there
+        g.lateral_edges();
         // nodes → every pod, token and data volume that may be there
         let pools: BTreeSet<String> = g
             .nodes
@@ -308,6 +331,97 @@ impl<'i, 'a> Graph<'i, 'a> {
             }
         }
         g
+    }
+
+    fn lateral_edges(&mut self) {
+        let facts = self.facts;
+        let m = &facts.matrix;
+        // classes that may send to the same (class, connections) share a
+        // hub, named by its first class
+        let mut hub_of: HashMap<&[(u32, u32)], u32> = HashMap::new();
+        let mut hubs = BTreeSet::new();
+        for (i, w) in facts.workloads.iter().enumerate() {
+            if let Some(e) = w.endpoint {
+                let c = m.class_of(e as u32);
+                let h = *hub_of.entry(m.class_out(c)).or_insert(c);
+                hubs.insert(h);
+                self.add(Node::Pod(i), Node::Senders(h), EdgeKind::Sends);
+            }
+        }
+        let mut access = BTreeSet::new();
+        for &h in &hubs {
+            for &(d, k) in m.class_out(h) {
+                access.insert((d, k));
+                self.add(Node::Senders(h), Node::Access(d, k), EdgeKind::Allowed);
+            }
+        }
+        for (d, k) in access {
+            let conns = &m.conns[k as usize];
+            for &e in m.members(d) {
+                let Some(&dst) = facts.by_endpoint.get(&(e as usize)) else {
+                    continue;
+                };
+                let mut ports = self.input.network.endpoints[e as usize].ports.clone();
+                ports.sort();
+                let Some(&(port, protocol)) = ports.iter().find(|(p, pr)| conns.allows(*pr, *p))
+                else {
+                    continue;
+                };
+                let (to, kind) = if facts.workloads[dst].data_store.is_some() {
+                    (Node::Data(dst), EdgeKind::DataNet { protocol, port })
+                } else {
+                    (Node::Pod(dst), EdgeKind::Connect { protocol, port })
+                };
+                self.add(Node::Access(d, k), to, kind);
+            }
+        }
+    }
+
+    /// The length of an edge: hub edges have none.
+    pub fn weight(&self, ei: usize) -> u32 {
+        match self.edges[ei].kind {
+            EdgeKind::Sends | EdgeKind::Allowed | EdgeKind::Fan => 0,
+            _ => 1,
+        }
+    }
+
+    /// Whether a node is a hub (never shown).
+    fn is_hub(&self, n: usize) -> bool {
+        matches!(
+            self.nodes[n],
+            Node::Senders(_) | Node::Access(..) | Node::PodsIn(_) | Node::AccountsIn(_)
+        )
+    }
+
+    /// The steps of a path (edges from `start`): (from, edge, to) with
+    /// hubs left out: `from` is the node before the hubs the step leaves
+    /// from, `to` the node after the hubs it goes through.
+    pub fn shown(&self, start: usize, edges: &[usize]) -> Vec<(usize, usize, usize)> {
+        let mut from = start;
+        let mut v: Vec<(usize, usize, usize)> = Vec::new();
+        let mut open = false;
+        for &e in edges {
+            let to = self.edges[e].to;
+            if self.weight(e) > 0 {
+                v.push((from, e, to));
+                open = self.is_hub(to);
+            } else if open {
+                // through the hub the last step went to
+                if let Some(last) = v.last_mut() {
+                    last.2 = to;
+                }
+                open = self.is_hub(to);
+            }
+            if !self.is_hub(to) {
+                from = to;
+            }
+        }
+        v
+    }
+
+    /// The length of a path: its edges but hub edges.
+    fn length(&self, edges: &[usize]) -> usize {
+        edges.iter().filter(|&&e| self.weight(e) > 0).count()
     }
 
     fn connect_host(&mut self, pool: &str) {
@@ -428,25 +542,70 @@ impl<'i, 'a> Graph<'i, 'a> {
                             EdgeKind::Rbac { risk: ri },
                         );
                     }
-                    if to_pods {
-                        for (wi, w) in facts.workloads.iter().enumerate() {
-                            if w.namespace == *ns {
-                                self.add(from.clone(), Node::Pod(wi), EdgeKind::Rbac { risk: ri });
-                            }
-                        }
-                    }
-                    if to_sas {
-                        for name in facts.service_accounts.get(ns).into_iter().flatten() {
-                            self.add(
-                                from.clone(),
-                                Node::Subject(sa(ns, name)),
-                                EdgeKind::Rbac { risk: ri },
-                            );
-                        }
+                }
+                // pods and service accounts through a hub per namespace (and
+                // one for every namespace): subjects × pods would not scale
+                if to_pods {
+                    let hub = self.pods_in(b.scope(), &all_ns);
+                    self.add(from.clone(), hub, EdgeKind::Rbac { risk: ri });
+                }
+                if to_sas {
+                    let hub = self.accounts_in(b.scope(), &all_ns);
+                    self.add(from.clone(), hub, EdgeKind::Rbac { risk: ri });
+                }
+            }
+        }
+    }
+
+    /// The hub of the pods of a namespace (`None`: of every namespace).
+    fn pods_in(&mut self, ns: Option<&str>, all_ns: &[String]) -> Node {
+        let hub = Node::PodsIn(ns.map(str::to_string));
+        if self.index.contains_key(&hub) {
+            return hub;
+        }
+        self.node(hub.clone());
+        match ns {
+            None => {
+                for n in all_ns {
+                    let inner = self.pods_in(Some(n), all_ns);
+                    self.add(hub.clone(), inner, EdgeKind::Fan);
+                }
+            }
+            Some(ns) => {
+                let facts = self.facts;
+                for (wi, w) in facts.workloads.iter().enumerate() {
+                    if w.namespace == ns {
+                        self.add(hub.clone(), Node::Pod(wi), EdgeKind::Fan);
                     }
                 }
             }
         }
+        hub
+    }
+
+    /// The hub of the service accounts of a namespace (`None`: of every
+    /// namespace).
+    fn accounts_in(&mut self, ns: Option<&str>, all_ns: &[String]) -> Node {
+        let hub = Node::AccountsIn(ns.map(str::to_string));
+        if self.index.contains_key(&hub) {
+            return hub;
+        }
+        self.node(hub.clone());
+        match ns {
+            None => {
+                for n in all_ns {
+                    let inner = self.accounts_in(Some(n), all_ns);
+                    self.add(hub.clone(), inner, EdgeKind::Fan);
+                }
+            }
+            Some(ns) => {
+                let facts = self.facts;
+                for name in facts.service_accounts.get(ns).into_iter().flatten() {
+                    self.add(hub.clone(), Node::Subject(sa(ns, name)), EdgeKind::Fan);
+                }
+            }
+        }
+        hub
     }
 
     /// The impact of reaching a node, if it is a target.
@@ -472,6 +631,12 @@ impl<'i, 'a> Graph<'i, 'a> {
             Node::Secrets(ns) => format!("Secrets of {ns}"),
             Node::Data(w) => format!("data of {}", f.workloads[*w].name),
             Node::ClusterAdmin => "cluster-admin".into(),
+            Node::Senders(c) => format!("pods of NetworkPolicy class {c}"),
+            Node::Access(c, k) => format!("access {k} to NetworkPolicy class {c}"),
+            Node::PodsIn(Some(ns)) => format!("pods of {ns}"),
+            Node::PodsIn(None) => "pods of every namespace".into(),
+            Node::AccountsIn(Some(ns)) => format!("service accounts of {ns}"),
+            Node::AccountsIn(None) => "service accounts of every namespace".into(),
         }
     }
 
@@ -515,14 +680,25 @@ impl<'i, 'a> Graph<'i, 'a> {
         let mut internet_dist = vec![NONE; n];
         let mut from_internet = vec![(NONE, NONE); n];
         internet_dist[internet] = 0;
+        // 0-1 breadth-first: hub edges have no length
+        let mut done = vec![false; n];
         let mut q = VecDeque::from([internet]);
         while let Some(x) = q.pop_front() {
+            if std::mem::replace(&mut done[x], true) {
+                continue;
+            }
             for &ei in &self.out[x] {
                 let t = self.edges[ei].to;
-                if internet_dist[t] == NONE {
-                    internet_dist[t] = internet_dist[x] + 1;
+                let w = self.weight(ei);
+                let d = internet_dist[x] + w;
+                if d < internet_dist[t] {
+                    internet_dist[t] = d;
                     from_internet[t] = (x as u32, ei as u32);
-                    q.push_back(t);
+                    if w == 0 {
+                        q.push_front(t);
+                    } else {
+                        q.push_back(t);
+                    }
                 }
             }
         }
@@ -539,21 +715,36 @@ impl<'i, 'a> Graph<'i, 'a> {
         let n = self.nodes.len();
         let mut dist = vec![NONE; n];
         dist[t] = 0;
+        // 0-1 breadth-first backwards (hub edges have no length); nodes in
+        // the order their distance is final
+        let mut done = vec![false; n];
         let mut q = VecDeque::from([t]);
         let mut layered = Vec::new();
         while let Some(x) = q.pop_front() {
+            if std::mem::replace(&mut done[x], true) {
+                continue;
+            }
+            if x != t {
+                layered.push(x);
+            }
             for &ei in &s.reverse[x] {
                 let p = self.edges[ei].from;
-                if dist[p] == NONE {
-                    dist[p] = dist[x] + 1;
-                    layered.push(p);
-                    q.push_back(p);
+                let w = self.weight(ei);
+                if dist[x] + w < dist[p] {
+                    dist[p] = dist[x] + w;
+                    if w == 0 {
+                        q.push_front(p);
+                    } else {
+                        q.push_back(p);
+                    }
                 }
             }
         }
         // among the shortest paths, the one through the fewest other
         // starts (pods, users, groups): a path through another start is
-        // that start's path
+        // that start's path. A node's successors on shortest paths are
+        // final before it, but for those at the same distance (hub edges)
+        // that came later: they are not candidates.
         let mut via_starts = vec![u32::MAX; n];
         via_starts[t] = 0;
         let mut next = vec![(NONE, NONE); n];
@@ -561,7 +752,10 @@ impl<'i, 'a> Graph<'i, 'a> {
             let mut best: Option<(u32, usize, usize)> = None;
             for &ei in &self.out[p] {
                 let x = self.edges[ei].to;
-                if dist[x] == NONE || dist[x] + 1 != dist[p] {
+                if dist[x] == NONE
+                    || dist[x] + self.weight(ei) != dist[p]
+                    || via_starts[x] == u32::MAX
+                {
                     continue;
                 }
                 let cost = via_starts[x] + u32::from(x != t && self.is_start(x));
@@ -616,6 +810,23 @@ impl<'i, 'a> Graph<'i, 'a> {
             cur = self.edges[e as usize].to;
         }
         v
+    }
+
+    /// Whether the shortest path from `start` to tree `t` goes through
+    /// another start of profile `p`.
+    fn through_start(&self, t: &TargetTree, start: usize, p: ProfileId) -> bool {
+        let mut cur = start;
+        while cur != t.node {
+            let e = t.next[cur];
+            if e == NONE {
+                return false;
+            }
+            cur = self.edges[e as usize].to;
+            if cur != t.node && self.is_start_of(cur, p) {
+                return true;
+            }
+        }
+        false
     }
 
     /// The edges of the shortest path from the internet to `n`.
@@ -678,13 +889,16 @@ impl<'i, 'a> Graph<'i, 'a> {
             .iter()
             .flat_map(|(p, st)| st.iter().map(move |&x| ((*p, x), (Vec::new(), 0))))
             .collect();
-        let reach_key = |r: &Reached, labels: &HashMap<usize, String>| {
+        fn reach_key<'l>(
+            r: &Reached,
+            labels: &'l HashMap<usize, String>,
+        ) -> (std::cmp::Reverse<Impact>, usize, &'l str) {
             (
                 std::cmp::Reverse(r.1),
                 r.2,
-                labels.get(&r.0).cloned().unwrap_or_default(),
+                labels.get(&r.0).map_or("", String::as_str),
             )
-        };
+        }
         let note_reach = |reaches: &mut BTreeMap<(ProfileId, usize), (Vec<Reached>, usize)>,
                           labels: &HashMap<usize, String>,
                           key: (ProfileId, usize),
@@ -745,22 +959,16 @@ impl<'i, 'a> Graph<'i, 'a> {
                     if Some(t.node) != ca && to_ca.is_some_and(|c| c as usize <= d) {
                         continue;
                     }
-                    let edges = self.path_to(t, start);
                     // a path through another start of the same profile is
                     // that start's path, listed on its own
-                    let through_start = edges
-                        .iter()
-                        .skip(1)
-                        .any(|&e| self.is_start_of(self.edges[e].from, p));
-                    if through_start {
+                    if self.through_start(t, start, p) {
                         continue;
                     }
                     count += 1;
                     let label = start_labels[&start].as_str();
-                    let at =
-                        best.partition_point(|(l, sl, _, _)| (*l, *sl) <= (edges.len(), label));
+                    let at = best.partition_point(|(l, sl, _, _)| (*l, *sl) <= (d, label));
                     if at < MAX_STARTS_PER_TARGET {
-                        best.insert(at, (edges.len(), label, start, edges));
+                        best.insert(at, (d, label, start, self.path_to(t, start)));
                         best.truncate(MAX_STARTS_PER_TARGET);
                     }
                 }
@@ -790,7 +998,7 @@ impl<'i, 'a> Graph<'i, 'a> {
                     &mut reaches,
                     &target_labels,
                     (ProfileId::EndUser, start),
-                    (n, Impact::Medium, edges.len()),
+                    (n, Impact::Medium, self.length(&edges)),
                 );
                 cands.push(Cand {
                     profile: ProfileId::EndUser,
@@ -804,7 +1012,12 @@ impl<'i, 'a> Graph<'i, 'a> {
         // a medium path that a listed longer path of the same start extends adds nothing
         let node_seq = |c: &Cand| -> Vec<usize> {
             let mut v = vec![c.start];
-            v.extend(c.edges.iter().map(|&e| self.edges[e].to));
+            v.extend(
+                c.edges
+                    .iter()
+                    .map(|&e| self.edges[e].to)
+                    .filter(|&n| !self.is_hub(n)),
+            );
             v
         };
         let seqs: Vec<Vec<usize>> = cands.iter().map(node_seq).collect();
@@ -830,7 +1043,7 @@ impl<'i, 'a> Graph<'i, 'a> {
         kept.sort_by_cached_key(|c| {
             (
                 std::cmp::Reverse(c.impact),
-                c.edges.len(),
+                self.length(&c.edges),
                 c.profile,
                 self.start_label(c.start),
                 self.label(c.target),
@@ -866,8 +1079,12 @@ impl<'i, 'a> Graph<'i, 'a> {
                     start: self.start_label(c.start),
                     target: self.label(c.target),
                     impact: c.impact,
-                    length: c.edges.len(),
-                    steps: c.edges.iter().map(|&e| self.step(e)).collect(),
+                    length: self.length(&c.edges),
+                    steps: self
+                        .shown(c.start, &c.edges)
+                        .into_iter()
+                        .map(|(from, e, to)| self.step(from, e, to))
+                        .collect(),
                     yields: self.yields(c.target, &sa_risk_ids),
                     more_starts: per_target[&(c.profile, c.target)]
                         .saturating_sub(MAX_STARTS_PER_TARGET),
@@ -1049,15 +1266,21 @@ impl<'i, 'a> Graph<'i, 'a> {
 
     /// One edge as a step of a path: what the attacker does, why it is
     /// possible, what closes it.
-    pub fn step(&self, ei: usize) -> Step {
+    /// `from` and `to`: where the step starts and ends, past the hubs
+    /// (the sending pod of a connection, whose edge leaves a hub; the pod
+    /// an RBAC edge reaches through the hub of its namespace).
+    pub fn step(&self, from_node: usize, ei: usize, to_node: usize) -> Step {
         let e = &self.edges[ei];
         let f = self.facts;
-        let (from, to) = (self.label(e.from), self.label(e.to));
+        let (from, to) = (self.label(from_node), self.label(to_node));
         let wl = |n: usize| match &self.nodes[n] {
             Node::Pod(w) | Node::Data(w) => Some(&f.workloads[*w]),
             _ => None,
         };
         let (action, evidence, mitigation): (String, Vec<Evidence>, String) = match &e.kind {
+            EdgeKind::Sends | EdgeKind::Allowed | EdgeKind::Fan => {
+                unreachable!("hub edges are not steps")
+            }
             EdgeKind::Expose => {
                 let Node::Entry(en) = &self.nodes[e.to] else {
                     unreachable!()
@@ -1091,7 +1314,7 @@ impl<'i, 'a> Graph<'i, 'a> {
             }
             EdgeKind::Connect { protocol, port } | EdgeKind::DataNet { protocol, port } => {
                 let (Node::Pod(a), Node::Pod(b) | Node::Data(b)) =
-                    (&self.nodes[e.from], &self.nodes[e.to])
+                    (&self.nodes[from_node], &self.nodes[e.to])
                 else {
                     unreachable!()
                 };
@@ -1213,7 +1436,7 @@ impl<'i, 'a> Graph<'i, 'a> {
             ),
             EdgeKind::Rbac { risk } => {
                 let (r, rf) = (&self.risks[*risk].0, &self.risks[*risk].1);
-                let action = match &self.nodes[e.to] {
+                let action = match &self.nodes[to_node] {
                     Node::ClusterAdmin => "escalates to cluster-admin".to_string(),
                     Node::Secrets(ns) => {
                         format!("reads (or writes) every Secret of namespace {ns}")

@@ -45,19 +45,21 @@ fn evidence_html(e: &Evidence) -> String {
     s
 }
 
-fn evidence_list(v: &[Evidence]) -> String {
+/// The first [`crate::MAX_EVIDENCE`] items, then how many more there are
+/// (`more`: those the model already left out).
+fn evidence_list(v: &[Evidence], more: usize) -> String {
     if v.is_empty() {
         return String::new();
     }
     let mut s = String::from("<ul class=\"ev\">");
-    for e in v.iter().take(crate::MAX_EVIDENCE_SHOWN) {
+    for e in v.iter().take(crate::MAX_EVIDENCE) {
         let _ = write!(s, "<li>{}</li>", evidence_html(e));
     }
-    if v.len() > crate::MAX_EVIDENCE_SHOWN {
+    let more = more + v.len().saturating_sub(crate::MAX_EVIDENCE);
+    if more > 0 {
         let _ = write!(
             s,
-            "<li>… and {} more (all in <code>--format json</code>)</li>",
-            v.len() - crate::MAX_EVIDENCE_SHOWN
+            "<li>… and {more} more (<code>palisade scan</code> lists every finding)</li>"
         );
     }
     s.push_str("</ul>");
@@ -255,7 +257,7 @@ pub fn html(tm: &ThreatModel) -> String {
                     } else {
                         "<span class=\"open\">no</span>"
                     },
-                    evidence_list(&c.evidence)
+                    evidence_list(&c.evidence, c.evidence_more)
                 );
             }
         }
@@ -373,7 +375,7 @@ pub fn html(tm: &ThreatModel) -> String {
                     esc(&st.from),
                     esc(&st.to),
                     esc(&st.action),
-                    evidence_list(&st.evidence),
+                    evidence_list(&st.evidence, 0),
                     esc(&st.mitigation)
                 );
             }
@@ -413,7 +415,7 @@ pub fn html(tm: &ThreatModel) -> String {
             let ev = if t.evidence.is_empty() {
                 format!("verified: {}", esc(&t.verified))
             } else {
-                evidence_list(&t.evidence)
+                evidence_list(&t.evidence, t.evidence_more)
             };
             let _ = writeln!(
                 s,

@@ -26,10 +26,18 @@
 //! Pure and deterministic: the same input gives byte-identical output, so a
 //! team can keep the model in git and review its diff.
 
-/// Evidence items a Markdown or HTML cell shows before "and N more" (the
-/// JSON output keeps them all): a service account bound by many roles can
-/// carry dozens.
-pub(crate) const MAX_EVIDENCE_SHOWN: usize = 12;
+/// Evidence items a threat or a boundary crossing keeps; the rest are
+/// counted (`evidenceMore`). A service account bound through
+/// `system:serviceaccounts` can carry hundreds of RBAC findings, and every
+/// application's threats would repeat them: `palisade scan` lists them all.
+pub const MAX_EVIDENCE: usize = 12;
+
+/// Keeps the first [`MAX_EVIDENCE`] items; returns how many were dropped.
+pub(crate) fn cap_evidence(v: &mut Vec<Evidence>) -> usize {
+    let more = v.len().saturating_sub(MAX_EVIDENCE);
+    v.truncate(MAX_EVIDENCE);
+    more
+}
 
 mod boundaries;
 mod components;
@@ -334,6 +342,9 @@ pub struct Crossing {
     /// Whether a control guards it.
     pub guarded: bool,
     pub evidence: Vec<Evidence>,
+    /// Evidence items left out after the first [`MAX_EVIDENCE`].
+    #[serde(rename = "evidenceMore", skip_serializing_if = "is_zero")]
+    pub evidence_more: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -578,6 +589,9 @@ pub struct Threat {
     pub status: Status,
     /// What shows it open (or accepted); empty when mitigated.
     pub evidence: Vec<Evidence>,
+    /// Evidence items left out after the first [`MAX_EVIDENCE`].
+    #[serde(rename = "evidenceMore", skip_serializing_if = "is_zero")]
+    pub evidence_more: usize,
     /// What was verified when it is mitigated.
     pub verified: String,
     /// The palisade check or generated artifact that closes it.
@@ -591,8 +605,11 @@ pub fn analyze(input: &Input<'_>, options: &Options) -> ThreatModel {
     let graph = graph::Graph::build(input, &facts);
     let search = graph.search();
     let (paths, profiles) = graph.paths_and_profiles(&search);
-    let boundaries = boundaries::boundaries(input, &facts, &graph.risks);
+    let mut boundaries = boundaries::boundaries(input, &facts, &graph.risks);
     let threats = stride::threats(input, &facts, &components, &graph, &search, &paths);
+    for c in boundaries.iter_mut().flat_map(|b| b.crossings.iter_mut()) {
+        c.evidence_more += cap_evidence(&mut c.evidence);
+    }
     let mut summary = Summary {
         objects: input.model.len(),
         workloads: facts.workloads.len(),

@@ -36,18 +36,18 @@ pub(crate) fn evidence_md(e: &Evidence) -> String {
     s
 }
 
-/// A table cell's evidence: the first [`crate::MAX_EVIDENCE_SHOWN`]
-/// items, then how many more the JSON output lists.
-fn evidence_cell(v: &[Evidence]) -> String {
+/// A table cell's evidence: the first [`crate::MAX_EVIDENCE`] items, then
+/// how many more there are (`more`: those the model already left out).
+fn evidence_cell(v: &[Evidence], more: usize) -> String {
     let mut parts: Vec<String> = v
         .iter()
-        .take(crate::MAX_EVIDENCE_SHOWN)
+        .take(crate::MAX_EVIDENCE)
         .map(evidence_md)
         .collect();
-    if v.len() > crate::MAX_EVIDENCE_SHOWN {
+    let more = more + v.len().saturating_sub(crate::MAX_EVIDENCE);
+    if more > 0 {
         parts.push(format!(
-            "… and {} more (all in `--format json`)",
-            v.len() - crate::MAX_EVIDENCE_SHOWN
+            "… and {more} more (`palisade scan` lists every finding)"
         ));
     }
     parts.join("<br>")
@@ -260,7 +260,7 @@ pub fn markdown(tm: &ThreatModel) -> String {
                     cell(&b.name),
                     cell(&c.description),
                     if c.guarded { "yes" } else { "**no**" },
-                    cell(&evidence_cell(&c.evidence))
+                    cell(&evidence_cell(&c.evidence, c.evidence_more))
                 );
             }
         }
@@ -408,7 +408,7 @@ pub fn markdown(tm: &ThreatModel) -> String {
             let ev = if t.evidence.is_empty() {
                 format!("verified: {}", t.verified)
             } else {
-                evidence_cell(&t.evidence)
+                evidence_cell(&t.evidence, t.evidence_more)
             };
             let _ = writeln!(
                 s,

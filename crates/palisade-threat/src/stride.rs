@@ -427,7 +427,6 @@ pub(crate) struct Cx<'c, 'i, 'a> {
     graph: &'c Graph<'i, 'a>,
     search: &'c Search,
     paths: &'c [AttackPath],
-    bindings: HashMap<String, &'c BindingDef>,
     /// Suppressed findings by (check, object): the reason.
     accepted: HashMap<(String, String), String>,
     /// Findings (and suppressed ones, with the reason) by check.
@@ -440,59 +439,40 @@ pub(crate) struct Cx<'c, 'i, 'a> {
     by_namespace: HashMap<String, Vec<Owned<'c>>>,
     /// Findings on RoleBindings and ClusterRoleBindings.
     on_bindings: Vec<Owned<'c>>,
+    /// The subjects of those bindings → positions in `on_bindings`.
+    on_subject: HashMap<Subject, Vec<usize>>,
+    /// Findings on bindings by (check, the namespace the binding grants
+    /// in; `None`: cluster-wide).
+    grants: HashMap<(&'static str, Option<String>), Vec<Owned<'c>>>,
     /// The audit Policy of the input, read once.
     audit_policy: Option<(&'c palisade_model::Object, Result<Policy, String>)>,
 }
 
 impl<'c> Cx<'c, '_, '_> {
-    fn binding_grants_to(&self, b: &BindingDef, ns: &str, sa: &str) -> bool {
-        let me = Subject::ServiceAccount {
-            namespace: ns.to_string(),
-            name: sa.to_string(),
-        };
-        let groups = me.implicit_groups();
-        b.subjects.iter().any(|s| match &s.subject {
-            Subject::Group(g) => groups.contains(g),
-            other => *other == me,
-        })
+    /// The findings of `check` on bindings that grant in the namespace of
+    /// `c` (cluster-wide ones included).
+    fn grants_in<'s>(
+        &'s self,
+        check: &'static str,
+        c: &Component,
+    ) -> impl Iterator<Item = &'s Owned<'c>> + 's {
+        let ns = c.namespace.clone().unwrap_or_default();
+        self.grants
+            .get(&(check, None))
+            .into_iter()
+            .chain(self.grants.get(&(check, Some(ns))))
+            .flatten()
     }
 
-    fn matches(&self, f: &Finding, c: &Component, scope: Scope) -> bool {
+    /// Whether a finding belongs to the whole cluster's threats of
+    /// `scope` (the other scopes are indexed: [`Cx::own_findings`],
+    /// [`Cx::grants_in`]).
+    fn matches(&self, f: &Finding, scope: Scope) -> bool {
         let o = &f.object;
         match scope {
             Scope::Cluster => true,
             Scope::ClusterRbac => o.namespace.is_none() && o.kind.starts_with("Cluster"),
-            Scope::GrantsIn => {
-                let ns = c.namespace.as_deref().unwrap_or_default();
-                self.bindings
-                    .get(&o.to_string())
-                    .is_some_and(|b| b.scope().is_none_or(|s| s == ns))
-            }
-            Scope::Own => {
-                let r = o.to_string();
-                if c.workloads.iter().any(|w| w.object == r) {
-                    return true;
-                }
-                let Some(ns) = c.namespace.as_deref() else {
-                    return false;
-                };
-                match o.kind.as_str() {
-                    "Namespace" => o.name == ns,
-                    "NetworkPolicy" | "ResourceQuota" | "LimitRange" => {
-                        o.namespace.as_deref() == Some(ns)
-                    }
-                    "RoleBinding" | "ClusterRoleBinding" => {
-                        self.bindings.get(&r).is_some_and(|b| {
-                            c.workloads.iter().any(|w| {
-                                let (wns, sa) =
-                                    w.service_account.split_once(':').unwrap_or((ns, "default"));
-                                self.binding_grants_to(b, wns, sa)
-                            })
-                        })
-                    }
-                    _ => false,
-                }
-            }
+            Scope::Own | Scope::GrantsIn => unreachable!("indexed per component"),
         }
     }
 
@@ -513,12 +493,21 @@ impl<'c> Cx<'c, '_, '_> {
                     .copied(),
             );
             v.extend(self.by_namespace.get(ns).into_iter().flatten().copied());
-            v.extend(
-                self.on_bindings
-                    .iter()
-                    .filter(|(f, _)| self.matches(f, c, Scope::Own))
-                    .copied(),
-            );
+            // bindings that grant to its service accounts, directly or
+            // through their groups
+            let mut at = BTreeSet::new();
+            for w in &c.workloads {
+                let (wns, sa) = w.service_account.split_once(':').unwrap_or((ns, "default"));
+                let me = Subject::ServiceAccount {
+                    namespace: wns.to_string(),
+                    name: sa.to_string(),
+                };
+                let groups = me.implicit_groups().into_iter().map(Subject::Group);
+                for s in std::iter::once(me.clone()).chain(groups) {
+                    at.extend(self.on_subject.get(&s).into_iter().flatten().copied());
+                }
+            }
+            v.extend(at.into_iter().map(|i| self.on_bindings[i]));
         }
         v
     }
@@ -549,7 +538,7 @@ pub(crate) fn threats(
     search: &Search,
     paths: &[AttackPath],
 ) -> Vec<Threat> {
-    let bindings = input
+    let bindings: HashMap<String, &BindingDef> = input
         .rbac
         .bindings
         .iter()
@@ -596,19 +585,33 @@ pub(crate) fn threats(
     for (i, w) in facts.workloads.iter().enumerate() {
         members.entry(component_id(w)).or_default().push(i);
     }
+    let mut on_subject: HashMap<Subject, Vec<usize>> = HashMap::new();
+    let mut grants: HashMap<(&'static str, Option<String>), Vec<Owned<'_>>> = HashMap::new();
+    for (i, (f, reason)) in on_bindings.iter().enumerate() {
+        if let Some(b) = bindings.get(&f.object.to_string()) {
+            for s in &b.subjects {
+                on_subject.entry(s.subject.clone()).or_default().push(i);
+            }
+            grants
+                .entry((f.check.id, b.scope().map(str::to_string)))
+                .or_default()
+                .push((*f, *reason));
+        }
+    }
     let cx = Cx {
         input,
         facts,
         graph,
         search,
         paths,
-        bindings,
         accepted,
         by_check,
         members,
         by_object,
         by_namespace,
         on_bindings,
+        on_subject,
+        grants,
         audit_policy: input
             .model
             .objects()
@@ -660,10 +663,17 @@ fn evaluate(cx: &Cx<'_, '_, '_>, c: &Component, t: &Template, own: &[Owned<'_>])
                     }
                 }
             }
+            Scope::GrantsIn => {
+                for check in t.checks {
+                    for (f, reason) in cx.grants_in(check, c) {
+                        add(f, *reason);
+                    }
+                }
+            }
             scope => {
                 for check in t.checks {
                     for (f, reason) in cx.by_check.get(check).into_iter().flatten() {
-                        if cx.matches(f, c, scope) {
+                        if cx.matches(f, scope) {
                             add(f, *reason);
                         }
                     }
@@ -699,7 +709,12 @@ fn evaluate(cx: &Cx<'_, '_, '_>, c: &Component, t: &Template, own: &[Owned<'_>])
     } else {
         Status::Open
     };
+    // what is open first, then what was accepted; at most MAX_EVIDENCE
+    evidence.sort_by_key(|e| e.accepted.is_some());
+    let evidence_more = crate::cap_evidence(&mut evidence);
+    evidence.shrink_to_fit();
     Threat {
+        evidence_more,
         id: format!("{}#{}", c.id, t.id),
         component: c.id.clone(),
         stride: t.stride,
@@ -833,8 +848,8 @@ fn exec_audit_facts(cx: &Cx<'_, '_, '_>, c: &Component) -> (Vec<Evidence>, Strin
     let ns = c.namespace.as_deref().unwrap_or_default();
     let exec: Vec<Evidence> = ["rbac-pods-exec", "rbac-ephemeral-containers"]
         .iter()
-        .flat_map(|id| cx.by_check.get(id).into_iter().flatten())
-        .filter(|(f, reason)| reason.is_none() && cx.matches(f, c, Scope::GrantsIn))
+        .flat_map(|id| cx.grants_in(id, c))
+        .filter(|(_, reason)| reason.is_none())
         .map(|(f, _)| Evidence::of_finding(f))
         .collect();
     if exec.is_empty() {

@@ -494,3 +494,129 @@ fn renderers_draw_the_paths() {
     assert_eq!(v["paths"][0]["id"], "AP-01");
     assert_eq!(v["profiles"].as_array().unwrap().len(), 3);
 }
+
+/// `n` workers in namespace `web` (no NetworkPolicies): each may reach
+/// every other one and the database.
+fn open_namespace(n: usize) -> String {
+    let mut yaml = web_and_db();
+    for i in 0..n {
+        yaml += &deployment("web", &format!("worker-{i}"), 8080, "", "");
+    }
+    yaml
+}
+
+fn graph_size(yaml: &str) -> (usize, usize) {
+    let model = Model::new(objects(yaml));
+    let outcome = palisade_checks::run(&model, &palisade_checks::Settings::default());
+    let network = Network::build(&model);
+    let rbac = Rbac::build(&model);
+    let inventory = palisade_inventory::inventory(&model);
+    let input = Input {
+        model: &model,
+        findings: &outcome.findings,
+        suppressed: &outcome.suppressed,
+        network: &network,
+        rbac: &rbac,
+        inventory: &inventory,
+    };
+    let facts = facts::Facts::build(&input, &Options::default());
+    let g = graph::Graph::build(&input, &facts);
+    (g.nodes.len(), g.edges.len())
+}
+
+#[test]
+fn pods_of_an_open_namespace_meet_in_hubs_not_pairwise() {
+    // every pair of the 40 workers may connect: 1,560 connections, but
+    // the graph grows by a few edges per worker
+    let (_, small) = graph_size(&open_namespace(10));
+    let (_, large) = graph_size(&open_namespace(40));
+    assert!(large - small <= 30 * 6, "{small} → {large} edges");
+    // and a connection through the hubs is still one step, from the
+    // sending pod to the receiving one
+    let tm = threat_model(&open_namespace(3));
+    let p = tm
+        .paths
+        .iter()
+        .find(|p| p.start == "shell in pod web/worker-1" && p.target == "data of data/db")
+        .expect("a worker reaches the database");
+    assert_eq!(p.length, 1);
+    assert_eq!(p.steps[0].from, "pod web/worker-1");
+    assert_eq!(p.steps[0].to, "data of data/db");
+    assert!(
+        p.steps[0].action.contains("TCP 5432"),
+        "{}",
+        p.steps[0].action
+    );
+}
+
+#[test]
+fn cluster_wide_exec_reaches_pods_through_a_namespace_hub() {
+    let yaml = ns("apps", "pod-security.kubernetes.io/enforce: restricted")
+        + &POSTGRES.replace("namespace: data", "namespace: apps")
+        + "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: exec}
+rules: [{apiGroups: [''], resources: [pods/exec], verbs: [create]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: exec}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: exec}
+subjects: [{kind: User, name: dana, apiGroup: rbac.authorization.k8s.io}]
+---
+";
+    let tm = threat_model(&yaml);
+    let p = tm
+        .paths
+        .iter()
+        .find(|p| p.start == "user:dana" && p.target == "data of apps/db")
+        .unwrap_or_else(|| panic!("{:#?}", tm.paths));
+    let hops: Vec<&str> = p.steps.iter().map(|s| s.to.as_str()).collect();
+    assert_eq!(hops, ["pod apps/db", "data of apps/db"]);
+    assert_eq!(p.steps[0].from, "user:dana");
+    assert_eq!(p.steps[0].action, "execs into or modifies apps/db");
+    assert_eq!(
+        p.steps[0].evidence[0].check.as_deref(),
+        Some("rbac-pods-exec")
+    );
+}
+
+#[test]
+fn long_evidence_lists_are_cut_and_counted() {
+    // 20 bindings give the api's service account 20 rbac-read-secrets findings
+    let mut yaml = ns("apps", "") + &deployment("apps", "api", 8080, "", "");
+    for i in 0..20 {
+        yaml += &format!(
+            "apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {{name: read-{i}, namespace: apps}}
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secrets-{i}}}
+subjects: [{{kind: ServiceAccount, name: default, namespace: apps}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {{name: secrets-{i}}}
+rules: [{{apiGroups: [''], resources: [secrets], verbs: [get]}}]
+---
+"
+        );
+    }
+    let tm = threat_model(&yaml);
+    let t = tm
+        .threats
+        .iter()
+        .find(|t| t.id == "app/apps/api#I4")
+        .expect("I4 on the api");
+    assert_eq!(t.status, Status::Open);
+    assert_eq!(t.evidence.len(), MAX_EVIDENCE);
+    assert_eq!(t.evidence_more, 20 - MAX_EVIDENCE);
+    let json: serde_json::Value = serde_json::from_str(&json(&tm)).unwrap();
+    let t = json["threats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "app/apps/api#I4")
+        .unwrap();
+    assert_eq!(t["evidenceMore"], 20 - MAX_EVIDENCE);
+    assert!(markdown(&tm).contains(&format!("… and {} more", 20 - MAX_EVIDENCE)));
+}
