@@ -777,3 +777,50 @@ fn matrix_merges_scopes_per_subject_and_cell() {
         serde_json::json!([{"verb": "get", "resource": "pods", "scopes": ["cluster-wide"]}])
     );
 }
+
+#[test]
+fn a_full_wildcard_binding_is_reported_once() {
+    let yaml = crb(
+        "ops-admin",
+        "cluster-admin",
+        "{kind: Group, name: ops, apiGroup: rbac.authorization.k8s.io}",
+    ) + &cluster_role(
+        "reader",
+        "",
+        "- apiGroups: ['']\n  resources: [secrets]\n  verbs: [get]\n",
+    ) + &crb(
+        "read",
+        "reader",
+        "{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}",
+    );
+    let r = rbac(&yaml);
+    let on = |v: &[(&'static risks::Risk, risks::RiskFinding)], name: &str| -> Vec<&str> {
+        let mut ids: Vec<&str> = v
+            .iter()
+            .filter(|(_, f)| f.object.name == name)
+            .map(|(r, _)| r.meta.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let all = risks::all(&r);
+    let reported = risks::reported(&r);
+    // every permission class is true of `* on *` …
+    assert!(
+        on(&all, "ops-admin").len() > 10,
+        "{:?}",
+        on(&all, "ops-admin")
+    );
+    assert!(on(&all, "ops-admin").contains(&"rbac-read-secrets"));
+    // … and one finding says it all
+    assert_eq!(on(&reported, "ops-admin"), ["rbac-cluster-admin"]);
+    // other bindings keep their classes
+    assert_eq!(on(&reported, "read"), ["rbac-read-secrets"]);
+    assert_eq!(on(&all, "read"), on(&reported, "read"));
+    // each class on its own still answers for the wildcard binding
+    assert!(
+        evaluate(&r, by_id("rbac-read-secrets").unwrap())
+            .iter()
+            .any(|f| f.object.name == "ops-admin")
+    );
+}

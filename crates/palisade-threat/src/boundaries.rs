@@ -42,10 +42,15 @@ pub(crate) fn sa_risks(
             _ => None,
         })
         .collect();
+    // what scan reports: a `* on *` binding once, as rbac-cluster-admin
+    let admin = palisade_rbac::risks::admin_bindings(input.rbac);
     for (r, f) in risks {
         let Some(b) = f.binding.map(|i| &input.rbac.bindings[i]) else {
             continue;
         };
+        if palisade_rbac::risks::subsumed(r, f, &admin) {
+            continue;
+        }
         for s in &b.subjects {
             let ev = Evidence::at(&f.object, &f.location, f.message.clone()).check(r.meta.id);
             match &s.subject {

@@ -646,10 +646,27 @@ pub(crate) fn threats(
     out
 }
 
+/// A template's checks, and `rbac-cluster-admin` when one of them is an
+/// RBAC permission class: `scan` reports a `* on *` binding once, as
+/// rbac-cluster-admin, and that finding shows every such threat open.
+fn with_implied(checks: &[&'static str]) -> Vec<&'static str> {
+    const ADMIN: &str = "rbac-cluster-admin";
+    let mut v = checks.to_vec();
+    let implied = checks.iter().any(|id| {
+        palisade_rbac::risks::by_id(id)
+            .is_some_and(|r| matches!(r.detect, palisade_rbac::risks::Detect::Permission { .. }))
+    });
+    if implied && !v.contains(&ADMIN) {
+        v.push(ADMIN);
+    }
+    v
+}
+
 fn evaluate(cx: &Cx<'_, '_, '_>, c: &Component, t: &Template, own: &[Owned<'_>]) -> Threat {
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut verified = Vec::new();
     if !t.checks.is_empty() {
+        let checks = with_implied(t.checks);
         let mut add = |f: &Finding, reason: Option<&str>| {
             let mut e = Evidence::of_finding(f);
             e.accepted = reason.map(str::to_string);
@@ -658,20 +675,20 @@ fn evaluate(cx: &Cx<'_, '_, '_>, c: &Component, t: &Template, own: &[Owned<'_>])
         match t.scope {
             Scope::Own => {
                 for (f, reason) in own {
-                    if t.checks.contains(&f.check.id) {
+                    if checks.contains(&f.check.id) {
                         add(f, *reason);
                     }
                 }
             }
             Scope::GrantsIn => {
-                for check in t.checks {
+                for check in &checks {
                     for (f, reason) in cx.grants_in(check, c) {
                         add(f, *reason);
                     }
                 }
             }
             scope => {
-                for check in t.checks {
+                for check in &checks {
                     for (f, reason) in cx.by_check.get(check).into_iter().flatten() {
                         if cx.matches(f, scope) {
                             add(f, *reason);
@@ -846,7 +863,7 @@ fn audit_facts(cx: &Cx<'_, '_, '_>, _c: &Component) -> (Vec<Evidence>, String) {
 
 fn exec_audit_facts(cx: &Cx<'_, '_, '_>, c: &Component) -> (Vec<Evidence>, String) {
     let ns = c.namespace.as_deref().unwrap_or_default();
-    let exec: Vec<Evidence> = ["rbac-pods-exec", "rbac-ephemeral-containers"]
+    let exec: Vec<Evidence> = with_implied(&["rbac-pods-exec", "rbac-ephemeral-containers"])
         .iter()
         .flat_map(|id| cx.grants_in(id, c))
         .filter(|(_, reason)| reason.is_none())

@@ -620,3 +620,37 @@ rules: [{{apiGroups: [''], resources: [secrets], verbs: [get]}}]
     assert_eq!(t["evidenceMore"], 20 - MAX_EVIDENCE);
     assert!(markdown(&tm).contains(&format!("… and {} more", 20 - MAX_EVIDENCE)));
 }
+
+#[test]
+fn a_cluster_admin_binding_keeps_every_rbac_threat_open() {
+    // scan reports the binding once, as rbac-cluster-admin: the threats
+    // keyed on narrower classes (webhooks, nodes/proxy, Secrets) are open
+    let yaml = ns("apps", "")
+        + &deployment("apps", "api", 8080, "", "")
+        + "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: Group, name: ci, apiGroup: rbac.authorization.k8s.io}]
+---
+";
+    let tm = threat_model(&yaml);
+    for id in [
+        "control-plane/api-server#T1",
+        "control-plane/kubelet#E2",
+        "app/apps/api#I4",
+    ] {
+        let t = tm
+            .threats
+            .iter()
+            .find(|t| t.id == id)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(t.status, Status::Open, "{t:#?}");
+        assert!(
+            t.evidence
+                .iter()
+                .any(|e| e.check.as_deref() == Some("rbac-cluster-admin")),
+            "{t:#?}"
+        );
+    }
+}

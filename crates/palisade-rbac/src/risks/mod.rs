@@ -280,3 +280,29 @@ pub fn all(rbac: &Rbac) -> Vec<(&'static Risk, RiskFinding)> {
         .flat_map(|r| evaluate(rbac, r).into_iter().map(move |f| (*r, f)))
         .collect()
 }
+
+/// The bindings that grant a `* on *` rule (`rbac-cluster-admin`).
+pub fn admin_bindings(rbac: &Rbac) -> std::collections::HashSet<usize> {
+    evaluate(rbac, &cluster_admin::RISK)
+        .into_iter()
+        .filter_map(|f| f.binding)
+        .collect()
+}
+
+/// Whether a finding only repeats what the `rbac-cluster-admin` finding on
+/// the same binding says: a `* on *` rule grants every permission risk, and
+/// one fix (a narrower role) closes them all.
+pub fn subsumed(risk: &Risk, f: &RiskFinding, admin: &std::collections::HashSet<usize>) -> bool {
+    matches!(risk.detect, Detect::Permission { .. })
+        && risk.meta.id != cluster_admin::RISK.meta.id
+        && f.binding.is_some_and(|b| admin.contains(&b))
+}
+
+/// The risks reports show: [`all`] without the [`subsumed`] ones.
+pub fn reported(rbac: &Rbac) -> Vec<(&'static Risk, RiskFinding)> {
+    let admin = admin_bindings(rbac);
+    all(rbac)
+        .into_iter()
+        .filter(|(r, f)| !subsumed(r, f, &admin))
+        .collect()
+}
