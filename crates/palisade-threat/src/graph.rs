@@ -62,6 +62,13 @@ pub(crate) enum Node {
     AccountsIn(Option<String>),
 }
 
+/// What a namespace hub leads to.
+#[derive(Debug, Clone, Copy)]
+enum Members {
+    Pods,
+    Accounts,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) enum EdgeKind {
     /// Pod → the hub of its class (no length).
@@ -546,64 +553,48 @@ impl<'i, 'a> Graph<'i, 'a> {
                 // pods and service accounts through a hub per namespace (and
                 // one for every namespace): subjects × pods would not scale
                 if to_pods {
-                    let hub = self.pods_in(b.scope(), &all_ns);
+                    let hub = self.namespace_hub(Members::Pods, b.scope(), &all_ns);
                     self.add(from.clone(), hub, EdgeKind::Rbac { risk: ri });
                 }
                 if to_sas {
-                    let hub = self.accounts_in(b.scope(), &all_ns);
+                    let hub = self.namespace_hub(Members::Accounts, b.scope(), &all_ns);
                     self.add(from.clone(), hub, EdgeKind::Rbac { risk: ri });
                 }
             }
         }
     }
 
-    /// The hub of the pods of a namespace (`None`: of every namespace).
-    fn pods_in(&mut self, ns: Option<&str>, all_ns: &[String]) -> Node {
-        let hub = Node::PodsIn(ns.map(str::to_string));
+    /// The hub of the pods or service accounts of a namespace (`None`: of
+    /// every namespace), with its edges.
+    fn namespace_hub(&mut self, members: Members, ns: Option<&str>, all_ns: &[String]) -> Node {
+        let hub = match members {
+            Members::Pods => Node::PodsIn(ns.map(str::to_string)),
+            Members::Accounts => Node::AccountsIn(ns.map(str::to_string)),
+        };
         if self.index.contains_key(&hub) {
             return hub;
         }
         self.node(hub.clone());
-        match ns {
-            None => {
-                for n in all_ns {
-                    let inner = self.pods_in(Some(n), all_ns);
-                    self.add(hub.clone(), inner, EdgeKind::Fan);
-                }
-            }
-            Some(ns) => {
-                let facts = self.facts;
-                for (wi, w) in facts.workloads.iter().enumerate() {
-                    if w.namespace == ns {
-                        self.add(hub.clone(), Node::Pod(wi), EdgeKind::Fan);
-                    }
-                }
-            }
-        }
-        hub
-    }
-
-    /// The hub of the service accounts of a namespace (`None`: of every
-    /// namespace).
-    fn accounts_in(&mut self, ns: Option<&str>, all_ns: &[String]) -> Node {
-        let hub = Node::AccountsIn(ns.map(str::to_string));
-        if self.index.contains_key(&hub) {
-            return hub;
-        }
-        self.node(hub.clone());
-        match ns {
-            None => {
-                for n in all_ns {
-                    let inner = self.accounts_in(Some(n), all_ns);
-                    self.add(hub.clone(), inner, EdgeKind::Fan);
-                }
-            }
-            Some(ns) => {
-                let facts = self.facts;
-                for name in facts.service_accounts.get(ns).into_iter().flatten() {
-                    self.add(hub.clone(), Node::Subject(sa(ns, name)), EdgeKind::Fan);
-                }
-            }
+        let facts = self.facts;
+        let to: Vec<Node> = match (ns, members) {
+            (None, _) => all_ns
+                .iter()
+                .map(|n| self.namespace_hub(members, Some(n), all_ns))
+                .collect(),
+            (Some(ns), Members::Pods) => (0..facts.workloads.len())
+                .filter(|&i| facts.workloads[i].namespace == ns)
+                .map(Node::Pod)
+                .collect(),
+            (Some(ns), Members::Accounts) => facts
+                .service_accounts
+                .get(ns)
+                .into_iter()
+                .flatten()
+                .map(|name| Node::Subject(sa(ns, name)))
+                .collect(),
+        };
+        for t in to {
+            self.add(hub.clone(), t, EdgeKind::Fan);
         }
         hub
     }
