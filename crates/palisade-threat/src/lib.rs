@@ -667,7 +667,13 @@ pub fn analyze(input: &Input<'_>, options: &Options) -> ThreatModel {
 
 /// The model as pretty JSON (with a final newline).
 pub fn json(tm: &ThreatModel) -> String {
-    let mut s = serde_json::to_string_pretty(tm).expect("the threat model serializes");
-    s.push('\n');
-    s
+    let mut v = Vec::new();
+    write_json(tm, &mut v).expect("the threat model serializes");
+    String::from_utf8(v).expect("serde_json writes UTF-8")
+}
+
+/// [`json`], streamed: a large cluster's model need not be held twice.
+pub fn write_json(tm: &ThreatModel, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, tm)?;
+    w.write_all(b"\n")
 }

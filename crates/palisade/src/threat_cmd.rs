@@ -3,7 +3,7 @@
 
 use crate::cli::ThreatModelArgs;
 use crate::exit;
-use crate::output::{emit, load_input, usage_error};
+use crate::output::{emit, emit_with, load_input, usage_error};
 
 pub fn run(a: ThreatModelArgs) -> u8 {
     let mut phases = crate::output::Phases::new();
@@ -55,12 +55,11 @@ pub fn run(a: ThreatModelArgs) -> u8 {
         &options,
     );
     phases.mark("threat model");
-    let text = match a.format.as_str() {
-        "json" => palisade_threat::json(&tm),
-        "html" => palisade_threat::html(&tm),
-        _ => palisade_threat::markdown(&tm),
+    let written = match a.format.as_str() {
+        "json" => emit_with(a.output.as_deref(), |w| palisade_threat::write_json(&tm, w)),
+        "html" => emit(&palisade_threat::html(&tm), a.output.as_deref()),
+        _ => emit(&palisade_threat::markdown(&tm), a.output.as_deref()),
     };
-    let written = emit(&text, a.output.as_deref());
     phases.mark("report");
     match written {
         Ok(()) if bad => exit::INPUT_ERROR,
