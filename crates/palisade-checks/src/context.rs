@@ -24,6 +24,8 @@ pub struct Context<'a> {
     limit_defaults: HashMap<String, LimitDefaults>,
     /// The RBAC model (roles with aggregation resolved, bindings).
     pub rbac: palisade_rbac::Rbac,
+    /// Bindings that grant `* on *`: reported once, as rbac-cluster-admin.
+    pub rbac_admin_bindings: HashSet<usize>,
     /// The network as NetworkPolicies see it.
     pub netpol: palisade_netpol::Network,
     /// Facts about the images (`scan --images`); empty by default.
@@ -61,8 +63,10 @@ impl<'a> Context<'a> {
             service_selectors: HashMap::new(),
             images: Default::default(),
             rbac: palisade_rbac::Rbac::build(model),
+            rbac_admin_bindings: HashSet::new(),
             netpol: palisade_netpol::Network::build(model),
         };
+        cx.rbac_admin_bindings = palisade_rbac::risks::admin_bindings(&cx.rbac);
         for o in model.of_kind("Service") {
             if let (Typed::Service(svc), Some(ns)) = (&o.typed, &o.namespace)
                 && let Some(sel) = svc.spec.as_ref().and_then(|s| s.selector.as_ref())

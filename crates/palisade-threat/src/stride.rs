@@ -619,10 +619,12 @@ pub(crate) fn threats(
             .find(|o| o.kind == "Policy" && o.api_version.starts_with("audit.k8s.io/"))
             .map(|o| (o, Policy::from_node(&o.raw).map_err(|e| e.to_string()))),
     };
+    // each template's checks, with what implies them, once
+    let checks: Vec<Vec<&'static str>> = CATALOGUE.iter().map(|t| with_implied(t.checks)).collect();
     let mut out = Vec::new();
     for c in components {
         let mut own: Option<Vec<Owned<'_>>> = None;
-        for t in CATALOGUE {
+        for (t, checks) in CATALOGUE.iter().zip(&checks) {
             let applies = match (t.applies, c.kind) {
                 (Applies::ControlPlane(id), ComponentKind::ControlPlane) => {
                     c.id == format!("control-plane/{id}")
@@ -640,7 +642,13 @@ pub(crate) fn threats(
             if own.is_none() {
                 own = Some(cx.own_findings(c));
             }
-            out.push(evaluate(&cx, c, t, own.as_deref().unwrap_or_default()));
+            out.push(evaluate(
+                &cx,
+                c,
+                t,
+                checks,
+                own.as_deref().unwrap_or_default(),
+            ));
         }
     }
     out
@@ -662,11 +670,16 @@ fn with_implied(checks: &[&'static str]) -> Vec<&'static str> {
     v
 }
 
-fn evaluate(cx: &Cx<'_, '_, '_>, c: &Component, t: &Template, own: &[Owned<'_>]) -> Threat {
+fn evaluate(
+    cx: &Cx<'_, '_, '_>,
+    c: &Component,
+    t: &Template,
+    checks: &[&'static str],
+    own: &[Owned<'_>],
+) -> Threat {
     let mut evidence: Vec<Evidence> = Vec::new();
     let mut verified = Vec::new();
     if !t.checks.is_empty() {
-        let checks = with_implied(t.checks);
         let mut add = |f: &Finding, reason: Option<&str>| {
             let mut e = Evidence::of_finding(f);
             e.accepted = reason.map(str::to_string);
@@ -681,14 +694,14 @@ fn evaluate(cx: &Cx<'_, '_, '_>, c: &Component, t: &Template, own: &[Owned<'_>])
                 }
             }
             Scope::GrantsIn => {
-                for check in &checks {
+                for check in checks {
                     for (f, reason) in cx.grants_in(check, c) {
                         add(f, *reason);
                     }
                 }
             }
             scope => {
-                for check in &checks {
+                for check in checks {
                     for (f, reason) in cx.by_check.get(check).into_iter().flatten() {
                         if cx.matches(f, scope) {
                             add(f, *reason);

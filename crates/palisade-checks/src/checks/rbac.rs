@@ -6,7 +6,7 @@ use crate::context::Context;
 use crate::sink::Sink;
 use crate::{Check, Target};
 use palisade_findings::CheckMeta;
-use palisade_rbac::risks::{Detect, Risk, admin_bindings, evaluate, subsumed};
+use palisade_rbac::risks::{Detect, Risk, evaluate, subsumed};
 use std::sync::LazyLock;
 
 pub struct RbacCheck {
@@ -33,14 +33,9 @@ impl Check for RbacCheck {
     }
 
     fn check_model(&self, cx: &Context<'_>, out: &mut Sink<'_>) {
-        // a `* on *` binding is reported once, as rbac-cluster-admin
-        let admin = if matches!(self.risk.detect, Detect::Permission { .. }) {
-            admin_bindings(&cx.rbac)
-        } else {
-            Default::default()
-        };
         for f in evaluate(&cx.rbac, self.risk) {
-            if subsumed(self.risk, &f, &admin) {
+            // a `* on *` binding is reported once, as rbac-cluster-admin
+            if subsumed(self.risk, &f, &cx.rbac_admin_bindings) {
                 continue;
             }
             let finding = out.report_at(f.object, f.location, f.message);

@@ -297,12 +297,3 @@ pub fn subsumed(risk: &Risk, f: &RiskFinding, admin: &std::collections::HashSet<
         && risk.meta.id != cluster_admin::RISK.meta.id
         && f.binding.is_some_and(|b| admin.contains(&b))
 }
-
-/// The risks reports show: [`all`] without the [`subsumed`] ones.
-pub fn reported(rbac: &Rbac) -> Vec<(&'static Risk, RiskFinding)> {
-    let admin = admin_bindings(rbac);
-    all(rbac)
-        .into_iter()
-        .filter(|(r, f)| !subsumed(r, f, &admin))
-        .collect()
-}
