@@ -87,7 +87,7 @@ pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
                 content: format!("{token}\n"),
                 secret: true,
             });
-            format!("    token: {token}\n")
+            format!("      token: {token}\n")
         }
         Auth::ClientCert => {
             let client = palisade_admission::install::issue(
@@ -101,7 +101,7 @@ pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
                 secret: false,
             });
             format!(
-                "    client-certificate-data: {}\n    client-key-data: {}\n",
+                "      client-certificate-data: {}\n      client-key-data: {}\n",
                 b64(&client.cert_pem),
                 b64(&client.key_pem)
             )
@@ -146,4 +146,46 @@ pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
         secret: false,
     });
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kubeconfig(auth: Auth) -> serde_json::Value {
+        let files = files(&InstallOptions {
+            url: "https://127.0.0.1:18444/audit".into(),
+            hosts: vec![],
+            auth,
+            apiserver_dir: "/etc/kubernetes/audit".into(),
+            policy: String::new(),
+        })
+        .unwrap();
+        let text = &files
+            .iter()
+            .find(|f| f.name == "audit-webhook-kubeconfig.yaml")
+            .unwrap()
+            .content;
+        let stream = palisade_yaml::parse_stream(text, &palisade_yaml::Limits::default());
+        assert!(stream.errors.is_empty(), "{:?}", stream.errors);
+        stream.documents[0].root.to_json()
+    }
+
+    #[test]
+    fn the_credential_is_the_users_own() {
+        // as client-go reads it: users[].user.token (a real API server sent
+        // no credential when it sat beside `user:`)
+        let kc = kubeconfig(Auth::Token);
+        let user = &kc["users"][0]["user"];
+        assert_eq!(user["token"].as_str().map(str::len), Some(64), "{kc}");
+        assert_eq!(kc["users"][0].get("token"), None);
+        let kc = kubeconfig(Auth::ClientCert);
+        let user = &kc["users"][0]["user"];
+        assert!(user["client-certificate-data"].is_string(), "{kc}");
+        assert!(user["client-key-data"].is_string(), "{kc}");
+        assert_eq!(
+            kc["clusters"][0]["cluster"]["server"],
+            "https://127.0.0.1:18444/audit"
+        );
+    }
 }

@@ -92,7 +92,31 @@ pub fn open(path: &Path, full_sync: bool) -> Result<Connection, String> {
         .map_err(|e| e.to_string())?;
     c.execute_batch(SCHEMA)
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    migrate(&c).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(c)
+}
+
+/// Schema changes after the first release, by `user_version`.
+///
+/// 1: a batch the API server sends again (its retry after a timeout, or
+/// after the sink stopped between committing and answering) is stored
+/// once: alerts are unique by event, rule and time, events by audit ID and
+/// stage. Duplicates already stored are removed first.
+fn migrate(c: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version < 1 {
+        c.execute_batch(
+            "BEGIN;
+             DELETE FROM alerts WHERE audit_id IS NOT NULL AND id NOT IN
+               (SELECT MIN(id) FROM alerts WHERE audit_id IS NOT NULL GROUP BY audit_id, rule, time_ns);
+             DELETE FROM events WHERE id NOT IN (SELECT MIN(id) FROM events GROUP BY audit_id, stage);
+             CREATE UNIQUE INDEX IF NOT EXISTS alerts_once ON alerts(audit_id, rule, time_ns);
+             CREATE UNIQUE INDEX IF NOT EXISTS events_once ON events(audit_id, stage);
+             PRAGMA user_version = 1;
+             COMMIT;",
+        )?;
+    }
+    Ok(())
 }
 
 /// Deletes alerts and events older than `retention`; returns rows removed.
@@ -112,12 +136,12 @@ fn write(c: &mut Connection, batches: &[Batch]) -> Result<(), String> {
     {
         let mut ins = tx
             .prepare_cached(
-                "INSERT INTO alerts (time_ns, received_ns, rule, priority, output, tags, audit_id, user, verb, object_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT OR IGNORE INTO alerts (time_ns, received_ns, rule, priority, output, tags, audit_id, user, verb, object_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(|e| e.to_string())?;
         let mut ev = tx
             .prepare_cached(
-                "INSERT INTO events (time_ns, audit_id, stage, event) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT OR IGNORE INTO events (time_ns, audit_id, stage, event) VALUES (?1, ?2, ?3, ?4)",
             )
             .map_err(|e| e.to_string())?;
         let received = now_ns();
@@ -343,5 +367,70 @@ mod tests {
         .unwrap();
         assert_eq!(by_rule.len(), 1);
         assert_eq!(by_rule[0].tags, ["k8s"]);
+    }
+
+    fn batch(alerts: Vec<StoredAlert>, audit_id: &str) -> Batch {
+        let (done, _rx) = tokio::sync::oneshot::channel();
+        Batch {
+            alerts,
+            events: vec![StoredEvent {
+                time_ns: 1,
+                audit_id: audit_id.into(),
+                stage: "ResponseComplete".into(),
+                json: "{}".into(),
+            }],
+            done,
+        }
+    }
+
+    fn count(c: &Connection, table: &str) -> i64 {
+        c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_batch_sent_again_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open(&dir.path().join("a.db"), false).unwrap();
+        write(&mut c, &[batch(vec![alert(5, "r"), alert(5, "s")], "a")]).unwrap();
+        // the API server's retry of the same batch
+        write(&mut c, &[batch(vec![alert(5, "r"), alert(5, "s")], "a")]).unwrap();
+        assert_eq!(count(&c, "alerts"), 2);
+        assert_eq!(count(&c, "events"), 1);
+        // another event of the same request at another time is new
+        write(&mut c, &[batch(vec![alert(6, "r")], "b")]).unwrap();
+        assert_eq!(count(&c, "alerts"), 3);
+        assert_eq!(count(&c, "events"), 2);
+    }
+
+    #[test]
+    fn a_database_of_the_first_schema_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            // the schema before user_version 1, with a stored duplicate
+            let c = Connection::open(&path).unwrap();
+            c.execute_batch(SCHEMA).unwrap();
+            for _ in 0..2 {
+                c.execute(
+                    "INSERT INTO alerts (time_ns, received_ns, rule, priority, output, tags, audit_id) VALUES (5, 5, 'r', 'Warning', 'o', '[]', 'a')",
+                    [],
+                )
+                .unwrap();
+                c.execute(
+                    "INSERT INTO events (time_ns, audit_id, stage, event) VALUES (5, 'a', 'ResponseComplete', '{}')",
+                    [],
+                )
+                .unwrap();
+            }
+        }
+        let c = open(&path, false).unwrap();
+        assert_eq!(count(&c, "alerts"), 1);
+        assert_eq!(count(&c, "events"), 1);
+        let v: i64 = c
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 1);
+        assert_eq!(query(&path, &Query::default()).unwrap().len(), 1);
     }
 }

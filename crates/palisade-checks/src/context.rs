@@ -98,7 +98,10 @@ impl<'a> Context<'a> {
                         self.bound_service_accounts
                             .insert((ns.to_string(), s.name.clone()));
                     }
-                    "Group" if s.name == "system:serviceaccounts" => {
+                    // The API server binds every service account to its
+                    // discovery roles (service-account issuer discovery,
+                    // basic user): a token that only grants that has no use.
+                    "Group" if s.name == "system:serviceaccounts" && !o.is_bootstrap_rbac() => {
                         self.all_service_accounts_bound = true;
                     }
                     "Group" => {
@@ -126,12 +129,16 @@ impl<'a> Context<'a> {
                 let has = |m: &Option<BTreeMap<String, _>>, k: &str| {
                     m.as_ref().is_some_and(|m| m.contains_key(k))
                 };
-                d.cpu_limit |= has(&item.default, "cpu");
-                d.memory_limit |= has(&item.default, "memory");
-                // defaultRequest, or default (requests default to limits)
-                d.cpu_request |= has(&item.default_request, "cpu") || has(&item.default, "cpu");
-                d.memory_request |=
-                    has(&item.default_request, "memory") || has(&item.default, "memory");
+                // As the API server defaults a LimitRange item: an unset
+                // default limit is the max, an unset default request the
+                // default limit, else the min.
+                let limit = |k: &str| has(&item.default, k) || has(&item.max, k);
+                let request =
+                    |k: &str| limit(k) || has(&item.default_request, k) || has(&item.min, k);
+                d.cpu_limit |= limit("cpu");
+                d.memory_limit |= limit("memory");
+                d.cpu_request |= request("cpu");
+                d.memory_request |= request("memory");
             }
         }
     }

@@ -242,6 +242,11 @@ fn classify(
             &f.object.name,
         )
     });
+    // the API server's own RBAC (system:* roles and bindings, cluster-admin):
+    // it puts them back at every start, so there is nothing to change
+    if object.is_some_and(Object::is_reconciled_by_apiserver) {
+        return None;
+    }
     // a finding about a field whose value (or whose parent's, or child's)
     // is unknown may be wrong either way: withhold it
     if let (Some(o), Some(p)) = (object, &f.path)
@@ -362,6 +367,24 @@ mod tests {
             "{s:?}"
         );
         assert!(s.iter().any(|x| x.0 == "readonly-root-filesystem"));
+    }
+
+    const BOOTSTRAP_BINDING: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: system:controller:namespace-controller\n  labels: {kubernetes.io/bootstrapping: rbac-defaults}\n  annotations: {rbac.authorization.kubernetes.io/autoupdate: \"true\"}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {kind: ServiceAccount, name: namespace-controller, namespace: kube-system}\n";
+
+    #[test]
+    fn the_api_servers_own_rbac_is_not_reported() {
+        let out = run(&model(BOOTSTRAP_BINDING), &Settings::default());
+        assert!(out.findings.is_empty(), "{:?}", out.findings);
+        // opted out of the API server's reconciliation: the user owns it now
+        let owned = BOOTSTRAP_BINDING.replace("autoupdate: \"true\"", "autoupdate: \"false\"");
+        let out = run(&model(&owned), &Settings::default());
+        assert!(
+            out.findings
+                .iter()
+                .any(|f| f.check.id == "rbac-cluster-admin"),
+            "{:?}",
+            out.findings
+        );
     }
 
     #[test]

@@ -208,6 +208,40 @@ fn normalize(kind: &str, path: &Path, v: Option<&Node>) -> serde_json::Value {
                 m.remove("type");
             }
         }
+        ("LimitRange", "spec") => {
+            // the API server's defaulting of container items: an unset
+            // default limit is the max, an unset default request the
+            // default limit, else the min
+            for item in j
+                .get_mut("limits")
+                .and_then(serde_json::Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if item.get("type").and_then(|t| t.as_str()) != Some("Container") {
+                    continue;
+                }
+                let Some(m) = item.as_object_mut() else {
+                    continue;
+                };
+                let get = |m: &serde_json::Map<String, serde_json::Value>, k: &str| {
+                    m.get(k)
+                        .and_then(|v| v.as_object())
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let mut default = get(m, "default");
+                for (r, q) in get(m, "max") {
+                    default.entry(r).or_insert(q);
+                }
+                let mut request = get(m, "defaultRequest");
+                for (r, q) in default.iter().chain(get(m, "min").iter()) {
+                    request.entry(r.clone()).or_insert(q.clone());
+                }
+                m.insert("default".into(), default.into());
+                m.insert("defaultRequest".into(), request.into());
+            }
+        }
         ("NetworkPolicy", "spec") => {
             // policyTypes defaulting: Ingress always, Egress when egress rules exist
             if let serde_json::Value::Object(m) = &mut j
@@ -259,11 +293,19 @@ fn strip_empty(j: &mut serde_json::Value) {
 
 /// Compares the IaC model with the live one.
 pub fn drift(iac: &Model, live: &Model) -> Vec<Drift> {
+    drift_of_read(iac, live, None)
+}
+
+/// As [`drift`], when only `read_kinds` were read from the cluster (a live
+/// read skips Secrets, kinds it does not know and kinds it may not list):
+/// declared objects of other kinds are not reported missing.
+pub fn drift_of_read(iac: &Model, live: &Model, read_kinds: Option<&[&str]>) -> Vec<Drift> {
     let live_by: BTreeMap<Key, &Object> = live.objects().iter().map(|o| (key(o), o)).collect();
     let iac_by: BTreeMap<Key, &Object> = iac.objects().iter().map(|o| (key(o), o)).collect();
     let mut out = Vec::new();
     for (k, o) in &iac_by {
         match live_by.get(k) {
+            None if read_kinds.is_some_and(|r| !r.contains(&o.kind.as_str())) => {}
             None => out.push(Drift {
                 kind: DriftKind::Missing,
                 object: o.reference.clone(),

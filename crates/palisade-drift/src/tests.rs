@@ -145,3 +145,37 @@ fn no_drift_when_equal() {
     let live = model("cluster", IAC);
     assert!(drift(&model("iac.yaml", IAC), &live).is_empty());
 }
+
+#[test]
+fn kinds_the_cluster_read_skipped_are_not_missing() {
+    let iac = model(
+        "iac.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData: {password: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n",
+    );
+    let live = model("cluster", "apiVersion: v1\nkind: List\nitems: []\n");
+    let missing = |read: Option<&[&str]>| -> Vec<String> {
+        drift_of_read(&iac, &live, read)
+            .iter()
+            .map(|d| d.object.to_string())
+            .collect()
+    };
+    // Secrets are never read from a cluster: not missing
+    assert_eq!(missing(Some(&["ConfigMap"])), ["shop/ConfigMap/c"]);
+    assert_eq!(missing(None).len(), 2);
+}
+
+#[test]
+fn limit_range_defaulting_is_not_drift() {
+    let iac = "apiVersion: v1\nkind: LimitRange\nmetadata: {name: l, namespace: shop}\nspec:\n  limits:\n  - type: Container\n    defaultRequest: {cpu: 100m}\n    default: {memory: 256Mi}\n    max: {cpu: \"2\", memory: 2Gi}\n";
+    // as the API server stores it
+    let live = "apiVersion: v1\nkind: LimitRange\nmetadata: {name: l, namespace: shop}\nspec:\n  limits:\n  - type: Container\n    defaultRequest: {cpu: 100m, memory: 256Mi}\n    default: {cpu: \"2\", memory: 256Mi}\n    max: {cpu: \"2\", memory: 2Gi}\n";
+    assert!(drift(&model("iac.yaml", iac), &model("cluster", live)).is_empty());
+    let changed = live.replace(
+        "max: {cpu: \"2\", memory: 2Gi}",
+        "max: {cpu: \"4\", memory: 2Gi}",
+    );
+    assert_eq!(
+        drift(&model("iac.yaml", iac), &model("cluster", &changed)).len(),
+        1
+    );
+}

@@ -7,6 +7,8 @@
 //! * a timeout per request; 429 and 5xx answers retried with back-off;
 //! * a kind the credentials may not list is skipped with a warning naming
 //!   the missing permission, and the rest is read;
+//! * a kind whose list fails otherwise (the server stopped answering, a
+//!   garbled answer) is an input error naming it, and the rest is read;
 //! * Secrets are never listed: palisade does not need their values.
 //!
 //! What was read can be written as a YAML `List` ([`to_yaml_list`]) that
@@ -146,6 +148,8 @@ pub struct Fetched {
     pub raw: Vec<serde_json::Value>,
     /// Kinds skipped (not served, or not permitted), and why.
     pub warnings: Vec<String>,
+    /// The kinds listed completely (Secrets never are).
+    pub read_kinds: Vec<&'static str>,
     /// Objects that could not be read.
     pub errors: Vec<InputError>,
     /// The context read from.
@@ -368,9 +372,22 @@ async fn fetch_async(opts: &LiveOptions) -> Result<Fetched, LiveError> {
                         .push(format!("{plural}: not found on this server; skipped"));
                     break;
                 }
+                // Anything else, after the retries, is a cluster that stopped
+                // answering or answered garbage: an input error (exit 2),
+                // so a partial read never passes for a clean one; the
+                // kinds read still go to the analyzers.
                 Err(e) => {
-                    out.warnings
-                        .push(format!("{plural}: {}; skipped", describe(&e, opts)));
+                    out.errors.push(InputError {
+                        file: format!("cluster:{plural}"),
+                        line: 0,
+                        column: 0,
+                        message: format!(
+                            "listing {plural} failed after {} attempt{}: {}; {plural} not scanned",
+                            opts.attempts,
+                            if opts.attempts == 1 { "" } else { "s" },
+                            describe(&e, opts)
+                        ),
+                    });
                     break;
                 }
             };
@@ -406,6 +423,7 @@ async fn fetch_async(opts: &LiveOptions) -> Result<Fetched, LiveError> {
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
             if token.is_none() {
+                out.read_kinds.push(kind);
                 break;
             }
         }

@@ -121,7 +121,7 @@ fn unreachable_clusters_are_clear_errors() {
 }
 
 #[test]
-fn a_hanging_or_garbled_kind_is_skipped_with_a_warning() {
+fn a_hanging_or_garbled_kind_is_an_input_error_and_the_rest_is_read() {
     let server = crate::testserver::start_faulty();
     let started = std::time::Instant::now();
     let f = fetch(&LiveOptions {
@@ -134,14 +134,19 @@ fn a_hanging_or_garbled_kind_is_skipped_with_a_warning() {
         started.elapsed() < Duration::from_secs(30),
         "the timeout applies per request"
     );
-    let warned = |plural: &str| f.warnings.iter().any(|w| w.starts_with(plural));
-    assert!(warned("networkpolicies"), "{:?}", f.warnings);
-    assert!(warned("cronjobs: no answer within 1 s"), "{:?}", f.warnings);
+    // input errors (exit 2), not warnings: the scan is not complete
+    let failed = |plural: &str, why: &str| {
+        f.errors
+            .iter()
+            .any(|e| e.file == format!("cluster:{plural}") && e.message.contains(why))
+    };
+    assert!(failed("cronjobs", "no answer within 1 s"), "{:?}", f.errors);
     assert!(
-        warned("networkpolicies: Error deserializing response"),
+        failed("networkpolicies", "Error deserializing response"),
         "{:?}",
-        f.warnings
+        f.errors
     );
+    assert!(!f.read_kinds.contains(&"CronJob"));
     // the rest is still read
     assert!(
         f.objects

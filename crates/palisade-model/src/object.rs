@@ -135,6 +135,20 @@ impl Object {
         self.labels.get(key).map(String::as_str)
     }
 
+    /// RBAC the API server creates itself at start (`system:*` roles and
+    /// bindings, `cluster-admin`, `edit`, `view`, …).
+    pub fn is_bootstrap_rbac(&self) -> bool {
+        self.label("kubernetes.io/bootstrapping") == Some("rbac-defaults")
+    }
+
+    /// Bootstrap RBAC the API server puts back at every start: edits to it
+    /// do not last (`rbac.authorization.kubernetes.io/autoupdate: "false"`
+    /// opts out).
+    pub fn is_reconciled_by_apiserver(&self) -> bool {
+        self.is_bootstrap_rbac()
+            && self.annotation("rbac.authorization.kubernetes.io/autoupdate") != Some("false")
+    }
+
     /// `namespace/name` or `name`.
     pub fn display_name(&self) -> String {
         match &self.namespace {
@@ -187,6 +201,15 @@ pub fn objects_from_document(
     if (kind == "List" || kind.ends_with("List"))
         && let Some(items) = map.get("items")
     {
+        // A typed list as the API returns it (`PodList`, `kubectl get
+        // --raw`): its items carry no apiVersion or kind; they are the list's.
+        let typed = match (
+            kind.strip_suffix("List"),
+            map.get("apiVersion").and_then(Node::as_str),
+        ) {
+            (Some(k), Some(v)) if !k.is_empty() => Some((k.to_string(), v.to_string())),
+            _ => None,
+        };
         return match items.value {
             Value::Seq(_) => {
                 let Value::Seq(items) = take_items(doc) else {
@@ -194,6 +217,10 @@ pub fn objects_from_document(
                 };
                 items
                     .into_iter()
+                    .map(|item| match &typed {
+                        Some((kind, api_version)) => with_type(item, api_version, kind),
+                        None => item,
+                    })
                     .flat_map(|item| objects_from_document(item, file, opts))
                     .collect()
             }
@@ -202,6 +229,24 @@ pub fn objects_from_document(
         };
     }
     vec![object_from_node(doc, file, opts)]
+}
+
+/// Sets `apiVersion` and `kind` of a typed list's item where it has none.
+fn with_type(mut item: Node, api_version: &str, kind: &str) -> Node {
+    let (line, column) = (item.line, item.column);
+    if let Value::Map(m) = &mut item.value {
+        for (key, value) in [("kind", kind), ("apiVersion", api_version)] {
+            if !m.contains_key(key) {
+                let node = Node {
+                    line,
+                    column,
+                    value: Value::Str(value.into()),
+                };
+                m.entries.insert(0, (key.into(), node));
+            }
+        }
+    }
+    item
 }
 
 fn take_items(doc: Node) -> Value {

@@ -119,6 +119,36 @@ fn every_workload_kind_has_a_template() {
 }
 
 #[test]
+fn typed_lists_give_their_items_the_list_kind() {
+    // as `kubectl get --raw /api/v1/namespaces` returns it
+    let text = r#"{"kind":"NamespaceList","apiVersion":"v1","metadata":{"resourceVersion":"7"},
+"items":[{"metadata":{"name":"shop","labels":{"pod-security.kubernetes.io/enforce":"baseline"}}},
+{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"data"}}]}"#;
+    let (objs, errs) = load(text);
+    assert!(errs.is_empty(), "{errs:?}");
+    let got: Vec<_> = objs
+        .iter()
+        .map(|o| (o.api_version.as_str(), o.kind.as_str(), o.name.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [("v1", "Namespace", "shop"), ("v1", "Namespace", "data")]
+    );
+    assert_eq!(
+        objs[0].label("pod-security.kubernetes.io/enforce"),
+        Some("baseline")
+    );
+    let apps = r#"{"kind":"DeploymentList","apiVersion":"apps/v1","items":[{"metadata":{"name":"w","namespace":"jobs"},"spec":{"template":{"spec":{"containers":[{"name":"c","image":"x:1"}]}}}}]}"#;
+    let (objs, errs) = load(apps);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(
+        (objs[0].api_version.as_str(), objs[0].kind.as_str()),
+        ("apps/v1", "Deployment")
+    );
+    assert!(objs[0].pod_template().is_some());
+}
+
+#[test]
 fn lists_expand_and_bad_items_do_not_stop_the_rest() {
     let text = "\
 apiVersion: v1

@@ -108,24 +108,7 @@ pub fn run(args: AdmissionArgs) -> u8 {
                 Ok(c) => c,
                 Err(e) => return usage_error(e),
             };
-            let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
-                let p = dir.join(name);
-                std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-                #[cfg(unix)]
-                if private {
-                    use std::os::unix::fs::PermissionsExt;
-                    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
-                        .map_err(|e| format!("{}: {e}", p.display()))?;
-                }
-                let _ = private;
-                Ok(())
-            };
-            let r = std::fs::create_dir_all(&dir)
-                .map_err(|e| format!("{}: {e}", dir.display()))
-                .and_then(|_| write("ca.crt", &c.ca_pem, false))
-                .and_then(|_| write("tls.crt", &c.cert_pem, false))
-                .and_then(|_| write("tls.key", &c.key_pem, true));
-            match r {
+            match write_certs(&dir, &c) {
                 Ok(()) => {
                     eprintln!(
                         "palisade: wrote ca.crt, tls.crt and tls.key for palisade-webhook.{namespace}.svc into {}",
@@ -144,6 +127,8 @@ pub fn run(args: AdmissionArgs) -> u8 {
             failure_policy,
             timeout_seconds,
             image,
+            url,
+            certs_dir,
             format,
             output,
         } => {
@@ -154,13 +139,31 @@ pub fn run(args: AdmissionArgs) -> u8 {
                 cluster_inventory,
                 failure_policy,
                 timeout_seconds,
+                url,
                 ..Default::default()
             };
             if let Some(i) = image {
                 o.image = i;
             }
             let text = if format == "terraform" {
+                if o.url.is_some() {
+                    return usage_error("--url writes YAML only (--format yaml)");
+                }
                 terraform(&o)
+            } else if let (Some(url), Some(dir)) = (&o.url, &certs_dir) {
+                let c = match palisade_admission::install::certificates_for_url(url) {
+                    Ok(c) => c,
+                    Err(e) => return usage_error(e),
+                };
+                if let Err(e) = write_certs(dir, &c) {
+                    return usage_error(e);
+                }
+                eprintln!(
+                    "palisade: wrote ca.crt, tls.crt and tls.key for {} into {}",
+                    palisade_admission::install::url_host(url).unwrap_or_default(),
+                    dir.display()
+                );
+                manifests(&o, &c)
             } else {
                 match certificates(&o.namespace) {
                     Ok(c) => manifests(&o, &c),
@@ -173,4 +176,28 @@ pub fn run(args: AdmissionArgs) -> u8 {
             }
         }
     }
+}
+
+/// Writes `ca.crt`, `tls.crt` and `tls.key` (0600) into `dir` (created).
+fn write_certs(
+    dir: &std::path::Path,
+    c: &palisade_admission::install::Certificates,
+) -> Result<(), String> {
+    let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
+        let p = dir.join(name);
+        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+        #[cfg(unix)]
+        if private {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        let _ = private;
+        Ok(())
+    };
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))
+        .and_then(|_| write("ca.crt", &c.ca_pem, false))
+        .and_then(|_| write("tls.crt", &c.cert_pem, false))
+        .and_then(|_| write("tls.key", &c.key_pem, true))
 }

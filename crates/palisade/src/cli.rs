@@ -654,6 +654,16 @@ pub enum AdmissionCommand {
         timeout_seconds: u32,
         #[arg(long)]
         image: Option<String>,
+        /// The webhook runs outside the cluster at this https:// URL (a
+        /// host the API server reaches): write only the webhook
+        /// configurations calling URL/validate (and URL/mutate), and the
+        /// serving certificate for the URL's host into --certs-dir.
+        #[arg(long, value_name = "URL", requires = "certs_dir")]
+        url: Option<String>,
+        /// With --url: where to write ca.crt, tls.crt and tls.key for
+        /// `admission serve` (created).
+        #[arg(long, value_name = "DIR", requires = "url")]
+        certs_dir: Option<PathBuf>,
         #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
         format: String,
         #[arg(short, long, value_name = "FILE")]
@@ -803,6 +813,10 @@ pub struct InputArgs {
     /// Seconds per API request with --cluster.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub request_timeout: u64,
+    /// Objects per list request with --cluster (larger lists are read in
+    /// pages, following the server's continue tokens).
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
     /// Files: namespace of objects that set none (like `kubectl -n`; default
     /// `default`). --cluster: read only this namespace.
     #[arg(short = 'n', long)]

@@ -3,7 +3,7 @@
 use crate::cli::DriftArgs;
 use crate::exit;
 use crate::output::{emit, usage_error};
-use palisade_drift::{DriftKind, drift};
+use palisade_drift::{DriftKind, drift_of_read};
 use palisade_model::Model;
 use palisade_source::{LoadOptions, load};
 use std::fmt::Write;
@@ -16,6 +16,8 @@ pub fn run(args: DriftArgs) -> u8 {
     };
     let iac = load(&args.iac, &opts);
     let mut live = load(&args.live, &LoadOptions::default());
+    // what the cluster read covered (no Secrets; no kinds it may not list)
+    let mut read_kinds: Option<Vec<&'static str>> = None;
     if args.cluster {
         let lopts = palisade_live::LiveOptions {
             kubeconfig: args.kubeconfig.clone(),
@@ -29,6 +31,9 @@ pub fn run(args: DriftArgs) -> u8 {
                 }
                 live.objects.extend(f.objects);
                 live.errors.extend(f.errors);
+                if args.live.is_empty() {
+                    read_kinds = Some(f.read_kinds);
+                }
             }
             Err(e) => return usage_error(format!("cluster: {e}")),
         }
@@ -36,7 +41,11 @@ pub fn run(args: DriftArgs) -> u8 {
     for e in iac.errors.iter().chain(&live.errors) {
         eprintln!("palisade: {e}");
     }
-    let drifts = drift(&Model::new(iac.objects), &Model::new(live.objects));
+    let drifts = drift_of_read(
+        &Model::new(iac.objects),
+        &Model::new(live.objects),
+        read_kinds.as_deref(),
+    );
     let text = match args.format.as_str() {
         "json" => {
             let mut s = serde_json::to_string_pretty(&drifts).expect("serializes");

@@ -81,6 +81,7 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
             context: i.context.clone(),
             namespace: i.namespace.clone(),
             timeout: std::time::Duration::from_secs(i.request_timeout.max(1)),
+            page_size: i.page_size,
             progress: std::io::stderr().is_terminal(),
             ..Default::default()
         };

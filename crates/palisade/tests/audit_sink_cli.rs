@@ -42,10 +42,24 @@ fn start(dir: &Path, port: u16) -> Child {
 }
 
 fn batch() -> Vec<u8> {
+    batch_n(0)
+}
+
+/// The example log as an EventList whose events are the `n`th copies (their
+/// own audit IDs: the sink stores an event sent again only once).
+fn batch_n(n: usize) -> Vec<u8> {
     let text = std::fs::read_to_string(repo().join("examples/audit/audit.log")).unwrap();
     let items: Vec<serde_json::Value> = text
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|mut e| {
+            if n > 0
+                && let Some(id) = e["auditID"].as_str()
+            {
+                e["auditID"] = format!("{id}-{n}").into();
+            }
+            e
+        })
         .collect();
     serde_json::to_vec(&serde_json::json!({"kind": "EventList", "items": items})).unwrap()
 }
@@ -117,9 +131,11 @@ fn sigkill_loses_no_acknowledged_alert() {
     };
     let acked = rt.block_on(async {
         let mut c = connect(port, &ca).await;
+        let mut n = 0;
         loop {
+            n += 1;
             match c
-                .send_with("POST", "/audit", &[("authorization", &auth)], body.clone())
+                .send_with("POST", "/audit", &[("authorization", &auth)], batch_n(n))
                 .await
             {
                 Ok((200, _)) => {
@@ -141,6 +157,12 @@ fn sigkill_loses_no_acknowledged_alert() {
     let mut child = start(dir.path(), port);
     rt.block_on(async {
         let mut c = connect(port, &ca).await;
+        let (s, _) = c
+            .send_with("POST", "/audit", &[("authorization", &auth)], body.clone())
+            .await
+            .unwrap();
+        assert_eq!(s, 200);
+        // the same batch again (the API server's retry): stored once
         let (s, _) = c
             .send_with("POST", "/audit", &[("authorization", &auth)], body.clone())
             .await

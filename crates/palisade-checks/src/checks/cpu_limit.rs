@@ -76,4 +76,17 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert!(got[0].1.contains("\"a\""));
     }
+
+    #[test]
+    fn a_limit_range_max_is_the_default_limit() {
+        // the API server defaults `default` to `max` (LimitRange defaulting)
+        let lr = "apiVersion: v1\nkind: LimitRange\nmetadata: {name: l, namespace: apps}\nspec:\n  limits:\n  - type: Container\n    default: {memory: 256Mi}\n    max: {cpu: \"2\"}\n---\n";
+        let y = deployment(
+            "apps",
+            "      containers:\n      - name: a\n        image: x:1\n",
+        );
+        assert!(lines("cpu-limit-missing", &(lr.to_string() + &y)).is_empty());
+        let no_max = lr.replace("    max: {cpu: \"2\"}\n", "");
+        assert_eq!(lines("cpu-limit-missing", &(no_max + &y)).len(), 1);
+    }
 }

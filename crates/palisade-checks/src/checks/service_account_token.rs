@@ -114,4 +114,18 @@ mod tests {
         );
         assert!(lines(ID, &(group + &pod)).is_empty());
     }
+
+    #[test]
+    fn the_api_servers_discovery_bindings_grant_a_token_no_use() {
+        // every service account is in system:serviceaccounts, which the
+        // API server binds to service-account issuer discovery
+        let discovery = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: system:service-account-issuer-discovery\n  labels: {kubernetes.io/bootstrapping: rbac-defaults}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: system:service-account-issuer-discovery}\nsubjects:\n- {kind: Group, apiGroup: rbac.authorization.k8s.io, name: \"system:serviceaccounts\"}\n---\n";
+        let pod = deployment("apps", "      containers:\n      - {name: a, image: x:1}\n");
+        assert_eq!(lines(ID, &(discovery.to_string() + &pod)).len(), 1);
+        let ours = discovery.replace(
+            "  labels: {kubernetes.io/bootstrapping: rbac-defaults}\n",
+            "",
+        );
+        assert!(lines(ID, &(ours + &pod)).is_empty());
+    }
 }
