@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `palisade scan --cluster` against the real API server test bed, beside the
+# offline scan of the same objects.
+#
+#   bench/testbed-live.sh [OBJECTS]      (default 10000)
+#
+# Generates OBJECTS objects (bench/gen_corpus.py, seed 1), creates them in
+# the test bed (testbed/cluster.sh up, started here if it is not running),
+# then measures, for the live scan and the offline scan of its --dump: wall
+# time and peak memory (median of 3), and the requests the live scan made
+# (the API server's own apiserver_request_total, by verb). Needs a release
+# build (cargo build --release). Prints a Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-10000}"
+PAL="$PWD/target/release/palisade"
+[[ -x "$PAL" ]] || { echo "build palisade first: cargo build --release" >&2; exit 2; }
+export PALISADE_BIN="$PAL"
+STARTED=
+if ! testbed/cluster.sh status >/dev/null 2>&1; then
+  testbed/cluster.sh up
+  STARTED=1
+fi
+eval "$(testbed/cluster.sh env)"
+WORK="$(mktemp -d)"
+cleanup() {
+  if [[ -n "$STARTED" ]]; then
+    testbed/cluster.sh down
+  else
+    kubectl delete -f "$WORK/corpus/cluster-scoped" --wait=false >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+python3 bench/gen_corpus.py --objects "$N" --out "$WORK/corpus" --seed 1 >/dev/null
+# namespaces first, then everything else, server-side (no kubelet: pods are stored, never run)
+kubectl apply --server-side --force-conflicts -f "$WORK/corpus/cluster-scoped" >/dev/null
+t0=$SECONDS
+find "$WORK/corpus" -name '*.yaml' -not -path '*/cluster-scoped/*' -print0 |
+  xargs -0 -n 40 -P 2 sh -c 'for f; do set -- "$@" -f "$f"; shift; done; kubectl apply --server-side --force-conflicts "$@" >/dev/null' sh
+echo "created $N objects in $((SECONDS - t0)) s" >&2
+
+# LIST and GET requests the API server has answered, as "LIST GET"
+requests() {
+  kubectl get --raw /metrics | awk '/^apiserver_request_total\{/ && /verb="(LIST|GET)"/ {
+    split($0, a, "verb=\""); split(a[2], b, "\""); n[b[1]] += $NF } END { printf "%d %d", n["LIST"], n["GET"] }'
+}
+
+measure() { # label, command...
+  local label=$1; shift
+  local runs=()
+  for _ in 1 2 3; do
+    /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" || true
+    runs+=("$(cat "$WORK/time")")
+  done
+  printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p | awk -v l="$label" '{ printf "| %s | %.2f s | %.0f MB |", l, $1, $2/1024 }'
+}
+
+read -r l0 g0 < <(requests)
+"$PAL" scan --cluster --fail-on none --format json --dump "$WORK/dump.yaml" >/dev/null
+read -r l1 g1 < <(requests)
+# the metrics request itself is one GET
+made="$((l1 - l0)) lists, $((g1 - g0 - 1)) gets"
+objects="$(grep -c '^  - apiVersion\|^- apiVersion' "$WORK/dump.yaml" || true)"
+echo "| scan | wall (median of 3) | peak memory | requests |"
+echo "|---|---|---|---|"
+echo "$(measure "--cluster ($objects objects read)" "$PAL" scan --cluster --fail-on none --format json) $made |"
+echo "$(measure "offline, the same objects (its --dump)" "$PAL" scan --fail-on none --format json "$WORK/dump.yaml") — |"
