@@ -11,25 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-300}"
-PAL="$PWD/target/release/palisade"
-[[ -x "$PAL" ]] || { echo "build palisade first: cargo build --release" >&2; exit 2; }
-export PALISADE_BIN="$PAL"
-STARTED=
-if ! testbed/cluster.sh status >/dev/null 2>&1; then
-  testbed/cluster.sh up
-  STARTED=1
-fi
-eval "$(testbed/cluster.sh env)"
-WORK="$(mktemp -d)"
 PORT=18445
-cleanup() {
+bench_cleanup() {
   kubectl delete validatingwebhookconfiguration palisade --ignore-not-found >/dev/null 2>&1 || true
   kubectl delete namespace bench-admission --ignore-not-found --wait=false >/dev/null 2>&1 || true
   [[ -n "${SERVE:-}" ]] && kill "$SERVE" 2>/dev/null || true
-  [[ -n "$STARTED" ]] && testbed/cluster.sh down
-  rm -rf "$WORK"
 }
-trap cleanup EXIT
+source bench/testbed-lib.sh
 kubectl create namespace bench-admission >/dev/null
 python3 - "$N" >"$WORK/pods.json" <<'PY'
 import json, sys

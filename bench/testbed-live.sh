@@ -13,25 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-10000}"
-PAL="$PWD/target/release/palisade"
-[[ -x "$PAL" ]] || { echo "build palisade first: cargo build --release" >&2; exit 2; }
-export PALISADE_BIN="$PAL"
-STARTED=
-if ! testbed/cluster.sh status >/dev/null 2>&1; then
-  testbed/cluster.sh up
-  STARTED=1
-fi
-eval "$(testbed/cluster.sh env)"
-WORK="$(mktemp -d)"
-cleanup() {
-  if [[ -n "$STARTED" ]]; then
-    testbed/cluster.sh down
-  else
-    kubectl delete -f "$WORK/corpus/cluster-scoped" --wait=false >/dev/null 2>&1 || true
-  fi
-  rm -rf "$WORK"
+bench_cleanup() {
+  [[ -n "$STARTED" ]] || kubectl delete -f "$WORK/corpus/cluster-scoped" --wait=false >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+source bench/testbed-lib.sh
 
 # a previous run's namespaces must be gone, or their objects are refused
 for _ in $(seq 120); do

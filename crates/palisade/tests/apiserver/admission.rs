@@ -4,7 +4,6 @@
 
 use super::bed::{self, Bed, palisade};
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PORT: u16 = 18443;
@@ -96,39 +95,28 @@ spec:
     )
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &std::path::Path, config: &std::path::Path) -> Server {
-    let child = Command::new(assert_cmd::cargo::cargo_bin("palisade"))
-        .args([
-            "admission",
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{PORT}"),
-            "--config",
-        ])
-        .arg(config)
-        .arg("--tls-cert")
-        .arg(dir.join("tls.crt"))
-        .arg("--tls-key")
-        .arg(dir.join("tls.key"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", PORT)).is_err() {
-        assert!(Instant::now() < deadline, "admission serve did not listen");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Server(child)
+fn serve(dir: &std::path::Path, config: &std::path::Path) -> bed::Server {
+    let addr = format!("127.0.0.1:{PORT}");
+    let (config, cert, key) = (
+        config.to_path_buf(),
+        dir.join("tls.crt"),
+        dir.join("tls.key"),
+    );
+    bed::serve(
+        [
+            "admission".into(),
+            "serve".into(),
+            "--addr".into(),
+            addr.clone().into(),
+            "--config".into(),
+            config.as_os_str().to_owned(),
+            "--tls-cert".into(),
+            cert.as_os_str().to_owned(),
+            "--tls-key".into(),
+            key.as_os_str().to_owned(),
+        ] as [std::ffi::OsString; 10],
+        PORT,
+    )
 }
 
 fn create(b: &Bed, yaml: &str, dry_run: bool) -> (bool, String) {

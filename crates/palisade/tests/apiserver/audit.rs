@@ -6,19 +6,7 @@ use super::bed::{self, Bed, palisade};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-struct Sink {
-    child: Child,
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn port() -> u16 {
     std::env::var("PALISADE_TESTBED_AUDIT_PORT")
@@ -27,34 +15,32 @@ fn port() -> u16 {
         .unwrap_or(18444)
 }
 
-fn sink(b: &Bed, db: &Path) -> Sink {
+fn sink(b: &Bed, db: &Path) -> bed::Server {
     let a = b.dir.join("audit");
-    let child = Command::new(assert_cmd::cargo::cargo_bin("palisade"))
-        .args([
-            "audit",
-            "serve",
-            "--store-events",
-            "--addr",
-            &format!("127.0.0.1:{}", port()),
-        ])
-        .arg("--db")
-        .arg(db)
-        .arg("--tls-cert")
-        .arg(a.join("sink-tls.crt"))
-        .arg("--tls-key")
-        .arg(a.join("sink-tls.key"))
-        .arg("--token-file")
-        .arg(a.join("sink-token"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port())).is_err() {
-        assert!(Instant::now() < deadline, "audit serve did not listen");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Sink { child }
+    let addr = format!("127.0.0.1:{}", port());
+    let (cert, key, token) = (
+        a.join("sink-tls.crt"),
+        a.join("sink-tls.key"),
+        a.join("sink-token"),
+    );
+    bed::serve(
+        [
+            "audit".into(),
+            "serve".into(),
+            "--store-events".into(),
+            "--addr".into(),
+            addr.clone().into(),
+            "--db".into(),
+            db.as_os_str().to_owned(),
+            "--tls-cert".into(),
+            cert.as_os_str().to_owned(),
+            "--tls-key".into(),
+            key.as_os_str().to_owned(),
+            "--token-file".into(),
+            token.as_os_str().to_owned(),
+        ] as [std::ffi::OsString; 13],
+        port(),
+    )
 }
 
 fn alerts(db: &Path) -> Vec<Value> {

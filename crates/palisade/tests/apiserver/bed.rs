@@ -207,6 +207,41 @@ impl Bed {
     }
 }
 
+/// A palisade server (`admission serve`, `audit serve`) running for a
+/// test: stopped (killed, as a crash would) when dropped.
+pub struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `palisade ARGS…` and waits until it listens on `port`.
+pub fn serve<I, S>(args: I, port: u16) -> Server
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let child = Command::new(assert_cmd::cargo::cargo_bin("palisade"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "palisade did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
 /// The palisade binary under test.
 pub fn palisade() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("palisade").unwrap()
