@@ -12,18 +12,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-300}"
 PORT=18445
+NS="bench-admission-$$"
 bench_cleanup() {
   kubectl delete validatingwebhookconfiguration palisade --ignore-not-found >/dev/null 2>&1 || true
-  kubectl delete namespace bench-admission --ignore-not-found --wait=false >/dev/null 2>&1 || true
+  kubectl delete namespace "$NS" --ignore-not-found --wait=false >/dev/null 2>&1 || true
   [[ -n "${SERVE:-}" ]] && kill "$SERVE" 2>/dev/null || true
 }
 source bench/testbed-lib.sh
-kubectl create namespace bench-admission >/dev/null
-python3 - "$N" >"$WORK/pods.json" <<'PY'
+kubectl create namespace "$NS" >/dev/null
+python3 - "$N" "$NS" >"$WORK/pods.json" <<'PY'
 import json, sys
 n = int(sys.argv[1])
 pod = lambda i: {"apiVersion": "v1", "kind": "Pod",
-  "metadata": {"name": f"p{i}", "namespace": "bench-admission"},
+  "metadata": {"name": f"p{i}", "namespace": sys.argv[2]},
   "spec": {"automountServiceAccountToken": False,
     "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
     "containers": [{"name": "app", "image": "registry.example/app:1.4.2@sha256:" + "2" * 64,
