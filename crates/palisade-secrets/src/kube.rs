@@ -320,3 +320,130 @@ fn push(
         ctx.out.push(f);
     }
 }
+
+/// The values of one manifest document that no output may show: every
+/// value of a Secret's `data` (as written and decoded) and `stringData`,
+/// a Secret's `last-applied-configuration` annotation (it holds them in
+/// clear), and literal `env` values and ConfigMap values whose name says
+/// credential. For redacting text that quotes the document (diffs).
+pub fn values_to_redact(doc: &Node) -> Vec<String> {
+    let mut out = Vec::new();
+    collect(doc, &mut out);
+    out.retain(|v| v.len() >= 3 && (v.starts_with('{') || !is_placeholder(v.as_bytes())));
+    out.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    out.dedup();
+    out
+}
+
+fn collect(doc: &Node, out: &mut Vec<String>) {
+    if let Some(items) = doc.get("items").and_then(Node::as_seq) {
+        for i in items {
+            collect(i, out);
+        }
+    }
+    match doc.get_str("kind") {
+        Some("Secret") => {
+            for (field, encoded) in [("data", true), ("stringData", false)] {
+                for (_, v) in doc
+                    .get(field)
+                    .and_then(Node::as_map)
+                    .into_iter()
+                    .flat_map(|m| m.iter())
+                {
+                    let Some(s) = v.as_str() else { continue };
+                    out.push(s.to_string());
+                    if encoded
+                        && let Ok(b) = base64::engine::general_purpose::STANDARD.decode(s.trim())
+                        && let Ok(t) = String::from_utf8(b)
+                    {
+                        out.extend(t.lines().map(str::to_string));
+                        out.push(t);
+                    }
+                    if !encoded {
+                        out.extend(s.lines().map(str::to_string));
+                    }
+                }
+            }
+            if let Some(a) = doc
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get_str(LAST_APPLIED))
+            {
+                out.push(a.to_string());
+            }
+        }
+        Some("ConfigMap") => {
+            for (k, v) in doc
+                .get("data")
+                .and_then(Node::as_map)
+                .into_iter()
+                .flat_map(|m| m.iter())
+            {
+                if credential_key(k)
+                    && let Some(s) = v.as_str()
+                {
+                    out.push(s.to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+    env_values(doc, out);
+}
+
+fn env_values(node: &Node, out: &mut Vec<String>) {
+    if let Some(m) = node.as_map() {
+        for (k, v) in m.iter() {
+            if k == "env"
+                && let Some(items) = v.as_seq()
+            {
+                for item in items {
+                    if let (Some(name), Some(value)) = (item.get_str("name"), item.get_str("value"))
+                        && credential_key(name)
+                    {
+                        out.push(value.to_string());
+                    }
+                }
+            } else if k != "metadata" {
+                env_values(v, out);
+            }
+        }
+    } else if let Some(s) = node.as_seq() {
+        for i in s {
+            env_values(i, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::*;
+
+    #[test]
+    fn what_a_diff_must_not_show() {
+        let y = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: '{\"stringData\":{\"password\":\"hunter2-but-longer\"}}'\nstringData:\n  password: hunter2-but-longer\ndata:\n  token: c2VjcmV0LXRva2VuLXZhbHVl\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api}\nspec:\n  template:\n    spec:\n      containers:\n      - name: api\n        image: x:1\n        env:\n        - {name: DB_PASSWORD, value: s3cr3t-value}\n        - {name: LOG_LEVEL, value: debug}\n        - {name: API_TOKEN, value: changeme}\n";
+        let stream = palisade_yaml::parse_stream(y, &palisade_yaml::Limits::default());
+        let all: Vec<String> = stream
+            .documents
+            .iter()
+            .flat_map(|d| values_to_redact(&d.root))
+            .collect();
+        for v in [
+            "hunter2-but-longer",
+            "c2VjcmV0LXRva2VuLXZhbHVl",
+            "secret-token-value",
+            "s3cr3t-value",
+        ] {
+            assert!(all.iter().any(|x| x == v), "{v}: {all:?}");
+        }
+        assert!(
+            all.iter()
+                .any(|x| x.contains("last") || x.starts_with("{\"stringData\""))
+        );
+        // not secrets: a log level, a placeholder
+        assert!(
+            !all.iter().any(|x| x == "debug" || x == "changeme"),
+            "{all:?}"
+        );
+    }
+}

@@ -22,6 +22,7 @@ pub mod rules;
 mod scan;
 
 pub use allow::is_test_path;
+pub use kube::values_to_redact;
 pub use rules::{RULES, Rule, rule};
 pub use scan::{FileKind, Scanner, is_binary};
 

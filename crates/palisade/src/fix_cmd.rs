@@ -95,7 +95,10 @@ fn read_digests(p: &Path) -> Result<HashMap<String, String>, String> {
 /// text that is printed.
 fn redact(text: &str, secrets: &[String]) -> String {
     let mut t = text.to_string();
-    for s in secrets.iter().filter(|s| s.len() >= 3) {
+    // longest first, so a value that contains another goes whole
+    let mut secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 3).collect();
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in secrets {
         t = t.replace(s.as_str(), "<redacted>");
     }
     t
@@ -285,7 +288,13 @@ pub fn run(args: FixArgs) -> u8 {
             })
             .collect();
         let mut text = original.clone();
-        let mut secrets: Vec<String> = Vec::new();
+        // Values a diff must never show, on changed and context lines alike:
+        // Secret data, credential env values, a Secret's last-applied copy.
+        let mut secrets: Vec<String> = stream
+            .documents
+            .iter()
+            .flat_map(|d| palisade_secrets::values_to_redact(&d.root))
+            .collect();
         // Two passes: a fix refused because of another finding on the same
         // object (allowPrivilegeEscalation next to privileged) is tried again
         // once the others are in.

@@ -191,6 +191,32 @@ fn diff_shows_the_patch_writes_nothing_and_hides_secret_values() {
 }
 
 #[test]
+fn diff_context_lines_show_no_secret_either() {
+    // a Secret and a literal credential beside the line being fixed: they
+    // are unchanged context of the diff, and still redacted
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("app.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData:\n  password: pl4nted-Passw0rd-xyz\ndata:\n  token: cGxhbnRlZC10b2tlbi12YWx1ZQ==\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n      - name: api\n        image: registry.example/api:1.0\n        env:\n        - name: DB_PASSWORD\n          value: An0ther-pl4nted-value\n        securityContext:\n          privileged: false\n",
+    )
+    .unwrap();
+    let out = palisade()
+        .args(["fix", "--diff", "--check", "pss-allow-privilege-escalation"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    let patch = String::from_utf8(out.stdout).unwrap();
+    assert!(patch.contains("allowPrivilegeEscalation: false"), "{patch}");
+    for planted in [
+        "pl4nted-Passw0rd-xyz",
+        "cGxhbnRlZC10b2tlbi12YWx1ZQ==",
+        "An0ther-pl4nted-value",
+    ] {
+        assert!(!patch.contains(planted), "{planted} in the diff:\n{patch}");
+    }
+}
+
+#[test]
 fn unsafe_fixes_wait_for_the_flag() {
     let d = inputs();
     let out = palisade()
