@@ -79,6 +79,18 @@ CREATE INDEX IF NOT EXISTS events_time ON events(time_ns);
 
 /// Opens (creating) the database.
 pub fn open(path: &Path, full_sync: bool) -> Result<Connection, String> {
+    // alerts name users and objects, events more: owner-only (SQLite gives
+    // its -wal and -shm files the database's mode)
+    #[cfg(unix)]
+    if !path.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     let c = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     c.pragma_update(None, "journal_mode", "WAL")
         .map_err(|e| e.to_string())?;
@@ -386,6 +398,23 @@ mod tests {
     fn count(c: &Connection, table: &str) -> i64 {
         c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
             .unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let mut c = open(&path, false).unwrap();
+        write(&mut c, &[batch(vec![alert(5, "r")], "a")]).unwrap();
+        for f in ["new.db", "new.db-wal"] {
+            let mode = std::fs::metadata(dir.path().join(f))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{f}");
+        }
     }
 
     #[test]

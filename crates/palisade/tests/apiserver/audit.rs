@@ -351,6 +351,24 @@ fn the_api_server_sends_its_audit_events_to_the_sink() {
         missing.len(),
         want.len()
     );
+    // the Secret's value, plain or base64, is nowhere in what the sink stored
+    let c = rusqlite::Connection::open(&db).unwrap();
+    let mut st = c.prepare("SELECT event FROM events").unwrap();
+    let bodies: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("\"secrets\"")),
+        "Secret events are stored"
+    );
+    for b in &bodies {
+        assert!(
+            !b.contains("not-a-real-one") && !b.contains("bm90LWEtcmVhbC1vbmU="),
+            "{b}"
+        );
+    }
     let events = stored_events(&db);
     let unique: BTreeSet<&(String, String)> = events.iter().collect();
     assert_eq!(unique.len(), events.len(), "no event stored twice");
