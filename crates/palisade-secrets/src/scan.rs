@@ -96,8 +96,17 @@ impl Scanner {
         }
     }
 
-    /// Every secret in one file. Binary files yield nothing.
+    /// Every secret in one file. Binary files yield nothing. Test and
+    /// example folders are told from the whole `path`; see [`Self::scan_at`].
     pub fn scan(&self, path: &str, buf: &[u8]) -> Vec<Finding> {
+        self.scan_at(path, path, buf)
+    }
+
+    /// As [`Self::scan`], for a file found under a scanned root: test and
+    /// example folders are told from `relative` (the path below the root)
+    /// alone, so where a checkout lives (`/home/ci/test/repo`) changes
+    /// nothing.
+    pub fn scan_at(&self, path: &str, relative: &str, buf: &[u8]) -> Vec<Finding> {
         if is_binary(buf) {
             return Vec::new();
         }
@@ -111,7 +120,7 @@ impl Scanner {
             });
             found.extend(objects);
         }
-        finish(path, found)
+        finish(relative, found)
     }
 
     /// The candidates of `buf`, overlaps resolved by rule priority.
@@ -354,7 +363,7 @@ fn resolve(mut c: Vec<Candidate>) -> Vec<Candidate> {
 
 /// The file's findings from both passes: one per (line, secret), the most
 /// specific rule kept; test paths lowered to `info`; sorted by position.
-pub(crate) fn finish(path: &str, found: Vec<Finding>) -> Vec<Finding> {
+pub(crate) fn finish(relative: &str, found: Vec<Finding>) -> Vec<Finding> {
     let mut best: HashMap<(u32, String), Finding> = HashMap::new();
     let priority = |f: &Finding| crate::rule(&f.rule).map_or(0, |r| r.priority);
     for f in found {
@@ -366,7 +375,7 @@ pub(crate) fn finish(path: &str, found: Vec<Finding>) -> Vec<Finding> {
             }
         }
     }
-    let test = is_test_path(path);
+    let test = is_test_path(relative);
     let mut out: Vec<Finding> = best.into_values().collect();
     for f in &mut out {
         if test {

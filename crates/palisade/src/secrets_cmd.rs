@@ -100,7 +100,18 @@ pub fn collect(
         } else if path.is_dir() {
             walk(&path, no_ignore, &scanner, max, &outcomes);
         } else if path.is_file() {
-            let o = scan_file(&scanner, &path, max);
+            // a file named by a path below the working directory keeps its
+            // folders (`tests/x.env`); above it or absolute, its name only
+            let below_cwd = path.is_relative()
+                && path.components().all(|c| {
+                    matches!(
+                        c,
+                        std::path::Component::Normal(_) | std::path::Component::CurDir
+                    )
+                });
+            let name = path.file_name().map_or(path.as_path(), Path::new);
+            let rel = if below_cwd { path.as_path() } else { name };
+            let o = scan_file(&scanner, &path, rel, max);
             outcomes.lock().unwrap_or_else(|e| e.into_inner()).push(o);
         } else {
             report.errors.push(InputError {
@@ -176,7 +187,9 @@ fn walk(dir: &Path, no_ignore: bool, scanner: &Scanner, max: u64, out: &Mutex<Ve
             Box::new(|entry| {
                 let o = match entry {
                     Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        scan_file(scanner, e.path(), max)
+                        // test and example folders count below the root only
+                        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+                        scan_file(scanner, e.path(), rel, max)
                     }
                     Ok(_) => return ignore::WalkState::Continue,
                     Err(e) => Outcome::Error(InputError {
@@ -197,7 +210,7 @@ enum Outcome {
     Error(InputError),
 }
 
-fn scan_file(scanner: &Scanner, path: &Path, max: u64) -> Outcome {
+fn scan_file(scanner: &Scanner, path: &Path, relative: &Path, max: u64) -> Outcome {
     use std::io::Read;
     let error = |e: std::io::Error| {
         Outcome::Error(InputError {
@@ -219,7 +232,7 @@ fn scan_file(scanner: &Scanner, path: &Path, max: u64) -> Outcome {
     }
     Outcome::Scanned {
         bytes: buf.len() as u64,
-        findings: scanner.scan(&path.to_string_lossy(), &buf),
+        findings: scanner.scan_at(&path.to_string_lossy(), &relative.to_string_lossy(), &buf),
     }
 }
 

@@ -286,3 +286,53 @@ fn list_rules() {
     assert!(text.lines().count() >= 30);
     assert!(text.contains("aws-access-key-id") && text.contains("kubernetes-env-literal"));
 }
+
+#[test]
+fn a_checkout_under_a_test_folder_is_scanned_like_any_other() {
+    // CI checks out into /home/ci/test/repo: the folders above the scanned
+    // root do not make its secrets test fixtures
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("test").join("repo");
+    write(
+        &repo,
+        "config/.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws(7)).as_bytes(),
+    );
+    write(
+        &repo,
+        "tests/fixture.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws(8)).as_bytes(),
+    );
+    let out = palisade()
+        .args(["secrets", "-f", "json"])
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sev = |suffix: &str| -> String {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_ne!(sev("config/.env"), "info", "{v}");
+    assert!(!sev("config/.env").is_empty(), "{v}");
+    // below the root, a tests folder still marks fixtures
+    assert_eq!(sev("tests/fixture.env"), "info", "{v}");
+    // the same file named on its own, by an absolute path
+    let out = palisade()
+        .args(["secrets", "-f", "json"])
+        .arg(repo.join("config/.env"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
