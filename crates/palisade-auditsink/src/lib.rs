@@ -318,22 +318,8 @@ pub async fn serve(
             handle.graceful_shutdown(Some(drain));
         });
     }
-    let app = router(sink.clone(), opts.max_body_bytes).into_make_service();
-    let served = match listener {
-        Some(l) => {
-            l.set_nonblocking(true)?;
-            axum_server::from_tcp_rustls(l, tls)?
-                .handle(handle)
-                .serve(app)
-                .await
-        }
-        None => {
-            axum_server::bind_rustls(opts.addr, tls)
-                .handle(handle)
-                .serve(app)
-                .await
-        }
-    };
+    let app = router(sink.clone(), opts.max_body_bytes);
+    let served = palisade_webhook::serve_https(opts.addr, listener, tls, handle, app).await;
     // Let the writer finish what was acknowledged-in-progress.
     drop(sink);
     let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;

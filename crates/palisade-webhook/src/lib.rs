@@ -267,22 +267,42 @@ pub async fn serve(
         });
     }
     spawn_cluster_inventory(state.clone());
-    let app = router(state).into_make_service();
-    match listener {
+    serve_https(opts.addr, listener, tls, handle, router(state)).await
+}
+
+/// How long a client may take to send a request's headers once it has
+/// connected (and finished the TLS handshake), and to send its first
+/// request at all: a client that drips header bytes, or connects and says
+/// nothing, is cut off instead of holding a connection and its memory.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `app` over HTTPS on `addr` (or an already bound `listener`) until
+/// `handle` shuts it down, with [`HEADER_READ_TIMEOUT`] on every
+/// connection: the one server start-up of palisade's HTTPS servers (the
+/// admission webhook, the audit sink).
+pub async fn serve_https(
+    addr: SocketAddr,
+    listener: Option<std::net::TcpListener>,
+    tls: RustlsConfig,
+    handle: axum_server::Handle<SocketAddr>,
+    app: Router,
+) -> std::io::Result<()> {
+    let mut server = match listener {
         Some(l) => {
             l.set_nonblocking(true)?;
             axum_server::from_tcp_rustls(l, tls)?
-                .handle(handle)
-                .serve(app)
-                .await
         }
-        None => {
-            axum_server::bind_rustls(opts.addr, tls)
-                .handle(handle)
-                .serve(app)
-                .await
-        }
-    }
+        None => axum_server::bind_rustls(addr, tls),
+    };
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(Some(HEADER_READ_TIMEOUT));
+    server
+        .first_request_timeout(HEADER_READ_TIMEOUT)
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

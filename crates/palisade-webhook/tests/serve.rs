@@ -200,3 +200,86 @@ fn webhook_over_tls() {
             .unwrap();
     });
 }
+
+/// A client that drips header bytes (or says nothing after the handshake)
+/// is cut off after `HEADER_READ_TIMEOUT`, not held open forever.
+#[test]
+fn slow_headers_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates("test").unwrap();
+    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    std::fs::write(&cert, &certs.cert_pem).unwrap();
+    std::fs::write(&key, &certs.key_pem).unwrap();
+    let (admission, _) = Admission::load(Config::default());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = axum_server::Handle::new();
+    let opts = ServeOptions {
+        addr,
+        tls_cert: cert,
+        tls_key: key,
+        reload_every: Duration::from_secs(60),
+        drain: Duration::from_secs(1),
+    };
+    rt.spawn(serve(
+        AppState::new(admission),
+        opts,
+        Some(listener),
+        handle.clone(),
+    ));
+    rt.block_on(async {
+        let tls = tls_config(certs.ca_pem.as_bytes()).unwrap();
+        let connect = async || loop {
+            if let Ok(tcp) = tokio::net::TcpStream::connect(addr).await {
+                let name = rustls::pki_types::ServerName::try_from(NAME.to_string()).unwrap();
+                if let Ok(s) = tokio_rustls::TlsConnector::from(tls.clone())
+                    .connect(name, tcp)
+                    .await
+                {
+                    break s;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let limit = palisade_webhook::HEADER_READ_TIMEOUT + Duration::from_secs(5);
+        // a header byte every half second, never the blank line
+        let mut s = connect().await;
+        s.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\n")
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let cut = loop {
+            if s.write_all(b"X").await.is_err() || s.flush().await.is_err() {
+                break true;
+            }
+            let mut buf = [0u8; 256];
+            match tokio::time::timeout(Duration::from_millis(500), s.read(&mut buf)).await {
+                Ok(Ok(_)) | Ok(Err(_)) => break true,
+                Err(_) => {}
+            }
+            if started.elapsed() > limit {
+                break false;
+            }
+        };
+        assert!(cut, "a dripping client was never cut off");
+        assert!(started.elapsed() <= limit, "{:?}", started.elapsed());
+        // connected, handshake done, then silence
+        let mut s = connect().await;
+        let started = std::time::Instant::now();
+        let mut buf = [0u8; 256];
+        let r = tokio::time::timeout(limit, s.read(&mut buf)).await;
+        assert!(r.is_ok(), "a silent client was never cut off");
+        assert!(
+            started.elapsed() >= Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    });
+    handle.shutdown();
+}
