@@ -100,18 +100,9 @@ pub fn collect(
         } else if path.is_dir() {
             walk(&path, no_ignore, &scanner, max, &outcomes);
         } else if path.is_file() {
-            // a file named by a path below the working directory keeps its
-            // folders (`tests/x.env`); above it or absolute, its name only
-            let below_cwd = path.is_relative()
-                && path.components().all(|c| {
-                    matches!(
-                        c,
-                        std::path::Component::Normal(_) | std::path::Component::CurDir
-                    )
-                });
+            // a file named on its own is its own root: its folders do not count
             let name = path.file_name().map_or(path.as_path(), Path::new);
-            let rel = if below_cwd { path.as_path() } else { name };
-            let o = scan_file(&scanner, &path, rel, max);
+            let o = scan_file(&scanner, &path, name, max);
             outcomes.lock().unwrap_or_else(|e| e.into_inner()).push(o);
         } else {
             report.errors.push(InputError {
