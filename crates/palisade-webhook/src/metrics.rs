@@ -38,8 +38,16 @@ struct RejectLabels {
     reason: &'static str,
 }
 
+/// Distinct namespaces that get a label value of their own; requests from
+/// any further namespace count under `namespace="other"`. Whoever may
+/// create namespaces could otherwise grow the scrape (and the webhook's
+/// memory) without bound.
+pub const MAX_NAMESPACE_LABELS: usize = 500;
+
 /// The webhook's metrics.
 pub struct Metrics {
+    /// The namespaces labelled so far (at most [`MAX_NAMESPACE_LABELS`]).
+    namespaces: std::sync::Mutex<std::collections::HashSet<String>>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     verdicts: Family<VerdictLabels, Counter>,
@@ -95,6 +103,7 @@ impl Metrics {
             latency.clone(),
         );
         Metrics {
+            namespaces: Default::default(),
             registry,
             requests,
             verdicts,
@@ -104,12 +113,27 @@ impl Metrics {
         }
     }
 
+    /// The label value for a namespace: its name while fewer than
+    /// [`MAX_NAMESPACE_LABELS`] have one, else `other`.
+    fn namespace_label(&self, ns: &str) -> String {
+        let mut seen = self.namespaces.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.contains(ns) {
+            ns.to_string()
+        } else if seen.len() < MAX_NAMESPACE_LABELS {
+            seen.insert(ns.to_string());
+            ns.to_string()
+        } else {
+            "other".into()
+        }
+    }
+
     pub fn record(&self, endpoint: &'static str, d: &Decision) {
+        let namespace = self.namespace_label(&d.namespace);
         self.requests
             .get_or_create(&RequestLabels {
                 endpoint,
                 decision: d.outcome,
-                namespace: d.namespace.clone(),
+                namespace: namespace.clone(),
             })
             .inc();
         for v in &d.verdicts {
@@ -117,7 +141,7 @@ impl Metrics {
                 .get_or_create(&VerdictLabels {
                     policy: v.policy.clone(),
                     mode: v.mode.as_str(),
-                    namespace: d.namespace.clone(),
+                    namespace: namespace.clone(),
                 })
                 .inc();
         }
@@ -246,5 +270,39 @@ mod tests {
         assert_eq!(b[0], 0.00025);
         assert_eq!(*b.last().unwrap(), 10.0);
         assert!(b.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn namespace_labels_are_bounded() {
+        let m = Metrics::new(Duration::from_secs(1));
+        let decision = |ns: String| Decision {
+            response: serde_json::Value::Null,
+            allowed: true,
+            outcome: "allow",
+            namespace: ns,
+            verdicts: Vec::new(),
+            policy_errors: Vec::new(),
+        };
+        for i in 0..MAX_NAMESPACE_LABELS + 300 {
+            m.record("validate", &decision(format!("ns-{i}")));
+        }
+        // a namespace seen before keeps its own label
+        m.record("validate", &decision("ns-0".into()));
+        let om = m.encode();
+        let series = om
+            .lines()
+            .filter(|l| l.starts_with("palisade_admission_requests_total{"))
+            .count();
+        assert_eq!(
+            series,
+            MAX_NAMESPACE_LABELS + 1,
+            "one series per labelled namespace, and other"
+        );
+        assert!(
+            om.contains("namespace=\"other\"} 300"),
+            "{}",
+            &om[..om.len().min(2000)]
+        );
+        assert!(om.contains("namespace=\"ns-0\"} 2"));
     }
 }
