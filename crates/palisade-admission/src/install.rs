@@ -108,25 +108,17 @@ pub fn certificates(namespace: &str) -> Result<Certificates, String> {
     )
 }
 
-/// The host of an `https://` webhook URL (a DNS name or an IP address).
+/// The host of an `https://` webhook URL (a DNS name or an IP address,
+/// without brackets): what its serving certificate must name.
 pub fn url_host(url: &str) -> Result<String, String> {
-    let rest = url
-        .strip_prefix("https://")
-        .ok_or_else(|| format!("{url}: the webhook URL must be https://"))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if authority.contains('@') {
-        return Err(format!(
-            "{url}: the webhook URL must not hold user information"
-        ));
+    let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    if uri.scheme_str() != Some("https") {
+        return Err(format!("{url}: the webhook URL must be https://"));
     }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    if host.is_empty() {
-        return Err(format!("{url}: no host"));
-    }
-    Ok(host.to_string())
+    uri.host()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| format!("{url}: no host"))
 }
 
 /// A CA and a serving certificate for the host of a webhook URL (the

@@ -35,16 +35,6 @@ pub struct File {
     pub secret: bool,
 }
 
-fn host_of(url: &str) -> Result<String, String> {
-    let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-    if uri.scheme_str() != Some("https") {
-        return Err(format!("{url}: the audit webhook must be https://"));
-    }
-    uri.host()
-        .map(str::to_string)
-        .ok_or_else(|| format!("{url}: no host"))
-}
-
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
@@ -57,7 +47,7 @@ fn random_token() -> Result<String, String> {
 
 /// Every file, ready to write.
 pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
-    let host = host_of(&o.url)?;
+    let host = palisade_admission::install::url_host(&o.url)?;
     let mut sans = vec![host.clone()];
     sans.extend(o.hosts.iter().cloned());
     sans.dedup();

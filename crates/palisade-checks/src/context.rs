@@ -126,19 +126,15 @@ impl<'a> Context<'a> {
                 if item.type_ != "Container" {
                     continue;
                 }
+                // as the API server stores it: max and min fill the defaults
+                let item = palisade_model::defaults::limit_range_item(item);
                 let has = |m: &Option<BTreeMap<String, _>>, k: &str| {
                     m.as_ref().is_some_and(|m| m.contains_key(k))
                 };
-                // As the API server defaults a LimitRange item: an unset
-                // default limit is the max, an unset default request the
-                // default limit, else the min.
-                let limit = |k: &str| has(&item.default, k) || has(&item.max, k);
-                let request =
-                    |k: &str| limit(k) || has(&item.default_request, k) || has(&item.min, k);
-                d.cpu_limit |= limit("cpu");
-                d.memory_limit |= limit("memory");
-                d.cpu_request |= request("cpu");
-                d.memory_request |= request("memory");
+                d.cpu_limit |= has(&item.default, "cpu");
+                d.memory_limit |= has(&item.default, "memory");
+                d.cpu_request |= has(&item.default_request, "cpu");
+                d.memory_request |= has(&item.default_request, "memory");
             }
         }
     }

@@ -76,7 +76,7 @@ fn system_created(o: &Object) -> bool {
         .is_some_and(|ns| matches!(ns, "kube-system" | "kube-public" | "kube-node-lease"));
     owned
         || ns_system
-        || o.label("kubernetes.io/bootstrapping") == Some("rbac-defaults")
+        || o.is_bootstrap_rbac()
         || o.name.starts_with("system:")
         || matches!(
             o.kind.as_str(),
@@ -208,40 +208,8 @@ fn normalize(kind: &str, path: &Path, v: Option<&Node>) -> serde_json::Value {
                 m.remove("type");
             }
         }
-        ("LimitRange", "spec") => {
-            // the API server's defaulting of container items: an unset
-            // default limit is the max, an unset default request the
-            // default limit, else the min
-            for item in j
-                .get_mut("limits")
-                .and_then(serde_json::Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
-                if item.get("type").and_then(|t| t.as_str()) != Some("Container") {
-                    continue;
-                }
-                let Some(m) = item.as_object_mut() else {
-                    continue;
-                };
-                let get = |m: &serde_json::Map<String, serde_json::Value>, k: &str| {
-                    m.get(k)
-                        .and_then(|v| v.as_object())
-                        .cloned()
-                        .unwrap_or_default()
-                };
-                let mut default = get(m, "default");
-                for (r, q) in get(m, "max") {
-                    default.entry(r).or_insert(q);
-                }
-                let mut request = get(m, "defaultRequest");
-                for (r, q) in default.iter().chain(get(m, "min").iter()) {
-                    request.entry(r.clone()).or_insert(q.clone());
-                }
-                m.insert("default".into(), default.into());
-                m.insert("defaultRequest".into(), request.into());
-            }
-        }
+        // the API server fills a LimitRange's defaults from its max and min
+        ("LimitRange", "spec") => palisade_model::defaults::limit_range_spec_json(&mut j),
         ("NetworkPolicy", "spec") => {
             // policyTypes defaulting: Ingress always, Egress when egress rules exist
             if let serde_json::Value::Object(m) = &mut j

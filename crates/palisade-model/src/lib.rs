@@ -6,6 +6,7 @@
 //! ([`Typed`]). A [`Model`] indexes them by kind, namespace and name, and
 //! normalises every workload kind to its [`PodTemplate`] once.
 
+pub mod defaults;
 pub mod image;
 pub mod kinds;
 mod model;

@@ -183,21 +183,14 @@ fn write_certs(
     dir: &std::path::Path,
     c: &palisade_admission::install::Certificates,
 ) -> Result<(), String> {
-    let write = |name: &str, text: &str, private: bool| -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for (name, text, secret) in [
+        ("ca.crt", &c.ca_pem, false),
+        ("tls.crt", &c.cert_pem, false),
+        ("tls.key", &c.key_pem, true),
+    ] {
         let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-        #[cfg(unix)]
-        if private {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-        }
-        let _ = private;
-        Ok(())
-    };
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))
-        .and_then(|_| write("ca.crt", &c.ca_pem, false))
-        .and_then(|_| write("tls.crt", &c.cert_pem, false))
-        .and_then(|_| write("tls.key", &c.key_pem, true))
+        crate::output::write_file(&p, text, secret).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
 }

@@ -226,7 +226,7 @@ pub fn run(cmd: AuditCommand) -> u8 {
             }
             for f in &files {
                 let path = output.join(f.name);
-                if let Err(e) = write_file(&path, &f.content, f.secret) {
+                if let Err(e) = crate::output::write_file(&path, &f.content, f.secret) {
                     return usage_error(format!("{}: {e}", path.display()));
                 }
                 eprintln!("wrote {}", path.display());
@@ -238,18 +238,4 @@ pub fn run(cmd: AuditCommand) -> u8 {
         }
         _ => unreachable!("dispatched by audit_cmd"),
     }
-}
-
-fn write_file(path: &std::path::Path, content: &str, secret: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    o.open(path)?.write_all(content.as_bytes())
 }

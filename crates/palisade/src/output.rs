@@ -134,3 +134,25 @@ impl Phases {
         self.clock = std::time::Instant::now();
     }
 }
+
+/// Writes a file; `secret` files (keys, tokens) are owner-only (0600).
+pub fn write_file(path: &std::path::Path, content: &str, secret: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let mut f = o.open(path)?;
+    // a file that existed keeps its mode on open: narrow it too
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(content.as_bytes())
+}
