@@ -147,26 +147,11 @@ pub fn resources_of(group: &str) -> Option<&'static [&'static str]> {
     BUILTIN.iter().find(|(g, _)| *g == group).map(|(_, r)| *r)
 }
 
-/// Levenshtein distance, for "did you mean".
-pub fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
 /// The closest of `candidates` within two edits (or a missing plural `s`).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (distance(word, c), c))
+        .map(|c| (strsim::levenshtein(word, c), c))
         .filter(|(d, c)| *d <= 2 || c.starts_with(word) || word.starts_with(c))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)

@@ -23,7 +23,7 @@
 //!       justification: code_not_present      # optional, CycloneDX's words
 //! ```
 
-use palisade_findings::Severity;
+use palisade_findings::{Severity, Threshold};
 use palisade_value::from_node;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -48,7 +48,7 @@ pub struct Config {
     pub min_severity: Option<Severity>,
     /// A severity, or `none` to never fail on findings.
     #[serde(default)]
-    pub fail_on: Option<String>,
+    pub fail_on: Option<Threshold>,
     #[serde(default)]
     pub pss: Option<PssDefault>,
     #[serde(default)]
@@ -78,7 +78,7 @@ pub struct VulnIgnore {
     pub package: Option<String>,
     pub reason: String,
     /// The last day the rule holds; afterwards the vulnerability counts again.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "day")]
     pub expires: Option<Date>,
     /// Why it does not affect us, in CycloneDX's words.
     #[serde(default)]
@@ -117,82 +117,33 @@ pub enum Justification {
     ProtectedByMitigatingControl,
 }
 
-/// A calendar day (`2027-01-31`), UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    pub year: i32,
-    pub month: u8,
-    pub day: u8,
+/// A calendar day (`2027-01-31`).
+pub type Date = jiff::civil::Date;
+
+/// Today in UTC.
+pub fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
-impl Date {
-    /// Today in UTC.
-    pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Date::from_days((secs / 86_400) as i64)
-    }
-
-    /// The day `days` after 1970-01-01 (Howard Hinnant's civil_from_days).
-    pub fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-impl std::str::FromStr for Date {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Date, String> {
-        let bad = || format!("{s:?} is not a date (YYYY-MM-DD)");
-        let mut parts = s.trim().splitn(3, '-');
-        let mut next = |len: usize| {
-            parts
-                .next()
-                .filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|p| p.parse::<i32>().ok())
-                .ok_or_else(bad)
-        };
-        let (year, month, day) = (next(4)?, next(2)?, next(2)?);
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days_in = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return Err(bad()),
-        };
-        if !(1..=days_in).contains(&day) {
-            return Err(bad());
-        }
-        Ok(Date {
-            year,
-            month: month as u8,
-            day: day as u8,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Date {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
-    }
+/// `expires: 2027-01-31`: a calendar day, exactly `YYYY-MM-DD`.
+fn day<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+    let s = String::deserialize(d)?;
+    let t = s.trim();
+    let shaped = t.len() == 10
+        && t.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shaped
+        .then(|| t.parse::<Date>().ok())
+        .flatten()
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a date (YYYY-MM-DD)")))
 }
 
 /// The Pod Security level for namespaces without an `enforce` label.
@@ -270,6 +221,20 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// Finds `.palisade.yaml`: the current directory first, then the first
+    /// scanned directory.
+    pub fn discover(paths: &[std::path::PathBuf]) -> Option<std::path::PathBuf> {
+        let here = Path::new(".palisade.yaml");
+        if here.is_file() {
+            return Some(here.to_path_buf());
+        }
+        paths
+            .iter()
+            .find(|p| p.is_dir())
+            .map(|d| d.join(".palisade.yaml"))
+            .filter(|p| p.is_file())
+    }
+
     /// Reads a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let file = path.display().to_string();
@@ -316,7 +281,7 @@ mod tests {
         assert_eq!(c.disable, ["a"]);
         assert_eq!(c.severity["b"], Severity::Info);
         assert_eq!(c.ignore[0].namespace.as_deref(), Some("mon*"));
-        assert_eq!(c.fail_on.as_deref(), Some("none"));
+        assert_eq!(c.fail_on, Some(Threshold::None));
     }
 
     #[test]
@@ -367,13 +332,23 @@ mod tests {
 
     #[test]
     fn calendar_days() {
-        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days(19_782).to_string(), "2024-02-29");
-        assert_eq!(Date::from_days(20_454).to_string(), "2026-01-01");
-        assert!("2024-02-29".parse::<Date>().is_ok());
-        assert!("2023-02-29".parse::<Date>().is_err());
-        assert!("2023-1-05".parse::<Date>().is_err());
-        assert!(Date::today().year >= 2025);
+        let expires = |d: &str| {
+            Config::parse(
+                &format!(
+                    "vulnerabilities:\n  ignore:\n    - {{id: X, reason: r, expires: \"{d}\"}}\n"
+                ),
+                "f",
+            )
+            .map(|c| c.vulnerabilities.ignore[0].expires.map(|e| e.to_string()))
+        };
+        assert_eq!(
+            expires("2024-02-29").unwrap().as_deref(),
+            Some("2024-02-29")
+        );
+        assert!(expires("2023-02-29").is_err());
+        assert!(expires("2023-1-05").is_err());
+        assert!(expires("2023-01-05T00:00").is_err());
+        assert!(today().year() >= 2025);
     }
 
     #[test]

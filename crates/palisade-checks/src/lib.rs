@@ -11,6 +11,7 @@ mod catalogue;
 mod checks;
 pub mod config;
 mod context;
+pub mod docs;
 pub mod engine;
 pub mod images;
 mod sink;

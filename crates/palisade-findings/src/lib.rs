@@ -6,13 +6,15 @@
 //! at a check, an object and the line to change, with an optional
 //! machine-applicable [`Autofix`] (edits as data, applied by `palisade fix`).
 
+pub mod action;
 mod fix;
 mod input_error;
 mod severity;
 
+pub use action::{ACTIONS, action_name};
 pub use fix::{Applicability, Autofix, Edit};
 pub use input_error::InputError;
-pub use severity::{Severity, SeverityParseError};
+pub use severity::{Severity, SeverityParseError, Threshold, ThresholdParseError};
 
 use palisade_model::{Location, ObjectRef};
 use palisade_value::Path;

@@ -9,6 +9,7 @@
 
 mod builtins;
 pub mod constraint;
+pub mod evaluate;
 pub mod findings;
 pub mod rego_compat;
 pub mod review;

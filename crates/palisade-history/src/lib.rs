@@ -18,6 +18,8 @@
 //! object (rare: checks without a field) are told apart by `#2`, `#3` in
 //! output order.
 
+pub mod table;
+
 use palisade_findings::{Finding, Severity};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -489,6 +491,31 @@ impl History {
             None => Ok(None),
         }
     }
+}
+
+/// Records a run: its summary and every reported finding (whatever
+/// `--min-severity` hid). Returns the run's id.
+pub fn record_report(
+    db: &Path,
+    command: &str,
+    source: &str,
+    time: i64,
+    report: &palisade_report::ScanReport,
+    all_findings: &[Finding],
+) -> Result<i64, String> {
+    let mut h = History::open(db)?;
+    h.record(&ScanRecord {
+        time,
+        command: command.to_string(),
+        source: source.to_string(),
+        tool_version: report.tool_version.clone(),
+        score: report.summary.score,
+        objects: report.summary.objects,
+        workloads: report.summary.workloads,
+        suppressed: report.summary.suppressed,
+        errors: report.summary.errors,
+        findings: records_of(all_findings),
+    })
 }
 
 #[cfg(test)]

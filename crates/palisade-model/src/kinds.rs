@@ -246,7 +246,7 @@ pub fn check_builtin_kind(api_version: &str, kind: &str) -> Result<(), String> {
         .iter()
         .map(|k| {
             (
-                edit_distance(&k.to_ascii_lowercase(), &kind.to_ascii_lowercase()),
+                strsim::levenshtein(&k.to_ascii_lowercase(), &kind.to_ascii_lowercase()),
                 *k,
             )
         })
@@ -258,20 +258,6 @@ pub fn check_builtin_kind(api_version: &str, kind: &str) -> Result<(), String> {
         }
         None => format!("unknown kind {kind:?} for apiVersion {api_version}"),
     })
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// Kinds that carry a pod template (or are a pod).
@@ -386,7 +372,6 @@ mod tests {
                 .unwrap_err()
                 .ends_with("apiVersion v1")
         );
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

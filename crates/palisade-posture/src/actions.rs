@@ -39,7 +39,8 @@ const ENFORCE: &str = "pod-security.kubernetes.io/enforce";
 
 /// The action's findings and checks.
 fn base(input: &Input<'_>, scores: &Scores, n: u8) -> Action {
-    let (_, title, commands) = ACTIONS[usize::from(n) - 1];
+    let (_, commands) = ACTIONS[usize::from(n) - 1];
+    let title = palisade_findings::action_name(n);
     let mut counts = Counts::default();
     for f in input.report.findings.iter().filter(|f| f.check.action == n) {
         counts.add(f.severity);

@@ -6,7 +6,7 @@ use crate::actions::counts_text;
 use crate::svg;
 use crate::text::{esc, inline, md_html};
 use crate::views::OUTSIDE;
-use crate::{ACTIONS, Posture, Status, format_time};
+use crate::{Posture, Status, format_time};
 use palisade_findings::Severity;
 use std::fmt::Write;
 
@@ -757,7 +757,7 @@ fn findings(s: &mut String, p: &Posture) {
 fn fixes(s: &mut String, p: &Posture) {
     s.push_str("<section id=\"fixes\">\n<h2>Fixes</h2>\n<p class=\"note\">One entry per check with findings: why it matters and what to change. <code>palisade fix PATH</code> applies the safe ones in place (<code>--unsafe</code> for the rest).</p>\n");
     for f in &p.fixes {
-        let action = ACTIONS.iter().find(|a| a.0 == f.action).map_or("", |a| a.1);
+        let action = palisade_findings::action_name(f.action);
         let _ = write!(
             s,
             "<article class=\"fix\" id=\"fix-{}\"><h3><code>{}</code> {}</h3><p>{} · action {}: {} · {} finding{}{}</p><p><b>Why it matters.</b></p>{}<p><b>Fix.</b></p>{}",

@@ -44,52 +44,27 @@ use palisade_report::ScanReport;
 use palisade_threat::ThreatModel;
 use serde::Serialize;
 
-/// The seed's eleven actions: number, title, the palisade commands that go
-/// further.
-pub const ACTIONS: [(u8, &str, &[&str]); 11] = [
-    (
-        1,
-        "Asset inventory",
-        &["palisade inventory", "palisade sbom"],
-    ),
-    (2, "Threat model", &["palisade threat-model"]),
-    (
-        3,
-        "Infrastructure as code",
-        &["palisade scan", "palisade drift"],
-    ),
-    (
-        4,
-        "Namespaces and resource quotas",
-        &["palisade generate quotas"],
-    ),
-    (5, "RBAC", &["palisade rbac risks", "palisade rbac paths"]),
-    (
-        6,
-        "Network policies",
-        &["palisade netpol matrix", "palisade generate netpol"],
-    ),
-    (7, "Container hardening", &["palisade pss", "palisade fix"]),
+/// The seed's eleven actions: number, the palisade commands that go
+/// further (their names: `palisade_findings::action_name`).
+pub const ACTIONS: [(u8, &[&str]); 11] = [
+    (1, &["palisade inventory", "palisade sbom"]),
+    (2, &["palisade threat-model"]),
+    (3, &["palisade scan", "palisade drift"]),
+    (4, &["palisade generate quotas"]),
+    (5, &["palisade rbac risks", "palisade rbac paths"]),
+    (6, &["palisade netpol matrix", "palisade generate netpol"]),
+    (7, &["palisade pss", "palisade fix"]),
     (
         8,
-        "Security scanning",
         &[
             "palisade vuln",
             "palisade secrets",
             "palisade scan --images",
         ],
     ),
-    (
-        9,
-        "Admission control",
-        &["palisade admission install", "palisade policy eval"],
-    ),
-    (10, "Audit logging", &["palisade audit policy lint"]),
-    (
-        11,
-        "Monitoring",
-        &["palisade monitor coverage", "palisade monitor rules"],
-    ),
+    (9, &["palisade admission install", "palisade policy eval"]),
+    (10, &["palisade audit policy lint"]),
+    (11, &["palisade monitor coverage", "palisade monitor rules"]),
 ];
 
 /// Findings per severity.

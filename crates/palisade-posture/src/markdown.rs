@@ -3,7 +3,7 @@
 
 use crate::actions::counts_text;
 use crate::text::cell;
-use crate::{ACTIONS, Posture, Status, format_day, format_time};
+use crate::{Posture, Status, format_day, format_time};
 use palisade_findings::Severity;
 use std::fmt::Write;
 
@@ -322,7 +322,7 @@ pub fn markdown(p: &Posture) -> String {
 
     s.push_str("## Fixes\n\n");
     for f in &p.fixes {
-        let action = ACTIONS.iter().find(|a| a.0 == f.action).map_or("", |a| a.1);
+        let action = palisade_findings::action_name(f.action);
         let _ = writeln!(
             s,
             "<a id=\"fix-{}\"></a>\n### `{}` {}\n\n{} · action {}: {} · {} finding{}{}\n\n**Why it matters.** {}\n\n**Fix.** {}\n",

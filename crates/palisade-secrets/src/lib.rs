@@ -16,6 +16,7 @@
 //! match on.
 
 mod allow;
+pub mod collect;
 mod kube;
 pub mod report;
 pub mod rules;

@@ -6,7 +6,7 @@ use crate::exit;
 use crate::output::{emit, usage_error};
 use palisade_audit::policy::parse_resource;
 use palisade_audit::{Lint, Policy, Request, ResourceRequest, lint};
-use palisade_findings::Severity;
+use palisade_findings::Threshold;
 use std::path::Path;
 
 fn read(path: &Path) -> Result<String, String> {
@@ -17,16 +17,8 @@ fn load_policy(path: &Path) -> Result<Policy, String> {
     Policy::parse(&read(path)?).map_err(|e| format!("{}:{e}", path.display()))
 }
 
-fn threshold(s: &str) -> Result<Option<Severity>, String> {
-    if s.eq_ignore_ascii_case("none") {
-        Ok(None)
-    } else {
-        s.parse::<Severity>().map(Some).map_err(|e| e.to_string())
-    }
-}
-
 /// Prints lints as a table (file:line) or JSON; the exit code from the threshold.
-fn report(file: &Path, lints: &[Lint], format: &str, fail_on: Option<Severity>) -> u8 {
+fn report(file: &Path, lints: &[Lint], format: &str, fail_on: Threshold) -> u8 {
     let text = if format == "json" {
         serde_json::to_string_pretty(
             &serde_json::json!({"file": file.display().to_string(), "findings": lints}),
@@ -56,9 +48,10 @@ fn report(file: &Path, lints: &[Lint], format: &str, fail_on: Option<Severity>) 
     if let Err(e) = emit(&text, None) {
         return usage_error(e);
     }
-    match fail_on {
-        Some(t) if lints.iter().any(|l| l.severity >= t) => exit::FINDINGS,
-        _ => exit::OK,
+    if fail_on.trips_any(lints.iter().map(|l| l.severity)) {
+        exit::FINDINGS
+    } else {
+        exit::OK
     }
 }
 
@@ -155,10 +148,6 @@ pub fn run(args: AuditArgs) -> u8 {
                 format,
                 fail_on,
             } => {
-                let fail_on = match threshold(&fail_on) {
-                    Ok(t) => t,
-                    Err(e) => return usage_error(e),
-                };
                 let p = match load_policy(&policy) {
                     Ok(p) => p,
                     Err(e) => return usage_error(e),
@@ -218,10 +207,6 @@ pub fn run(args: AuditArgs) -> u8 {
             format,
             fail_on,
         } => {
-            let fail_on = match threshold(&fail_on) {
-                Ok(t) => t,
-                Err(e) => return usage_error(e),
-            };
             let text = match read(&manifest) {
                 Ok(t) => t,
                 Err(e) => return usage_error(e),

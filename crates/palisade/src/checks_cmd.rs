@@ -4,54 +4,17 @@
 use crate::cli::{ChecksArgs, ChecksCommand};
 use crate::exit;
 use crate::output::{emit, usage_error};
-use palisade_checks::{catalogue, find};
-use palisade_findings::CheckMeta;
-use std::fmt::Write;
-
-/// The seed's eleven hardening actions.
-pub const ACTIONS: [&str; 11] = [
-    "asset inventory",
-    "threat model",
-    "infrastructure as code",
-    "namespaces and quotas",
-    "RBAC",
-    "network policies",
-    "container hardening",
-    "security scanning",
-    "admission control",
-    "audit logging",
-    "monitoring",
-];
-
-fn action_name(a: u8) -> &'static str {
-    ACTIONS
-        .get(usize::from(a).wrapping_sub(1))
-        .copied()
-        .unwrap_or("?")
-}
-
-fn frameworks(m: &CheckMeta) -> String {
-    m.frameworks
-        .iter()
-        .map(|f| f.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+use palisade_checks::{docs, find};
 
 pub fn run(args: ChecksArgs) -> u8 {
     let text = match args.command {
         ChecksCommand::List { format } => match format.as_str() {
-            "json" => {
-                let metas: Vec<&CheckMeta> = catalogue().iter().map(|c| c.meta()).collect();
-                let mut s = serde_json::to_string_pretty(&metas).expect("serializes");
-                s.push('\n');
-                s
-            }
-            "markdown" => markdown(),
-            _ => table(),
+            "json" => docs::json(),
+            "markdown" => docs::markdown(),
+            _ => docs::table(),
         },
         ChecksCommand::Explain { id } => match find(&id) {
-            Some(c) => explain(c.meta()),
+            Some(c) => docs::explain(c.meta()),
             None => {
                 return usage_error(format!(
                     "unknown check id {id:?} (see `palisade checks list`)"
@@ -63,92 +26,4 @@ pub fn run(args: ChecksArgs) -> u8 {
         Ok(()) => exit::OK,
         Err(e) => usage_error(e),
     }
-}
-
-fn table() -> String {
-    let mut out = String::new();
-    let metas: Vec<&CheckMeta> = catalogue().iter().map(|c| c.meta()).collect();
-    let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(0);
-    let _ = writeln!(
-        out,
-        "{:<w$}  {:<8}  {:>6}  TITLE",
-        "ID", "SEVERITY", "ACTION"
-    );
-    for m in &metas {
-        let _ = writeln!(
-            out,
-            "{:<w$}  {:<8}  {:>6}  {}",
-            m.id,
-            m.severity.as_str(),
-            m.action,
-            m.title
-        );
-    }
-    let _ = writeln!(out, "{} checks", metas.len());
-    out
-}
-
-fn explain(m: &CheckMeta) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{} — {}", m.id, m.title);
-    let _ = writeln!(
-        out,
-        "severity: {} · seed action {} ({}) · category: {}",
-        m.severity,
-        m.action,
-        action_name(m.action),
-        m.category
-    );
-    if !m.frameworks.is_empty() {
-        let _ = writeln!(out, "frameworks: {}", frameworks(m));
-    }
-    let _ = writeln!(out, "\nWhy it matters\n  {}\n\nFix\n  {}", m.risk, m.fix);
-    out
-}
-
-/// The generated reference, committed as `docs/checks.md`.
-pub fn markdown() -> String {
-    let metas: Vec<&CheckMeta> = catalogue().iter().map(|c| c.meta()).collect();
-    let mut out = String::new();
-    let _ = writeln!(out, "# Check reference\n");
-    let _ = writeln!(
-        out,
-        "Generated from the catalogue by `palisade checks list --format markdown`; do not edit by hand.\n"
-    );
-    let _ = writeln!(out, "{} checks.\n", metas.len());
-    let _ = writeln!(
-        out,
-        "| ID | Severity | Seed action | Title |\n|---|---|---|---|"
-    );
-    for m in &metas {
-        let _ = writeln!(
-            out,
-            "| [`{}`](#{}) | {} | {} ({}) | {} |",
-            m.id,
-            m.id,
-            m.severity,
-            m.action,
-            action_name(m.action),
-            m.title
-        );
-    }
-    out.push('\n');
-    for m in &metas {
-        let _ = writeln!(out, "## {}\n", m.id);
-        let _ = writeln!(
-            out,
-            "**{}** — severity **{}**, seed action {} ({}), category `{}`.\n",
-            m.title,
-            m.severity,
-            m.action,
-            action_name(m.action),
-            m.category
-        );
-        if !m.frameworks.is_empty() {
-            let _ = writeln!(out, "Frameworks: {}.\n", frameworks(m));
-        }
-        let _ = writeln!(out, "**Why it matters.** {}\n", m.risk);
-        let _ = writeln!(out, "**Fix.** {}\n", m.fix);
-    }
-    out
 }

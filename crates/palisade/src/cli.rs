@@ -1,4 +1,5 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use palisade_findings::{Severity, Threshold};
 use std::path::PathBuf;
 
 /// Kubernetes hardening for small teams: finds what is wrong, explains why
@@ -84,17 +85,17 @@ pub enum Command {
     /// and for every workload of the inventory (PrometheusRule or rule
     /// file), which business-critical workloads no alert watches (exit 1),
     /// and a scan's posture metrics for Prometheus.
-    Monitor(crate::monitor_cmd::MonitorArgs),
+    Monitor(MonitorArgs),
     /// The posture report: the score and how it is computed, the status of
     /// each of the eleven actions from the evidence, findings by severity
     /// and namespace, the threat model, NetworkPolicy matrix and RBAC
     /// risks, each finding linked to its fix. One self-contained HTML page
     /// (no network) or Markdown. Exit 2 when some input could not be read.
-    Report(crate::report_cmd::ReportArgs),
+    Report(ReportArgs),
     /// The scan history (`--history DB` on scan and report): each run's
     /// score and counts, and what was fixed and what is new since the
     /// previous run of the same source.
-    History(crate::history_cmd::HistoryArgs),
+    History(HistoryArgs),
 }
 
 #[derive(Args, Debug)]
@@ -113,8 +114,13 @@ pub struct SecretsArgs {
     pub baseline: Option<PathBuf>,
     /// Exit 1 when a new finding is at or above this severity (critical,
     /// high, medium, low, info) or never (`none`).
-    #[arg(long, value_name = "SEVERITY", default_value = "low")]
-    pub fail_on: String,
+    #[arg(
+        long,
+        value_name = "SEVERITY",
+        default_value = "low",
+        ignore_case = true
+    )]
+    pub fail_on: Threshold,
     /// Also read files that .gitignore excludes.
     #[arg(long)]
     pub no_ignore: bool,
@@ -187,11 +193,11 @@ pub struct VulnArgs {
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a vulnerability is at or above this rating (`any`
-    /// includes records without a rating). Suppressed and left-out
+    /// Exit 1 when a vulnerability is at or above this rating (`info`, or
+    /// `any`: every vulnerability, records without a rating too). Suppressed and left-out
     /// vulnerabilities do not count.
-    #[arg(long, value_name = "SEVERITY", value_parser = ["any", "low", "medium", "high", "critical"])]
-    pub fail_on: Option<String>,
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
+    pub fail_on: Option<Threshold>,
     /// Leave out vulnerabilities no released version fixes.
     #[arg(long)]
     pub ignore_unfixed: bool,
@@ -220,9 +226,9 @@ pub struct SbomArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when the minimal-image assessment reports anything at or above
-    /// this severity (low, medium, high).
-    #[arg(long, value_name = "SEVERITY", value_parser = ["low", "medium", "high"])]
-    pub fail_on_assessment: Option<String>,
+    /// this severity (low, medium, high; `none`: never).
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
+    pub fail_on_assessment: Option<Threshold>,
     /// List the catalogers and what each reads, then exit.
     #[arg(long)]
     pub list_catalogers: bool,
@@ -350,8 +356,8 @@ pub struct FixArgs {
     #[arg(long = "check", value_name = "ID")]
     pub checks: Vec<String>,
     /// Only fix findings at or above this severity.
-    #[arg(long, value_name = "SEVERITY")]
-    pub min_severity: Option<String>,
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
+    pub min_severity: Option<Severity>,
     /// Print a unified diff instead of writing.
     #[arg(long, conflicts_with = "dry_run")]
     pub diff: bool,
@@ -516,8 +522,13 @@ pub enum AuditCommand {
         manifest: PathBuf,
         #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
-        #[arg(long, value_name = "SEVERITY", default_value = "high")]
-        fail_on: String,
+        #[arg(
+            long,
+            value_name = "SEVERITY",
+            default_value = "high",
+            ignore_case = true
+        )]
+        fail_on: Threshold,
     },
 }
 
@@ -580,8 +591,13 @@ pub enum AuditPolicyCommand {
         rules: RulesArgs,
         #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
         format: String,
-        #[arg(long, value_name = "SEVERITY", default_value = "high")]
-        fail_on: String,
+        #[arg(
+            long,
+            value_name = "SEVERITY",
+            default_value = "high",
+            ignore_case = true
+        )]
+        fail_on: Threshold,
     },
 }
 
@@ -706,8 +722,13 @@ pub enum PolicyCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Exit 1 when a finding is at or above this severity (or `none`).
-        #[arg(long, value_name = "SEVERITY", default_value = "high")]
-        fail_on: String,
+        #[arg(
+            long,
+            value_name = "SEVERITY",
+            default_value = "high",
+            ignore_case = true
+        )]
+        fail_on: Threshold,
         #[arg(long, value_enum, default_value = "auto")]
         color: ColorChoice,
     },
@@ -832,6 +853,21 @@ pub struct InputArgs {
     pub var_files: Vec<PathBuf>,
 }
 
+impl InputArgs {
+    /// What a run read, as the history names it: the paths as given, and
+    /// `cluster [CONTEXT]`.
+    pub fn source_name(&self) -> String {
+        let mut sources: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
+        if self.cluster {
+            sources.push(match &self.context {
+                Some(c) => format!("cluster {c}"),
+                None => "cluster".to_string(),
+            });
+        }
+        sources.join(", ")
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -843,12 +879,12 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Hide findings below this severity (critical, high, medium, low, info).
-    #[arg(long, value_name = "SEVERITY")]
-    pub min_severity: Option<String>,
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
+    pub min_severity: Option<Severity>,
     /// Exit 1 when a finding is at or above this severity (or `none`).
     /// Default: high, or `failOn` from the configuration file.
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
+    #[arg(long, value_name = "SEVERITY", ignore_case = true)]
+    pub fail_on: Option<Threshold>,
     /// Configuration file (default: .palisade.yaml in the current
     /// directory, else in the first scanned directory).
     #[arg(short, long, value_name = "FILE")]
@@ -1018,4 +1054,189 @@ mod tests {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
     }
+}
+
+/// `palisade monitor`.
+#[derive(Args, Debug)]
+pub struct MonitorArgs {
+    #[command(subcommand)]
+    pub command: MonitorCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MonitorCommand {
+    /// Alerting rules: palisade's own metrics (admission denials and
+    /// errors, webhook latency, audit alerts by priority, audit pipeline
+    /// health, posture regression, stale vulnerability data), nodes and the
+    /// `default` namespace, and per namespace every workload of the input
+    /// on kube-state-metrics, kubelet and cert-manager series (replicas
+    /// unavailable, crash loops, restarts, failed jobs, volume claims
+    /// filling up, certificates expiring). Critical workloads get
+    /// `severity: critical`.
+    Rules(MonitorRulesArgs),
+    /// Which business-critical workloads no alerting rule of the input
+    /// (PrometheusRule objects, Prometheus rule files) names or watches by
+    /// namespace. Exit 1 when there are such gaps.
+    Coverage(MonitorCoverageArgs),
+    /// A scan's metrics in the Prometheus text format, for the textfile
+    /// collector or a Pushgateway: posture score, findings by severity,
+    /// when it ran, and the age of the vulnerability database.
+    Metrics(MonitorMetricsArgs),
+}
+
+/// What makes a workload business critical.
+#[derive(Args, Debug, Clone)]
+pub struct CriticalArgs {
+    /// A label or annotation (on the workload, its pods or its namespace)
+    /// that marks business-critical workloads (repeatable; default
+    /// palisade.dev/critical=true).
+    #[arg(long = "critical-label", value_name = "KEY=VALUE")]
+    pub critical_labels: Vec<String>,
+    /// Only labelled workloads are critical: not also the exposed ones
+    /// (Ingress, NodePort, LoadBalancer) and the data stores (StatefulSets,
+    /// workloads with volume claims).
+    #[arg(long)]
+    pub label_only: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MonitorRulesArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub critical: CriticalArgs,
+    /// prometheusrule: a monitoring.coreos.com/v1 PrometheusRule for the
+    /// Prometheus Operator; prometheus: a rule file for `rule_files:`.
+    #[arg(short, long, default_value = "prometheusrule", value_parser = ["prometheusrule", "prometheus"])]
+    pub format: String,
+    /// palisade components deployed, whose metrics get rules: admission,
+    /// audit, scan (comma-separated), all or none.
+    #[arg(long, value_name = "LIST", default_value = "all")]
+    pub components: String,
+    /// Name of the PrometheusRule.
+    #[arg(long, default_value = "palisade-alerts")]
+    pub name: String,
+    /// Namespace of the PrometheusRule.
+    #[arg(long, value_name = "NS", default_value = "monitoring")]
+    pub rule_namespace: String,
+    /// Label of the PrometheusRule, for the operator's ruleSelector
+    /// (repeatable; kube-prometheus-stack: release=RELEASE).
+    #[arg(long = "rule-label", value_name = "KEY=VALUE")]
+    pub rule_labels: Vec<String>,
+    /// Vulnerability data older than this is stale (days).
+    #[arg(long, value_name = "DAYS", default_value_t = palisade_vuln::DEFAULT_MAX_AGE_DAYS)]
+    pub vulndb_max_age: u32,
+    /// How often the scan job runs (hours); no result for twice that alerts.
+    #[arg(long, value_name = "HOURS", default_value_t = 24)]
+    pub scan_interval: u32,
+    /// p99 admission latency that alerts (seconds).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub admission_latency: f64,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MonitorCoverageArgs {
+    /// Manifests with the workloads and the alerting rules (PrometheusRule
+    /// objects, or Prometheus rule files with top-level `groups:`).
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub critical: CriticalArgs,
+    /// More rule files or directories (PrometheusRule objects or
+    /// Prometheus rule files), repeatable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct MonitorMetricsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Configuration (default: .palisade.yaml here or in the first
+    /// directory scanned).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The OSV database whose age to export (default: the default
+    /// database, when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// html: one self-contained page (inline CSS, JS and SVG; loads
+    /// nothing); markdown: for wikis and pull requests (Mermaid charts).
+    #[arg(short, long, default_value = "html", value_parser = ["html", "markdown"])]
+    pub format: String,
+    /// Write the report to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file, as for `scan` (default: .palisade.yaml in the
+    /// current directory, else in the first scanned directory).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Pod Security level for namespaces without an enforce label
+    /// (default: restricted).
+    #[arg(long, value_name = "LEVEL")]
+    pub pss_level: Option<String>,
+    /// Pod Security version for namespaces without an enforce label.
+    #[arg(long, value_name = "VERSION")]
+    pub pss_version: Option<String>,
+    /// Gatekeeper ConstraintTemplates and Constraints to apply (action 9).
+    #[arg(long = "policies", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+    /// Image archives or layouts (docker-archive, OCI; PATH:TAG), as for
+    /// `scan --images` (actions 7 and 8).
+    #[arg(long = "images", value_name = "PATH")]
+    pub images: Vec<String>,
+    /// With --images: the OSV database (default: the `palisade db`
+    /// database when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Source trees or images to search for credentials, as `palisade
+    /// secrets` does (action 8; repeatable).
+    #[arg(long = "secrets", value_name = "PATH")]
+    pub secrets: Vec<PathBuf>,
+    /// The kube-apiserver audit Policy (action 10), linted as `palisade
+    /// audit policy lint` does.
+    #[arg(long, value_name = "FILE")]
+    pub audit_policy: Option<PathBuf>,
+    /// Namespace of the ingress controller (the threat model's entry).
+    #[arg(long, value_name = "NAMESPACE", default_value = "ingress-nginx")]
+    pub ingress_namespace: String,
+    /// Record this run in the history database DB (created when missing)
+    /// and plot the score of every run of the same source.
+    #[arg(long, value_name = "DB")]
+    pub history: Option<PathBuf>,
+    /// The report's time (Unix seconds or RFC 3339; default:
+    /// SOURCE_DATE_EPOCH, else the clock).
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub now: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// The history database (default: $XDG_DATA_HOME/palisade/history.sqlite).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Only runs of this source, as recorded (the paths scanned, or
+    /// `cluster CONTEXT`). Default: every run, and the latest run's source
+    /// for what changed.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
+    #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
+    /// Write to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

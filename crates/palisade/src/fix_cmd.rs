@@ -131,11 +131,7 @@ pub fn run(args: FixArgs) -> u8 {
             ));
         }
     }
-    let min = match args.min_severity.as_deref().map(str::parse::<Severity>) {
-        Some(Ok(s)) => s,
-        Some(Err(e)) => return usage_error(e),
-        None => Severity::Info,
-    };
+    let min = args.min_severity.unwrap_or(Severity::Info);
     let digests = match &args.image_digests {
         Some(p) => match read_digests(p) {
             Ok(d) => d,

@@ -2,145 +2,16 @@
 //! coverage of business-critical workloads by the user's alerting rules,
 //! and a scan's posture metrics for Prometheus.
 
-use crate::cli::InputArgs;
+use crate::cli::{
+    CriticalArgs, InputArgs, MonitorArgs, MonitorCommand, MonitorCoverageArgs, MonitorMetricsArgs,
+    MonitorRulesArgs,
+};
 use crate::exit;
 use crate::output::{emit, load_input, usage_error};
-use clap::{Args, Subcommand};
 use palisade_model::Model;
 use palisade_monitor::coverage::{Coverage, Reach};
 use palisade_monitor::{Components, CriticalOptions, RulesOptions, SourceRule};
 use std::path::PathBuf;
-
-#[derive(Args, Debug)]
-pub struct MonitorArgs {
-    #[command(subcommand)]
-    pub command: MonitorCommand,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum MonitorCommand {
-    /// Alerting rules: palisade's own metrics (admission denials and
-    /// errors, webhook latency, audit alerts by priority, audit pipeline
-    /// health, posture regression, stale vulnerability data), nodes and the
-    /// `default` namespace, and per namespace every workload of the input
-    /// on kube-state-metrics, kubelet and cert-manager series (replicas
-    /// unavailable, crash loops, restarts, failed jobs, volume claims
-    /// filling up, certificates expiring). Critical workloads get
-    /// `severity: critical`.
-    Rules(RulesArgs),
-    /// Which business-critical workloads no alerting rule of the input
-    /// (PrometheusRule objects, Prometheus rule files) names or watches by
-    /// namespace. Exit 1 when there are such gaps.
-    Coverage(CoverageArgs),
-    /// A scan's metrics in the Prometheus text format, for the textfile
-    /// collector or a Pushgateway: posture score, findings by severity,
-    /// when it ran, and the age of the vulnerability database.
-    Metrics(MetricsArgs),
-}
-
-/// What makes a workload business critical.
-#[derive(Args, Debug, Clone)]
-pub struct CriticalArgs {
-    /// A label or annotation (on the workload, its pods or its namespace)
-    /// that marks business-critical workloads (repeatable; default
-    /// palisade.dev/critical=true).
-    #[arg(long = "critical-label", value_name = "KEY=VALUE")]
-    pub critical_labels: Vec<String>,
-    /// Only labelled workloads are critical: not also the exposed ones
-    /// (Ingress, NodePort, LoadBalancer) and the data stores (StatefulSets,
-    /// workloads with volume claims).
-    #[arg(long)]
-    pub label_only: bool,
-}
-
-impl CriticalArgs {
-    fn options(&self) -> Result<CriticalOptions, String> {
-        let mut o = CriticalOptions::default();
-        if !self.critical_labels.is_empty() {
-            o.labels = self
-                .critical_labels
-                .iter()
-                .map(|s| CriticalOptions::parse_label(s))
-                .collect::<Result<_, _>>()?;
-        }
-        if self.label_only {
-            o.exposed = false;
-            o.data_stores = false;
-        }
-        Ok(o)
-    }
-}
-
-#[derive(Args, Debug)]
-pub struct RulesArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub critical: CriticalArgs,
-    /// prometheusrule: a monitoring.coreos.com/v1 PrometheusRule for the
-    /// Prometheus Operator; prometheus: a rule file for `rule_files:`.
-    #[arg(short, long, default_value = "prometheusrule", value_parser = ["prometheusrule", "prometheus"])]
-    pub format: String,
-    /// palisade components deployed, whose metrics get rules: admission,
-    /// audit, scan (comma-separated), all or none.
-    #[arg(long, value_name = "LIST", default_value = "all")]
-    pub components: String,
-    /// Name of the PrometheusRule.
-    #[arg(long, default_value = "palisade-alerts")]
-    pub name: String,
-    /// Namespace of the PrometheusRule.
-    #[arg(long, value_name = "NS", default_value = "monitoring")]
-    pub rule_namespace: String,
-    /// Label of the PrometheusRule, for the operator's ruleSelector
-    /// (repeatable; kube-prometheus-stack: release=RELEASE).
-    #[arg(long = "rule-label", value_name = "KEY=VALUE")]
-    pub rule_labels: Vec<String>,
-    /// Vulnerability data older than this is stale (days).
-    #[arg(long, value_name = "DAYS", default_value_t = crate::vuln_cmd::DEFAULT_MAX_AGE_DAYS)]
-    pub vulndb_max_age: u32,
-    /// How often the scan job runs (hours); no result for twice that alerts.
-    #[arg(long, value_name = "HOURS", default_value_t = 24)]
-    pub scan_interval: u32,
-    /// p99 admission latency that alerts (seconds).
-    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
-    pub admission_latency: f64,
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args, Debug)]
-pub struct CoverageArgs {
-    /// Manifests with the workloads and the alerting rules (PrometheusRule
-    /// objects, or Prometheus rule files with top-level `groups:`).
-    #[command(flatten)]
-    pub input: InputArgs,
-    #[command(flatten)]
-    pub critical: CriticalArgs,
-    /// More rule files or directories (PrometheusRule objects or
-    /// Prometheus rule files), repeatable.
-    #[arg(long = "rules", value_name = "PATH")]
-    pub rules: Vec<PathBuf>,
-    #[arg(short, long, default_value = "table", value_parser = ["table", "json"])]
-    pub format: String,
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args, Debug)]
-pub struct MetricsArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Configuration (default: .palisade.yaml here or in the first
-    /// directory scanned).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The OSV database whose age to export (default: the default
-    /// database, when it exists).
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
 
 pub fn run(args: MonitorArgs) -> u8 {
     match args.command {
@@ -163,8 +34,8 @@ fn model(input: &InputArgs) -> Result<(Model, Vec<String>, bool), String> {
     ))
 }
 
-fn rules(a: RulesArgs) -> u8 {
-    let critical = match a.critical.options() {
+fn rules(a: MonitorRulesArgs) -> u8 {
+    let critical = match critical_options(&a.critical) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
@@ -314,8 +185,8 @@ fn read_rule_paths(paths: &[PathBuf], errors: &mut Vec<String>) -> Vec<SourceRul
     out
 }
 
-fn coverage(a: CoverageArgs) -> u8 {
-    let critical = match a.critical.options() {
+fn coverage(a: MonitorCoverageArgs) -> u8 {
+    let critical = match critical_options(&a.critical) {
         Ok(c) => c,
         Err(e) => return usage_error(e),
     };
@@ -402,11 +273,11 @@ fn table(c: &Coverage) -> String {
     out
 }
 
-fn metrics(a: MetricsArgs) -> u8 {
+fn metrics(a: MonitorMetricsArgs) -> u8 {
     let config_path = a
         .config
         .clone()
-        .or_else(|| crate::scan::discover_config(&a.input.paths));
+        .or_else(|| palisade_checks::Config::discover(&a.input.paths));
     let config = match &config_path {
         Some(p) => match palisade_checks::Config::load(p) {
             Ok(c) => c,
@@ -481,4 +352,21 @@ fn metrics(a: MetricsArgs) -> u8 {
     } else {
         exit::OK
     }
+}
+
+/// The options `--critical-label` and `--label-only` give.
+fn critical_options(c: &CriticalArgs) -> Result<CriticalOptions, String> {
+    let mut o = CriticalOptions::default();
+    if !c.critical_labels.is_empty() {
+        o.labels = c
+            .critical_labels
+            .iter()
+            .map(|s| CriticalOptions::parse_label(s))
+            .collect::<Result<_, _>>()?;
+    }
+    if c.label_only {
+        o.exposed = false;
+        o.data_stores = false;
+    }
+    Ok(o)
 }

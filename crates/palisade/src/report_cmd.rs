@@ -2,65 +2,10 @@
 //! the NetworkPolicy matrix, RBAC risks and the audit policy's lint, one
 //! status per seed action, as one self-contained HTML page or Markdown.
 
-use crate::cli::{ColorChoice, InputArgs, ScanArgs};
+use crate::cli::{ColorChoice, ReportArgs, ScanArgs};
 use crate::exit;
 use crate::output::{emit, usage_error};
-use clap::Args;
 use std::path::PathBuf;
-
-#[derive(Args, Debug)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// html: one self-contained page (inline CSS, JS and SVG; loads
-    /// nothing); markdown: for wikis and pull requests (Mermaid charts).
-    #[arg(short, long, default_value = "html", value_parser = ["html", "markdown"])]
-    pub format: String,
-    /// Write the report to FILE instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Configuration file, as for `scan` (default: .palisade.yaml in the
-    /// current directory, else in the first scanned directory).
-    #[arg(short, long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Pod Security level for namespaces without an enforce label
-    /// (default: restricted).
-    #[arg(long, value_name = "LEVEL")]
-    pub pss_level: Option<String>,
-    /// Pod Security version for namespaces without an enforce label.
-    #[arg(long, value_name = "VERSION")]
-    pub pss_version: Option<String>,
-    /// Gatekeeper ConstraintTemplates and Constraints to apply (action 9).
-    #[arg(long = "policies", value_name = "PATH")]
-    pub policies: Vec<PathBuf>,
-    /// Image archives or layouts (docker-archive, OCI; PATH:TAG), as for
-    /// `scan --images` (actions 7 and 8).
-    #[arg(long = "images", value_name = "PATH")]
-    pub images: Vec<String>,
-    /// With --images: the OSV database (default: the `palisade db`
-    /// database when it exists).
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
-    /// Source trees or images to search for credentials, as `palisade
-    /// secrets` does (action 8; repeatable).
-    #[arg(long = "secrets", value_name = "PATH")]
-    pub secrets: Vec<PathBuf>,
-    /// The kube-apiserver audit Policy (action 10), linted as `palisade
-    /// audit policy lint` does.
-    #[arg(long, value_name = "FILE")]
-    pub audit_policy: Option<PathBuf>,
-    /// Namespace of the ingress controller (the threat model's entry).
-    #[arg(long, value_name = "NAMESPACE", default_value = "ingress-nginx")]
-    pub ingress_namespace: String,
-    /// Record this run in the history database DB (created when missing)
-    /// and plot the score of every run of the same source.
-    #[arg(long, value_name = "DB")]
-    pub history: Option<PathBuf>,
-    /// The report's time (Unix seconds or RFC 3339; default:
-    /// SOURCE_DATE_EPOCH, else the clock).
-    #[arg(long, value_name = "TIME", hide = true)]
-    pub now: Option<String>,
-}
 
 pub fn run(a: ReportArgs) -> u8 {
     let now = match palisade_history::now(a.now.as_deref()) {
@@ -89,7 +34,7 @@ pub fn run(a: ReportArgs) -> u8 {
         format: "table".into(),
         output: None,
         min_severity: None,
-        fail_on: Some("none".into()),
+        fail_on: Some(palisade_findings::Threshold::None),
         config: a.config,
         checks: Vec::new(),
         skip: Vec::new(),
@@ -117,7 +62,7 @@ pub fn run(a: ReportArgs) -> u8 {
     // settings, as `palisade threat-model` does: a check turned off would
     // read as a mitigated threat
     let outcome = palisade_checks::run(model, &palisade_checks::Settings::default());
-    let source = crate::history_cmd::source_of(&scan_args.input);
+    let source = scan_args.input.source_name();
     let threat = palisade_threat::analyze(
         &palisade_threat::Input {
             model,
@@ -135,7 +80,7 @@ pub fn run(a: ReportArgs) -> u8 {
     phases.mark("netpol, rbac, inventory, threat model");
     let mut history = Vec::new();
     if let Some(db) = &a.history {
-        let recorded = crate::history_cmd::record(
+        let recorded = palisade_history::record_report(
             db,
             "report",
             &source,
@@ -208,7 +153,15 @@ fn secrets_evidence(paths: &[PathBuf]) -> Option<palisade_posture::SecretsEviden
     if paths.is_empty() {
         return None;
     }
-    let r = crate::secrets_cmd::collect(paths, false, 10, &palisade_secrets::Baseline::default());
+    let (r, notes) = palisade_secrets::collect::collect(
+        paths,
+        false,
+        10,
+        &palisade_secrets::Baseline::default(),
+    );
+    for n in &notes {
+        eprintln!("palisade: {n}");
+    }
     for e in &r.errors {
         eprintln!("palisade: {}: {}", e.location, e.message);
     }

@@ -81,15 +81,10 @@ pub fn run(a: SbomArgs) -> u8 {
     if !sbom.warnings.is_empty() {
         return exit::INPUT_ERROR;
     }
-    match a.fail_on_assessment {
-        Some(min)
-            if sbom
-                .findings
-                .iter()
-                .any(|f| f.severity.parse::<Severity>().ok() >= min.parse().ok()) =>
-        {
-            exit::FINDINGS
-        }
-        _ => exit::OK,
-    }
+    let fails = a.fail_on_assessment.is_some_and(|t| {
+        sbom.findings
+            .iter()
+            .any(|f| f.severity.parse::<Severity>().is_ok_and(|s| t.trips(s)))
+    });
+    if fails { exit::FINDINGS } else { exit::OK }
 }

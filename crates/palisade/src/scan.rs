@@ -4,33 +4,9 @@ use crate::cli::ScanArgs;
 use crate::exit;
 use crate::output::{emit_with, load_input, usage_error, use_color};
 use palisade_checks::{Config, Settings, catalogue, find};
-use palisade_findings::Severity;
+use palisade_findings::{Severity, Threshold};
 use palisade_model::Model;
 use palisade_report::{Format, RenderOptions, ScanReport, SuppressedFinding, write};
-use std::path::{Path, PathBuf};
-
-/// Finds `.palisade.yaml`: the current directory first, then the first
-/// scanned directory.
-pub(crate) fn discover_config(paths: &[PathBuf]) -> Option<PathBuf> {
-    let here = Path::new(".palisade.yaml");
-    if here.is_file() {
-        return Some(here.to_path_buf());
-    }
-    paths
-        .iter()
-        .find(|p| p.is_dir())
-        .map(|d| d.join(".palisade.yaml"))
-        .filter(|p| p.is_file())
-}
-
-/// `none` or a severity.
-fn parse_threshold(s: &str) -> Result<Option<Severity>, String> {
-    if s.eq_ignore_ascii_case("none") {
-        Ok(None)
-    } else {
-        s.parse::<Severity>().map(Some).map_err(|e| e.to_string())
-    }
-}
 
 /// What a scan found, before it is rendered.
 pub(crate) struct Scanned {
@@ -41,7 +17,7 @@ pub(crate) struct Scanned {
     pub all_findings: Vec<palisade_findings::Finding>,
     /// Evaluations per check (the score).
     pub stats: Vec<palisade_checks::CheckStats>,
-    pub fail_on: Option<Severity>,
+    pub fail_on: Threshold,
     pub format: Format,
     /// Image archives read (`--images`) and whether a vulnerability
     /// database matched their packages.
@@ -72,10 +48,10 @@ pub fn run(args: ScanArgs) -> u8 {
         ..
     } = scanned;
     if let (Some(db), Some(now)) = (&args.history, now)
-        && let Err(e) = crate::history_cmd::record(
+        && let Err(e) = palisade_history::record_report(
             db,
             "scan",
-            &crate::history_cmd::source_of(&args.input),
+            &args.input.source_name(),
             now,
             &report,
             &all_findings,
@@ -104,9 +80,10 @@ pub fn run(args: ScanArgs) -> u8 {
         }
         return exit::INPUT_ERROR;
     }
-    let code = match fail_on {
-        Some(t) if report.findings.iter().any(|f| f.severity >= t) => exit::FINDINGS,
-        _ => exit::OK,
+    let code = if fail_on.trips_any(report.findings.iter().map(|f| f.severity)) {
+        exit::FINDINGS
+    } else {
+        exit::OK
     };
     std::mem::forget(report);
     code
@@ -118,7 +95,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     let config_path = args
         .config
         .clone()
-        .or_else(|| discover_config(&args.input.paths));
+        .or_else(|| Config::discover(&args.input.paths));
     let config = match &config_path {
         Some(p) => match Config::load(p) {
             Ok(c) => c,
@@ -164,23 +141,11 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
             Err(e) => return Err(usage_error(e)),
         }
     }
-    let min_severity = match args.min_severity.as_deref() {
-        Some(s) => match s.parse::<Severity>() {
-            Ok(s) => s,
-            Err(e) => return Err(usage_error(e)),
-        },
-        None => config.min_severity.unwrap_or(Severity::Info),
-    };
-    let fail_on = match args
-        .fail_on
-        .as_deref()
-        .or(config.fail_on.as_deref())
-        .map(parse_threshold)
-    {
-        Some(Ok(t)) => t,
-        Some(Err(e)) => return Err(usage_error(e)),
-        None => Some(Severity::High),
-    };
+    let min_severity = args
+        .min_severity
+        .or(config.min_severity)
+        .unwrap_or(Severity::Info);
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(Threshold::High);
     let format: Format = match args.format.parse() {
         Ok(f) => f,
         Err(e) => return Err(usage_error(e)),
@@ -208,9 +173,9 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
                     let max_age = config
                         .vulnerabilities
                         .max_age
-                        .unwrap_or(crate::vuln_cmd::DEFAULT_MAX_AGE_DAYS);
+                        .unwrap_or(palisade_vuln::DEFAULT_MAX_AGE_DAYS);
                     if let Ok(s) = d.freshness()
-                        && let Some(w) = crate::vuln_cmd::staleness(&s, &db_path, max_age)
+                        && let Some(w) = palisade_vuln::staleness(&s, &db_path, max_age)
                     {
                         eprintln!("palisade: warning: {w}");
                     }
@@ -225,13 +190,13 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         let vulns = db.as_ref().map(|d| {
             (
                 d,
-                crate::vuln_cmd::MatchOptions {
+                palisade_vuln::MatchOptions {
                     ignores: config.vulnerabilities.ignore.clone(),
                     ..Default::default()
                 },
             )
         });
-        settings.images = std::sync::Arc::new(read_images(
+        settings.images = std::sync::Arc::new(palisade_vuln::images::read(
             &args.images,
             vulns.as_ref().map(|(d, o)| (*d, o)),
             &mut image_errors,
@@ -254,9 +219,10 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     errors.extend(image_errors);
     let mut policy_rules = Vec::new();
     if !args.policies.is_empty() {
-        let (pf, perrs) = crate::policy_cmd::evaluate(&args.policies, &[], model.objects());
+        let (pf, perrs) =
+            palisade_gatekeeper::evaluate::evaluate(&args.policies, &[], model.objects());
         errors.extend(perrs);
-        policy_rules = crate::policy_cmd::rules_of(&pf);
+        policy_rules = palisade_gatekeeper::evaluate::rules_of(&pf);
         all_findings.extend(pf);
         all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         phase("policies");
@@ -302,136 +268,4 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         images: args.images.len(),
         vuln_db: vuln_db_used,
     })
-}
-
-/// Reads each image with `palisade sbom`'s opener and assessment, keyed by
-/// its tags (and digest) for the image-attack-surface check; with a
-/// vulnerability database, its packages are matched as `palisade vuln`
-/// matches them, for the image-vulnerabilities check.
-fn read_images(
-    targets: &[String],
-    vulns: Option<(&palisade_vulndb::Db, &crate::vuln_cmd::MatchOptions)>,
-    errors: &mut Vec<palisade_findings::InputError>,
-) -> palisade_checks::images::Images {
-    let mut images = palisade_checks::images::Images::default();
-    for t in targets {
-        let (path, selector) = palisade_imagefs::split_selector(t);
-        let err = |message: String| palisade_findings::InputError {
-            file: t.clone(),
-            line: 0,
-            column: 0,
-            message,
-        };
-        let sbom = match palisade_sbom::scan(&path, selector.as_deref()) {
-            Ok(s) => s,
-            Err(e) => {
-                errors.push(err(e.message));
-                continue;
-            }
-        };
-        for w in &sbom.warnings {
-            errors.push(err(w.to_string()));
-        }
-        let Some(img) = &sbom.source.image else {
-            errors.push(err(
-                "not an image (a docker-archive or OCI layout/archive is needed to know its tags)"
-                    .into(),
-            ));
-            continue;
-        };
-        let mut refs = img.tags.clone();
-        if let Some(d) = &img.manifest_digest {
-            refs.extend(img.tags.iter().map(|tag| {
-                format!(
-                    "{}@{d}",
-                    tag.rsplit_once(':').map_or(tag.as_str(), |(r, _)| r)
-                )
-            }));
-        }
-        if refs
-            .iter()
-            .all(|r| palisade_model::ImageRef::parse(r).is_none() || !r.contains([':', '@']))
-        {
-            errors.push(err("the image has no tag to match workloads by (tag it, e.g. skopeo copy … docker-archive:IMG.tar:registry/app:1.2)".into()));
-            continue;
-        }
-        let surface = sbom
-            .findings
-            .iter()
-            .filter(|f| f.id != "IMG-RUNS-AS-ROOT")
-            .map(|f| {
-                (
-                    f.title.trim_start_matches("image ").to_string(),
-                    f.evidence.clone(),
-                )
-            })
-            .collect();
-        let vulnerabilities = match vulns {
-            Some((db, opts)) => {
-                let subjects = crate::vuln_cmd::subjects_of(&sbom);
-                match crate::vuln_cmd::match_subjects(db, &subjects, opts) {
-                    Ok(m) => Some(summarise(&m)),
-                    Err(e) => {
-                        errors.push(err(e));
-                        None
-                    }
-                }
-            }
-            None => None,
-        };
-        images.insert(
-            &refs,
-            palisade_checks::images::ImageFacts {
-                source: t.clone(),
-                user: img.config.user.clone(),
-                surface,
-                vulnerabilities,
-            },
-        );
-    }
-    images
-}
-
-/// An image's vulnerabilities, counted, with the worst fixable ones.
-fn summarise(m: &crate::vuln_cmd::Matched) -> palisade_checks::images::VulnSummary {
-    let mut v = palisade_checks::images::VulnSummary {
-        suppressed: m.suppressed.len(),
-        ..Default::default()
-    };
-    for r in &m.findings {
-        match r.vulnerability.severity {
-            "critical" => v.critical += 1,
-            "high" => v.high += 1,
-            "medium" => v.medium += 1,
-            "low" => v.low += 1,
-            _ => v.other += 1,
-        }
-        if r.vulnerability.fix.is_some() {
-            v.fixable += 1;
-        }
-    }
-    v.packages = m
-        .findings
-        .iter()
-        .map(|r| r.purl.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    // Findings are sorted worst first: the first fixable ones, one per id.
-    for r in m.findings.iter().filter(|r| r.vulnerability.fix.is_some()) {
-        if v.top.len() == 3 {
-            break;
-        }
-        if v.top.iter().any(|(id, _, _)| *id == r.vulnerability.id) {
-            continue;
-        }
-        v.top.push((
-            r.vulnerability.id.clone(),
-            format!("{} {}", r.package, r.version),
-            r.upgrade
-                .clone()
-                .or_else(|| r.vulnerability.fix.clone())
-                .unwrap_or_default(),
-        ));
-    }
-    v
 }

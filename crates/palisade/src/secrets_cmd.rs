@@ -1,16 +1,10 @@
-//! `palisade secrets`: walk source trees and images, scan every file with
-//! the secrets scanner, apply the baseline, report.
+//! `palisade secrets`: the trees and images named scanned
+//! (`palisade_secrets::collect`), the baseline applied, the report written.
 
 use crate::cli::SecretsArgs;
 use crate::exit;
 use crate::output::{emit, usage_error};
-use palisade_findings::Severity;
-use palisade_imagefs::{Interest, Want};
-use palisade_secrets::report::{InputError, Report};
-use palisade_secrets::{Baseline, Finding, RULES, Scanner, is_binary};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use palisade_secrets::{Baseline, RULES};
 
 pub fn run(a: SecretsArgs) -> u8 {
     if a.list_rules {
@@ -28,19 +22,6 @@ pub fn run(a: SecretsArgs) -> u8 {
             Err(e) => usage_error(e),
         };
     }
-    let fail_on = if a.fail_on == "none" {
-        None
-    } else {
-        match a.fail_on.parse::<Severity>() {
-            Ok(s) => Some(s),
-            Err(_) => {
-                return usage_error(format!(
-                    "--fail-on {}: expected critical, high, medium, low, info or none",
-                    a.fail_on
-                ));
-            }
-        }
-    };
     let baseline = match &a.baseline {
         Some(p) => match std::fs::read_to_string(p)
             .map_err(|e| e.to_string())
@@ -51,7 +32,11 @@ pub fn run(a: SecretsArgs) -> u8 {
         },
         None => Baseline::default(),
     };
-    let report = collect(&a.paths, a.no_ignore, a.max_file_size, &baseline);
+    let (report, notes) =
+        palisade_secrets::collect::collect(&a.paths, a.no_ignore, a.max_file_size, &baseline);
+    for n in &notes {
+        eprintln!("palisade: {n}");
+    }
     for e in &report.errors {
         eprintln!("palisade: {}: {}", e.location, e.message);
     }
@@ -65,291 +50,12 @@ pub fn run(a: SecretsArgs) -> u8 {
     }
     if !report.errors.is_empty() {
         exit::INPUT_ERROR
-    } else if fail_on.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t)) {
+    } else if a
+        .fail_on
+        .trips_any(report.findings.iter().map(|f| f.severity))
+    {
         exit::FINDINGS
     } else {
         exit::OK
-    }
-}
-
-/// Scans `paths` (files, directories, images) on all cores; findings the
-/// baseline accepts go to `baselined`. Warnings about skipped large files
-/// go to stderr; unreadable inputs are in `errors`.
-pub fn collect(
-    paths: &[PathBuf],
-    no_ignore: bool,
-    max_file_size_mib: u64,
-    baseline: &Baseline,
-) -> Report {
-    let scanner = Scanner::new();
-    let max = max_file_size_mib.saturating_mul(1 << 20);
-    let mut report = Report::default();
-    let mut found = Vec::new();
-    let outcomes = Mutex::new(Vec::new());
-    for p in paths {
-        let (path, selector) = palisade_imagefs::split_selector(&p.to_string_lossy());
-        if is_image(&path, selector.is_some()) {
-            scan_image(
-                &scanner,
-                &path,
-                selector.as_deref(),
-                max,
-                &mut report,
-                &mut found,
-            );
-        } else if path.is_dir() {
-            walk(&path, no_ignore, &scanner, max, &outcomes);
-        } else if path.is_file() {
-            // a file named on its own is its own root: its folders do not count
-            let name = path.file_name().map_or(path.as_path(), Path::new);
-            let o = scan_file(&scanner, &path, name, max);
-            outcomes.lock().unwrap_or_else(|e| e.into_inner()).push(o);
-        } else {
-            report.errors.push(InputError {
-                location: p.display().to_string(),
-                message: "no such file or directory".into(),
-            });
-        }
-    }
-    for o in outcomes.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        match o {
-            Outcome::Scanned { bytes, findings } => {
-                report.summary.files += 1;
-                report.summary.bytes += bytes;
-                found.extend(findings);
-            }
-            Outcome::Binary => report.summary.binary_files_skipped += 1,
-            Outcome::TooLarge(path, size) => {
-                eprintln!(
-                    "palisade: {}: {} MiB, over --max-file-size {} MiB; not scanned",
-                    path.display(),
-                    size >> 20,
-                    max_file_size_mib
-                );
-                report.summary.large_files_skipped += 1;
-            }
-            Outcome::Error(e) => report.errors.push(e),
-        }
-    }
-    for f in found {
-        if baseline.accepts(&f) {
-            report.baselined.push(f);
-        } else {
-            report.findings.push(f);
-        }
-    }
-    report.finish();
-    report
-}
-
-/// An image to read layer by layer rather than a file or tree to walk.
-fn is_image(path: &Path, has_selector: bool) -> bool {
-    if has_selector {
-        return true;
-    }
-    if path.is_dir() {
-        return path.join("oci-layout").is_file();
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    path.is_file()
-        && [".tar", ".tar.gz", ".tgz", ".tar.zst", ".oci"]
-            .iter()
-            .any(|e| name.ends_with(e))
-}
-
-/// Scans every file under `dir` on all cores as the walk finds them:
-/// hidden files too (`.env`, `.npmrc`), never `.git`, and unless
-/// `no_ignore` not what .gitignore excludes.
-fn walk(dir: &Path, no_ignore: bool, scanner: &Scanner, max: u64, out: &Mutex<Vec<Outcome>>) {
-    ignore::WalkBuilder::new(dir)
-        .hidden(false)
-        .git_ignore(!no_ignore)
-        .git_exclude(!no_ignore)
-        .git_global(!no_ignore)
-        .ignore(!no_ignore)
-        .parents(!no_ignore)
-        .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build_parallel()
-        .run(|| {
-            Box::new(|entry| {
-                let o = match entry {
-                    Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                        // test and example folders count below the root only
-                        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
-                        scan_file(scanner, e.path(), rel, max)
-                    }
-                    Ok(_) => return ignore::WalkState::Continue,
-                    Err(e) => Outcome::Error(InputError {
-                        location: dir.display().to_string(),
-                        message: e.to_string(),
-                    }),
-                };
-                out.lock().unwrap_or_else(|e| e.into_inner()).push(o);
-                ignore::WalkState::Continue
-            })
-        });
-}
-
-enum Outcome {
-    Scanned { bytes: u64, findings: Vec<Finding> },
-    Binary,
-    TooLarge(PathBuf, u64),
-    Error(InputError),
-}
-
-fn scan_file(scanner: &Scanner, path: &Path, relative: &Path, max: u64) -> Outcome {
-    use std::io::Read;
-    let error = |e: std::io::Error| {
-        Outcome::Error(InputError {
-            location: path.display().to_string(),
-            message: e.to_string(),
-        })
-    };
-    let mut buf = Vec::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut buf));
-    if let Err(e) = read {
-        return error(e);
-    }
-    if buf.len() as u64 > max {
-        let size = std::fs::metadata(path).map_or(buf.len() as u64, |m| m.len());
-        return Outcome::TooLarge(path.to_path_buf(), size);
-    }
-    if is_binary(&buf) {
-        return Outcome::Binary;
-    }
-    Outcome::Scanned {
-        bytes: buf.len() as u64,
-        findings: scanner.scan_at(&path.to_string_lossy(), &relative.to_string_lossy(), &buf),
-    }
-}
-
-/// Directories of an image that hold documentation and data, not
-/// configuration.
-const IMAGE_SKIP: &[&str] = &[
-    "usr/share/doc/",
-    "usr/share/man/",
-    "usr/share/info/",
-    "usr/share/locale/",
-    "usr/share/i18n/",
-    "usr/share/zoneinfo/",
-    "usr/lib/locale/",
-    "var/lib/dpkg/",
-    "var/lib/apt/lists/",
-    "var/cache/",
-];
-
-/// Scans every file of every layer as the layers stream past.
-struct ImageScan<'a> {
-    scanner: &'a Scanner,
-    max: u64,
-    found: Mutex<Vec<(u32, String, Finding)>>,
-    files: AtomicU64,
-    bytes: AtomicU64,
-    binary: AtomicU64,
-    large: AtomicU64,
-}
-
-impl Interest for ImageScan<'_> {
-    fn want(&self, path: &str, size: u64, _mode: u32) -> Want {
-        if IMAGE_SKIP.iter().any(|d| path.starts_with(d)) {
-            Want::Nothing
-        } else if size > self.max {
-            self.large.fetch_add(1, Ordering::Relaxed);
-            Want::Nothing
-        } else {
-            Want::Probe
-        }
-    }
-
-    fn probe(&self, path: &str, content: &[u8]) -> Option<Vec<u8>> {
-        self.probe_layer(0, path, content)
-    }
-
-    fn probe_layer(&self, layer: u32, path: &str, content: &[u8]) -> Option<Vec<u8>> {
-        if is_binary(content) {
-            self.binary.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        self.files.fetch_add(1, Ordering::Relaxed);
-        self.bytes
-            .fetch_add(content.len() as u64, Ordering::Relaxed);
-        let found = self.scanner.scan(path, content);
-        if !found.is_empty() {
-            let mut all = self.found.lock().unwrap_or_else(|e| e.into_inner());
-            all.extend(found.into_iter().map(|f| (layer, path.to_string(), f)));
-        }
-        None
-    }
-
-    fn max_content(&self) -> u64 {
-        self.max
-    }
-}
-
-fn scan_image(
-    scanner: &Scanner,
-    path: &Path,
-    selector: Option<&str>,
-    max: u64,
-    report: &mut Report,
-    out: &mut Vec<Finding>,
-) {
-    let interest = ImageScan {
-        scanner,
-        max,
-        found: Mutex::new(Vec::new()),
-        files: AtomicU64::new(0),
-        bytes: AtomicU64::new(0),
-        binary: AtomicU64::new(0),
-        large: AtomicU64::new(0),
-    };
-    let opened = match palisade_imagefs::open(path, selector, &interest) {
-        Ok(o) => o,
-        Err(e) => {
-            report.errors.push(InputError {
-                location: e.location,
-                message: e.message,
-            });
-            return;
-        }
-    };
-    for w in opened.warnings {
-        report.errors.push(InputError {
-            location: w.location,
-            message: w.message,
-        });
-    }
-    report.summary.files += interest.files.load(Ordering::Relaxed);
-    report.summary.bytes += interest.bytes.load(Ordering::Relaxed);
-    report.summary.binary_files_skipped += interest.binary.load(Ordering::Relaxed);
-    report.summary.large_files_skipped += interest.large.load(Ordering::Relaxed);
-    let name = match selector {
-        Some(s) => format!("{}:{s}", path.display()),
-        None => path.display().to_string(),
-    };
-    let found = interest
-        .found
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    for (layer, inner, mut f) in found {
-        if layer == 0 {
-            f.path = format!("{name}/{inner}");
-            out.push(f);
-            continue;
-        }
-        f.path = format!("{name}: layer {layer}: {inner}");
-        let current = opened.tree.get(&inner).is_some_and(|n| n.layer == layer);
-        if !current {
-            let gone = "removed or replaced by a later layer, still in the image's history";
-            f.note = Some(match f.note.take() {
-                Some(n) => format!("{n}; {gone}"),
-                None => gone.to_string(),
-            });
-        }
-        out.push(f);
     }
 }

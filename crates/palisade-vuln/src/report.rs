@@ -3,14 +3,14 @@
 //! CycloneDX 1.6 VEX document (the components with `vulnerabilities[]`
 //! pointing at their `bom-ref`s, each with its analysis state).
 
-use super::{Matched, Row, Subject, Target};
+use crate::{Matched, Row, Subject, Target};
 use palisade_vulndb::Freshness;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// What every format may mention besides the rows.
-pub(crate) struct Context<'a> {
+pub struct Context<'a> {
     pub target: &'a str,
     pub db: &'a Path,
     pub status: &'a Freshness,
@@ -59,7 +59,7 @@ fn fixed_text(r: &Row) -> String {
     }
 }
 
-pub(crate) fn table(m: &Matched, ctx: &Context<'_>) -> String {
+pub fn table(m: &Matched, ctx: &Context<'_>) -> String {
     let mut t = String::new();
     for r in &m.findings {
         let v = &r.vulnerability;
@@ -120,7 +120,7 @@ pub(crate) fn table(m: &Matched, ctx: &Context<'_>) -> String {
     t
 }
 
-pub(crate) fn json(m: &Matched, ctx: &Context<'_>) -> String {
+pub fn json(m: &Matched, ctx: &Context<'_>) -> String {
     let doc = json!({
         "target": ctx.target,
         "database": {
@@ -143,7 +143,7 @@ fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
-pub(crate) fn markdown(m: &Matched, ctx: &Context<'_>) -> String {
+pub fn markdown(m: &Matched, ctx: &Context<'_>) -> String {
     let mut t = format!("# Vulnerabilities: {}\n\n", cell(ctx.target));
     if m.findings.is_empty() {
         t.push_str("No vulnerabilities found.\n\n");
@@ -240,7 +240,7 @@ fn fingerprint(parts: &[&str]) -> String {
     format!("{h:016x}")
 }
 
-pub(crate) fn sarif(m: &Matched, ctx: &Context<'_>) -> String {
+pub fn sarif(m: &Matched, ctx: &Context<'_>) -> String {
     use serde_sarif::sarif::{
         ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation,
         PropertyBag, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, Run,
@@ -405,7 +405,7 @@ fn method(vector: &str) -> &'static str {
 /// -f cyclonedx-json` writes them, or one per purl of an SBOM document)
 /// and a `vulnerabilities[]` entry per vulnerability and analysis, each
 /// pointing at the components it affects.
-pub(crate) fn vex(m: &Matched, ctx: &Context<'_>, target: &Target, subjects: &[Subject]) -> String {
+pub fn vex(m: &Matched, ctx: &Context<'_>, target: &Target, subjects: &[Subject]) -> String {
     let mut doc: Value = match target {
         Target::Catalogued(sbom) => {
             serde_json::from_str(&palisade_sbom::format::cyclonedx::write(sbom))
