@@ -79,11 +79,18 @@ const FOOTER: &str = r#"  # Everything else: who did what, when, from where.
   - level: Metadata
 "#;
 
-fn quoted(v: &[String]) -> String {
-    v.iter()
-        .map(|x| format!("\"{x}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// One policy rule: a level, verbs, and resources by API group.
+#[derive(serde::Serialize)]
+struct RuleOut<'a> {
+    level: String,
+    verbs: &'a [String],
+    resources: Vec<GroupResources<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct GroupResources<'a> {
+    group: &'a str,
+    resources: &'a [String],
 }
 
 fn default_verbs(sub: &str) -> Vec<String> {
@@ -155,13 +162,18 @@ pub fn for_rules(needs: &[Need]) -> String {
     // Higher levels first, so a narrower RequestResponse rule is not shadowed.
     for ((level, verbs), (groups, rules)) in blocks.iter().rev() {
         let _ = writeln!(out, "  # Bodies read by: {}.", rules.join("; "));
-        let _ = writeln!(out, "  - level: {level}");
-        let _ = writeln!(out, "    verbs: [{}]", quoted(verbs));
-        out.push_str("    resources:\n");
-        for (g, rs) in groups {
-            let _ = writeln!(out, "      - group: \"{g}\"");
-            let _ = writeln!(out, "        resources: [{}]", quoted(rs));
-        }
+        let rule = RuleOut {
+            level: level.to_string(),
+            verbs,
+            resources: groups
+                .iter()
+                .map(|(g, rs)| GroupResources {
+                    group: g,
+                    resources: rs,
+                })
+                .collect(),
+        };
+        out.push_str(&palisade_emit::yaml::list_item(&rule, 2));
     }
     for n in &refused {
         let targets: Vec<String> = n.targets.iter().map(|(r, _)| r.clone()).collect();

@@ -77,7 +77,7 @@ pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
                 content: format!("{token}\n"),
                 secret: true,
             });
-            format!("      token: {token}\n")
+            serde_json::json!({ "token": token })
         }
         Auth::ClientCert => {
             let client = palisade_admission::install::issue(
@@ -90,19 +90,30 @@ pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
                 content: client.ca_pem.clone(),
                 secret: false,
             });
-            format!(
-                "      client-certificate-data: {}\n      client-key-data: {}\n",
-                b64(&client.cert_pem),
-                b64(&client.key_pem)
-            )
+            serde_json::json!({
+                "client-certificate-data": b64(&client.cert_pem),
+                "client-key-data": b64(&client.key_pem),
+            })
         }
     };
-    let kubeconfig = format!(
-        "# The API server's audit webhook backend: where to send EventList batches.\n# kube-apiserver --audit-webhook-config-file={dir}/audit-webhook-kubeconfig.yaml\napiVersion: v1\nkind: Config\nclusters:\n  - name: palisade-audit\n    cluster:\n      server: {url}\n      certificate-authority-data: {ca}\nusers:\n  - name: kube-apiserver\n    user:\n{user}contexts:\n  - name: palisade-audit\n    context:\n      cluster: palisade-audit\n      user: kube-apiserver\ncurrent-context: palisade-audit\n",
-        dir = o.apiserver_dir,
-        url = o.url,
-        ca = b64(&server.ca_pem),
-    );
+    let config = serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "palisade-audit", "cluster": {
+            "server": o.url,
+            "certificate-authority-data": b64(&server.ca_pem),
+        }}],
+        "users": [{"name": "kube-apiserver", "user": user}],
+        "contexts": [{"name": "palisade-audit", "context": {
+            "cluster": "palisade-audit",
+            "user": "kube-apiserver",
+        }}],
+        "current-context": "palisade-audit",
+    });
+    let kubeconfig = palisade_emit::yaml::comment(&format!(
+        "The API server's audit webhook backend: where to send EventList batches.\nkube-apiserver --audit-webhook-config-file={}/audit-webhook-kubeconfig.yaml",
+        o.apiserver_dir
+    )) + &palisade_emit::yaml::to_string(&config);
     out.push(File {
         name: "audit-webhook-kubeconfig.yaml",
         content: kubeconfig,

@@ -1,72 +1,7 @@
-//! A small YAML writer for JSON values: block style, every string
-//! double-quoted with JSON escapes (valid YAML), so the output reads back
-//! exactly.
+//! What was read, written back as one `kind: List` document through the
+//! project's YAML writer, so the dump reads back exactly.
 
 use serde_json::Value;
-use std::fmt::Write;
-
-fn scalar(v: &Value) -> String {
-    match v {
-        Value::String(s) => serde_json::to_string(s).expect("string"),
-        Value::Null => "null".into(),
-        other => other.to_string(),
-    }
-}
-
-fn write(out: &mut String, v: &Value, indent: usize) {
-    let pad = " ".repeat(indent);
-    match v {
-        Value::Object(m) if !m.is_empty() => {
-            for (k, x) in m {
-                let key = serde_json::to_string(k).expect("key");
-                match x {
-                    Value::Object(o) if !o.is_empty() => {
-                        let _ = writeln!(out, "{pad}{key}:");
-                        write(out, x, indent + 2);
-                    }
-                    Value::Array(a) if !a.is_empty() => {
-                        let _ = writeln!(out, "{pad}{key}:");
-                        write(out, x, indent);
-                    }
-                    _ => {
-                        let _ = writeln!(out, "{pad}{key}: {}", inline(x));
-                    }
-                }
-            }
-        }
-        Value::Array(a) if !a.is_empty() => {
-            for x in a {
-                match x {
-                    Value::Object(o) if !o.is_empty() => {
-                        let mut inner = String::new();
-                        write(&mut inner, x, indent + 2);
-                        // the first line of the item follows the dash
-                        let inner = inner.trim_start_matches(' ').to_string();
-                        let _ = write!(out, "{pad}- {inner}");
-                    }
-                    Value::Array(b) if !b.is_empty() => {
-                        let _ = writeln!(out, "{pad}-");
-                        write(out, x, indent + 2);
-                    }
-                    _ => {
-                        let _ = writeln!(out, "{pad}- {}", inline(x));
-                    }
-                }
-            }
-        }
-        _ => {
-            let _ = writeln!(out, "{pad}{}", inline(v));
-        }
-    }
-}
-
-fn inline(v: &Value) -> String {
-    match v {
-        Value::Object(_) => "{}".into(),
-        Value::Array(_) => "[]".into(),
-        other => scalar(other),
-    }
-}
 
 /// `items` as a `kind: List` document.
 pub fn to_yaml_list(items: &[Value]) -> String {
@@ -75,9 +10,8 @@ pub fn to_yaml_list(items: &[Value]) -> String {
         "kind": "List",
         "items": items,
     });
-    let mut out = String::from("# written by palisade scan --cluster --dump\n");
-    write(&mut out, &list, 0);
-    out
+    palisade_emit::yaml::comment("written by palisade scan --cluster --dump")
+        + &palisade_emit::yaml::to_string(&list)
 }
 
 #[cfg(test)]

@@ -1,101 +1,84 @@
 //! Writes rule groups as a Prometheus rule file or as a
 //! `monitoring.coreos.com/v1` PrometheusRule (the Prometheus Operator's
-//! resource), in block YAML that reads like a hand-written one: plain
-//! scalars where YAML keeps them strings, single quotes otherwise, and
-//! literal blocks for multi-line expressions.
+//! resource), through the project's YAML writer: plain scalars where YAML
+//! keeps them strings, quotes otherwise, literal blocks for multi-line
+//! expressions, keys in the order Prometheus documents them.
 
 use crate::rules::{Group, Rule};
-use std::fmt::Write;
+use serde::Serialize;
+use serde::ser::SerializeMap;
 
-/// Whether `s` reads back as the same string when written plain.
-fn plain_ok(s: &str) -> bool {
-    let reserved = [
-        "true", "false", "yes", "no", "on", "off", "null", "y", "n", "~",
-    ];
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
-        && !s.starts_with(['-', '.'])
-        && !reserved.contains(&s.to_ascii_lowercase().as_str())
-        && s.parse::<f64>().is_err()
-        && (!s.starts_with(|c: char| c.is_ascii_digit()) || duration(s))
+/// Labels and annotations: a map in the order they were made.
+struct Pairs<'a>(&'a [(String, String)]);
+
+impl Pairs<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
-/// `15m`, `1h`, `7d`: Prometheus durations, strings to YAML.
-fn duration(s: &str) -> bool {
-    let unit = s.trim_start_matches(|c: char| c.is_ascii_digit());
-    unit.len() < s.len() && matches!(unit, "ms" | "s" | "m" | "h" | "d" | "w" | "y")
-}
-
-/// `s` as a YAML scalar after `key: ` at `indent` (a literal block for
-/// multi-line text).
-fn scalar(s: &str, indent: usize) -> String {
-    if s.contains('\n') {
-        let pad = " ".repeat(indent + 2);
-        let mut out = String::from(if s.ends_with('\n') { "|" } else { "|-" });
-        for line in s.lines() {
-            out.push('\n');
-            if !line.is_empty() {
-                out.push_str(&pad);
-                out.push_str(line);
-            }
+impl Serialize for Pairs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
         }
-        return out;
-    }
-    if plain_ok(s) {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn map(out: &mut String, pad: &str, key: &str, items: &[(String, String)]) {
-    if items.is_empty() {
-        return;
-    }
-    let _ = writeln!(out, "{pad}{key}:");
-    for (k, v) in items {
-        let _ = writeln!(
-            out,
-            "{pad}  {}: {}",
-            scalar(k, pad.len() + 2),
-            scalar(v, pad.len() + 2)
-        );
+        m.end()
     }
 }
 
-fn rule(out: &mut String, r: &Rule, indent: usize) {
-    let pad = " ".repeat(indent);
-    let _ = writeln!(out, "{pad}- alert: {}", scalar(&r.alert, indent + 2));
-    let inner = " ".repeat(indent + 2);
-    let _ = writeln!(out, "{inner}expr: {}", scalar(&r.expr, indent + 2));
-    if let Some(f) = &r.for_ {
-        let _ = writeln!(out, "{inner}for: {}", scalar(f, indent + 2));
-    }
-    map(out, &inner, "labels", &r.labels);
-    map(out, &inner, "annotations", &r.annotations);
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    alert: &'a str,
+    expr: &'a str,
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    for_: Option<&'a str>,
+    #[serde(skip_serializing_if = "Pairs::is_empty")]
+    labels: Pairs<'a>,
+    #[serde(skip_serializing_if = "Pairs::is_empty")]
+    annotations: Pairs<'a>,
 }
 
-fn groups(out: &mut String, gs: &[Group], indent: usize) {
-    let pad = " ".repeat(indent);
-    let _ = writeln!(out, "{pad}groups:");
-    for g in gs {
-        let _ = writeln!(out, "{pad}  - name: {}", scalar(&g.name, indent + 4));
-        if g.rules.is_empty() {
-            let _ = writeln!(out, "{pad}    rules: []");
-            continue;
-        }
-        let _ = writeln!(out, "{pad}    rules:");
-        for r in &g.rules {
-            rule(out, r, indent + 6);
+impl<'a> From<&'a Rule> for RuleOut<'a> {
+    fn from(r: &'a Rule) -> Self {
+        RuleOut {
+            alert: &r.alert,
+            expr: &r.expr,
+            for_: r.for_.as_deref(),
+            labels: Pairs(&r.labels),
+            annotations: Pairs(&r.annotations),
         }
     }
 }
+
+#[derive(Serialize)]
+struct GroupOut<'a> {
+    name: &'a str,
+    rules: Vec<RuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct Groups<'a> {
+    groups: Vec<GroupOut<'a>>,
+}
+
+fn groups(gs: &[Group]) -> Groups<'_> {
+    Groups {
+        groups: gs
+            .iter()
+            .map(|g| GroupOut {
+                name: &g.name,
+                rules: g.rules.iter().map(RuleOut::from).collect(),
+            })
+            .collect(),
+    }
+}
+
+const HEADER: &str = "Generated by palisade monitor rules";
 
 /// A Prometheus rule file (`rule_files:`; `promtool check rules`).
 pub fn rule_file(gs: &[Group]) -> String {
-    let mut out = String::from("# Generated by palisade monitor rules\n");
-    groups(&mut out, gs, 0);
-    out
+    palisade_emit::yaml::comment(HEADER) + &palisade_emit::yaml::to_string(&groups(gs))
 }
 
 /// Metadata of the PrometheusRule object.
@@ -108,33 +91,34 @@ pub struct ObjectMeta {
     pub labels: Vec<(String, String)>,
 }
 
-/// A `monitoring.coreos.com/v1` PrometheusRule.
-pub fn prometheus_rule(gs: &[Group], meta: &ObjectMeta) -> String {
-    let mut out = String::from("# Generated by palisade monitor rules\n");
-    out.push_str("apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n");
-    let _ = writeln!(out, "  name: {}", scalar(&meta.name, 2));
-    let _ = writeln!(out, "  namespace: {}", scalar(&meta.namespace, 2));
-    map(&mut out, "  ", "labels", &meta.labels);
-    out.push_str("spec:\n");
-    groups(&mut out, gs, 2);
-    out
+#[derive(Serialize)]
+struct MetaOut<'a> {
+    name: &'a str,
+    namespace: &'a str,
+    #[serde(skip_serializing_if = "Pairs::is_empty")]
+    labels: Pairs<'a>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PrometheusRule<'a> {
+    api_version: &'a str,
+    kind: &'a str,
+    metadata: MetaOut<'a>,
+    spec: Groups<'a>,
+}
 
-    #[test]
-    fn scalars_quote_what_yaml_would_retype() {
-        assert_eq!(scalar("KubePodCrashLooping", 0), "KubePodCrashLooping");
-        assert_eq!(scalar("15m", 0), "15m");
-        assert_eq!(scalar("2024-10-01", 0), "'2024-10-01'");
-        assert_eq!(scalar("true", 0), "'true'");
-        assert_eq!(scalar("No", 0), "'No'");
-        assert_eq!(scalar("1.5", 0), "'1.5'");
-        assert_eq!(scalar("a: b", 0), "'a: b'");
-        assert_eq!(scalar("it's", 0), "'it''s'");
-        assert_eq!(scalar("x{a=\"b\"} > 0", 0), "'x{a=\"b\"} > 0'");
-        assert_eq!(scalar("a\nand\nb", 4), "|-\n      a\n      and\n      b");
-    }
+/// A `monitoring.coreos.com/v1` PrometheusRule.
+pub fn prometheus_rule(gs: &[Group], meta: &ObjectMeta) -> String {
+    let object = PrometheusRule {
+        api_version: "monitoring.coreos.com/v1",
+        kind: "PrometheusRule",
+        metadata: MetaOut {
+            name: &meta.name,
+            namespace: &meta.namespace,
+            labels: Pairs(&meta.labels),
+        },
+        spec: groups(gs),
+    };
+    palisade_emit::yaml::comment(HEADER) + &palisade_emit::yaml::to_string(&object)
 }

@@ -17,6 +17,7 @@ use crate::reach::{Addr, connection};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use palisade_model::{Model, Typed};
 use rayon::prelude::*;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
@@ -652,188 +653,249 @@ pub fn generate(net: &Network, flows: Vec<Flow>, opts: &Options) -> Generated {
     g
 }
 
-fn yaml_map(m: &BTreeMap<String, String>) -> String {
-    if m.is_empty() {
-        return "{}".into();
+/// A label selector: `{}` selects every pod (or namespace).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SelectorOut<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    match_labels: std::borrow::Cow<'a, BTreeMap<String, String>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace_selector: Option<SelectorOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pod_selector: Option<SelectorOut<'a>>,
+}
+
+impl<'a> From<&'a GenPeer> for PeerOut<'a> {
+    fn from(p: &'a GenPeer) -> Self {
+        let namespace_selector = p.namespace.as_ref().map(|ns| SelectorOut {
+            match_labels: std::borrow::Cow::Owned(BTreeMap::from([(
+                NAMESPACE_NAME_LABEL.to_string(),
+                ns.clone(),
+            )])),
+        });
+        let pod_selector = match &p.pods {
+            Some(sel) => Some(SelectorOut {
+                match_labels: std::borrow::Cow::Borrowed(sel),
+            }),
+            None if p.namespace.is_none() => Some(SelectorOut {
+                match_labels: std::borrow::Cow::Owned(BTreeMap::new()),
+            }),
+            None => None,
+        };
+        PeerOut {
+            namespace_selector,
+            pod_selector,
+        }
     }
-    let items: Vec<String> = m
+}
+
+#[derive(Serialize)]
+struct PortOut {
+    protocol: &'static str,
+    port: u16,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<Vec<PeerOut<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<Vec<PeerOut<'a>>>,
+    ports: Vec<PortOut>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SpecOut<'a> {
+    pod_selector: SelectorOut<'a>,
+    policy_types: Vec<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ingress: Option<Vec<RuleOut<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    egress: Option<Vec<RuleOut<'a>>>,
+}
+
+#[derive(Serialize)]
+struct MetaOut<'a> {
+    name: &'a str,
+    namespace: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PolicyOut<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    metadata: MetaOut<'a>,
+    spec: SpecOut<'a>,
+}
+
+fn rules_out(rules: &[GenRule], ingress: bool) -> Vec<RuleOut<'_>> {
+    rules
         .iter()
-        .map(|(k, v)| format!("{}: {}", quote(k), quote(v)))
-        .collect();
-    format!("{{matchLabels: {{{}}}}}", items.join(", "))
+        .map(|r| {
+            let peers = Some(r.peers.iter().map(PeerOut::from).collect());
+            let (from, to) = if ingress {
+                (peers, None)
+            } else {
+                (None, peers)
+            };
+            RuleOut {
+                from,
+                to,
+                ports: r
+                    .ports
+                    .iter()
+                    .map(|(proto, port)| PortOut {
+                        protocol: proto.as_str(),
+                        port: *port,
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
-/// A YAML scalar that reads back as this string: plain when that is
-/// unambiguous (YAML 1.1 booleans, nulls and numbers are quoted).
-fn quote(s: &str) -> String {
-    let plain = s.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._/".contains(&b))
-        && !matches!(
-            s.to_ascii_lowercase().as_str(),
-            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "nan" | "inf"
-        );
-    if plain {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).expect("string")
+impl GenPolicy {
+    fn to_object(&self) -> PolicyOut<'_> {
+        let mut types = Vec::new();
+        if self.ingress.is_some() {
+            types.push("Ingress");
+        }
+        if self.egress.is_some() {
+            types.push("Egress");
+        }
+        PolicyOut {
+            api_version: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: MetaOut {
+                name: &self.name,
+                namespace: &self.namespace,
+            },
+            spec: SpecOut {
+                pod_selector: SelectorOut {
+                    match_labels: std::borrow::Cow::Borrowed(&self.select),
+                },
+                policy_types: types,
+                ingress: self.ingress.as_deref().map(|r| rules_out(r, true)),
+                egress: self.egress.as_deref().map(|r| rules_out(r, false)),
+            },
+        }
     }
-}
 
-/// An HCL string literal.
-fn hcl_str(s: &str) -> String {
-    serde_json::to_string(s).expect("string")
-}
-
-fn peer_yaml(p: &GenPeer) -> String {
-    let mut parts = Vec::new();
-    if let Some(ns) = &p.namespace {
-        parts.push(format!(
-            "namespaceSelector: {{matchLabels: {{{NAMESPACE_NAME_LABEL}: {}}}}}",
-            quote(ns)
-        ));
+    /// The policy's comment, then why each of its rules is there.
+    fn comment(&self) -> String {
+        let mut s = self.comment.clone();
+        for (field, rules) in [("ingress", &self.ingress), ("egress", &self.egress)] {
+            for (i, r) in rules.iter().flatten().enumerate() {
+                let _ = write!(s, "\n{field}[{i}]: {}", r.comment);
+            }
+        }
+        s
     }
-    match &p.pods {
-        Some(sel) => parts.push(format!("podSelector: {}", yaml_map(sel))),
-        None if p.namespace.is_none() => parts.push("podSelector: {}".into()),
-        None => {}
-    }
-    format!("{{{}}}", parts.join(", "))
 }
 
 impl Generated {
-    /// Multi-document YAML, each policy and rule with a comment saying why.
+    /// Multi-document YAML, each policy with a comment saying why it and
+    /// each of its rules is there.
     pub fn to_yaml(&self) -> String {
-        let mut s = String::new();
-        for (i, p) in self.policies.iter().enumerate() {
-            if i > 0 {
-                s.push_str("---\n");
-            }
-            let _ = writeln!(s, "# {}", p.comment);
-            let _ = writeln!(
-                s,
-                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {}\n  namespace: {}",
-                quote(&p.name),
-                quote(&p.namespace)
-            );
-            let _ = writeln!(s, "spec:\n  podSelector: {}", yaml_map(&p.select));
-            let mut types = Vec::new();
-            if p.ingress.is_some() {
-                types.push("Ingress");
-            }
-            if p.egress.is_some() {
-                types.push("Egress");
-            }
-            let _ = writeln!(s, "  policyTypes: [{}]", types.join(", "));
-            for (field, peers_field, rules) in
-                [("ingress", "from", &p.ingress), ("egress", "to", &p.egress)]
-            {
-                let Some(rules) = rules else { continue };
-                if rules.is_empty() {
-                    let _ = writeln!(s, "  {field}: []");
-                    continue;
-                }
-                let _ = writeln!(s, "  {field}:");
-                for r in rules {
-                    let _ = writeln!(s, "  # {}", r.comment);
-                    let peers: Vec<String> = r.peers.iter().map(peer_yaml).collect();
-                    let ports: Vec<String> = r
-                        .ports
-                        .iter()
-                        .map(|(proto, port)| format!("{{protocol: {proto}, port: {port}}}"))
-                        .collect();
-                    let _ = writeln!(
-                        s,
-                        "  - {peers_field}: [{}]\n    ports: [{}]",
-                        peers.join(", "),
-                        ports.join(", ")
-                    );
-                }
-            }
-        }
-        s
+        let objects: Vec<(String, PolicyOut<'_>)> = self
+            .policies
+            .iter()
+            .map(|p| (p.comment(), p.to_object()))
+            .collect();
+        palisade_emit::yaml::stream("", objects.iter().map(|(c, o)| (c.clone(), o)))
     }
 
-    /// `kubernetes_network_policy_v1` resources.
+    /// `kubernetes_network_policy_v1` resources, each with the same
+    /// comment as its YAML.
     pub fn to_terraform(&self) -> String {
-        let mut s = String::new();
-        let hcl_map = |m: &BTreeMap<String, String>| -> String {
-            let items: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{} = {}", hcl_str(k), hcl_str(v)))
-                .collect();
-            format!("{{ {} }}", items.join(", "))
+        use palisade_emit::terraform::{Block, Expression, resource, string_map};
+        let selector = |name: &str, labels: &BTreeMap<String, String>| {
+            let mut b = Block::builder(name);
+            if !labels.is_empty() {
+                b = b.add_attribute((
+                    "match_labels",
+                    string_map(labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+                ));
+            }
+            b.build()
         };
-        for p in &self.policies {
-            let _ = writeln!(s, "# {}", p.comment);
-            let _ = writeln!(
-                s,
-                "resource \"kubernetes_network_policy_v1\" \"{}_{}\" {{",
-                slug(&p.namespace).replace('-', "_"),
-                slug(&p.name).replace('-', "_")
-            );
-            let _ = writeln!(
-                s,
-                "  metadata {{\n    name      = {}\n    namespace = {}\n  }}",
-                hcl_str(&p.name),
-                hcl_str(&p.namespace)
-            );
-            s.push_str("  spec {\n    pod_selector {\n");
-            if !p.select.is_empty() {
-                let _ = writeln!(s, "      match_labels = {}", hcl_map(&p.select));
-            }
-            s.push_str("    }\n");
-            let mut types = Vec::new();
-            if p.ingress.is_some() {
-                types.push("\"Ingress\"");
-            }
-            if p.egress.is_some() {
-                types.push("\"Egress\"");
-            }
-            let _ = writeln!(s, "    policy_types = [{}]", types.join(", "));
-            for (block, peer_block, rules) in
-                [("ingress", "from", &p.ingress), ("egress", "to", &p.egress)]
-            {
-                for r in rules.iter().flatten() {
-                    let _ = writeln!(s, "    # {}\n    {block} {{", r.comment);
-                    for (proto, port) in &r.ports {
-                        let _ = writeln!(
-                            s,
-                            "      ports {{\n        protocol = \"{proto}\"\n        port     = \"{port}\"\n      }}"
-                        );
-                    }
-                    for peer in &r.peers {
-                        let _ = writeln!(s, "      {peer_block} {{");
-                        if let Some(ns) = &peer.namespace {
-                            let _ = writeln!(
-                                s,
-                                "        namespace_selector {{\n          match_labels = {{ {:?} = {} }}\n        }}",
-                                NAMESPACE_NAME_LABEL,
-                                hcl_str(ns)
+        let blocks: Vec<(String, Block)> = self
+            .policies
+            .iter()
+            .map(|p| {
+                let mut types = Vec::new();
+                if p.ingress.is_some() {
+                    types.push(Expression::from("Ingress"));
+                }
+                if p.egress.is_some() {
+                    types.push(Expression::from("Egress"));
+                }
+                let mut spec = Block::builder("spec")
+                    .add_block(selector("pod_selector", &p.select))
+                    .add_attribute(("policy_types", Expression::Array(types)));
+                for (field, peer_field, rules) in
+                    [("ingress", "from", &p.ingress), ("egress", "to", &p.egress)]
+                {
+                    for r in rules.iter().flatten() {
+                        let mut rule = Block::builder(field);
+                        for (proto, port) in &r.ports {
+                            rule = rule.add_block(
+                                Block::builder("ports")
+                                    .add_attribute(("protocol", proto.as_str()))
+                                    .add_attribute(("port", port.to_string()))
+                                    .build(),
                             );
                         }
-                        match &peer.pods {
-                            Some(sel) => {
-                                s.push_str("        pod_selector {\n");
-                                if !sel.is_empty() {
-                                    let _ =
-                                        writeln!(s, "          match_labels = {}", hcl_map(sel));
+                        for peer in &r.peers {
+                            let mut b = Block::builder(peer_field);
+                            if let Some(ns) = &peer.namespace {
+                                b = b.add_block(selector(
+                                    "namespace_selector",
+                                    &BTreeMap::from([(
+                                        NAMESPACE_NAME_LABEL.to_string(),
+                                        ns.clone(),
+                                    )]),
+                                ));
+                            }
+                            match &peer.pods {
+                                Some(sel) => b = b.add_block(selector("pod_selector", sel)),
+                                None if peer.namespace.is_none() => {
+                                    b = b.add_block(selector("pod_selector", &BTreeMap::new()))
                                 }
-                                s.push_str("        }\n");
+                                None => {}
                             }
-                            None if peer.namespace.is_none() => {
-                                s.push_str("        pod_selector {}\n")
-                            }
-                            None => {}
+                            rule = rule.add_block(b.build());
                         }
-                        s.push_str("      }\n");
+                        spec = spec.add_block(rule.build());
                     }
-                    s.push_str("    }\n");
                 }
-            }
-            s.push_str("  }\n}\n\n");
-        }
-        s
+                let block = resource(
+                    "kubernetes_network_policy_v1",
+                    &format!(
+                        "{}_{}",
+                        slug(&p.namespace).replace('-', "_"),
+                        slug(&p.name).replace('-', "_")
+                    ),
+                )
+                .add_block(
+                    Block::builder("metadata")
+                        .add_attribute(("name", p.name.as_str()))
+                        .add_attribute(("namespace", p.namespace.as_str()))
+                        .build(),
+                )
+                .add_block(spec.build())
+                .build();
+                (p.comment(), block)
+            })
+            .collect();
+        palisade_emit::terraform::blocks(blocks)
     }
 }
 

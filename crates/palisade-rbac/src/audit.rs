@@ -4,7 +4,6 @@
 use crate::subject::Subject;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 /// A line of the audit log that could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,60 +253,93 @@ pub fn generate(log: &str, subject: &Subject, opts: &GenerateOptions) -> (Policy
     (policy, errors)
 }
 
-fn yaml_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
-fn subject_yaml(subject: &Subject) -> String {
-    match subject {
-        Subject::User(u) => {
-            format!("- apiGroup: rbac.authorization.k8s.io\n  kind: User\n  name: {u:?}\n")
-        }
-        Subject::Group(g) => {
-            format!("- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: {g:?}\n")
-        }
-        Subject::ServiceAccount { namespace, name } => {
-            format!("- kind: ServiceAccount\n  name: {name:?}\n  namespace: {namespace:?}\n")
-        }
-    }
-}
-
 /// The policy as Kubernetes YAML (Role/ClusterRole and bindings).
 pub fn to_yaml(policy: &Policy, subject: &Subject, opts: &GenerateOptions) -> String {
+    use k8s_openapi::api::rbac::v1 as rbac;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    const GROUP: &str = "rbac.authorization.k8s.io";
+    let some = |v: &[String]| (!v.is_empty()).then(|| v.to_vec());
+    let who = subject.to_string();
+    let subject = match subject {
+        Subject::User(u) => rbac::Subject {
+            api_group: Some(GROUP.into()),
+            kind: "User".into(),
+            name: u.clone(),
+            namespace: None,
+        },
+        Subject::Group(g) => rbac::Subject {
+            api_group: Some(GROUP.into()),
+            kind: "Group".into(),
+            name: g.clone(),
+            namespace: None,
+        },
+        Subject::ServiceAccount { namespace, name } => rbac::Subject {
+            api_group: None,
+            kind: "ServiceAccount".into(),
+            name: name.clone(),
+            namespace: Some(namespace.clone()),
+        },
+    };
     let mut s = String::new();
     for (scope, rules) in &policy.scopes {
-        let (role_kind, binding_kind, ns_line) = match scope {
-            Some(ns) => ("Role", "RoleBinding", format!("  namespace: {ns}\n")),
-            None => ("ClusterRole", "ClusterRoleBinding", String::new()),
+        let metadata = ObjectMeta {
+            name: Some(opts.name.clone()),
+            namespace: scope.clone(),
+            labels: Some(BTreeMap::from([(
+                "palisade.dev/generated".to_string(),
+                "true".to_string(),
+            )])),
+            annotations: Some(BTreeMap::from([(
+                "palisade.dev/generated-for".to_string(),
+                who.clone(),
+            )])),
+            ..Default::default()
         };
-        let meta = format!(
-            "metadata:\n  name: {:?}\n{ns_line}  labels:\n    palisade.dev/generated: \"true\"\n  annotations:\n    palisade.dev/generated-for: {:?}\n",
-            opts.name,
-            subject.to_string()
-        );
-        let _ = write!(
-            s,
-            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {role_kind}\n{meta}rules:\n"
-        );
-        for r in rules {
-            if r.non_resource_urls.is_empty() {
-                let _ = writeln!(s, "- apiGroups: {}", yaml_list(&r.api_groups));
-                let _ = writeln!(s, "  resources: {}", yaml_list(&r.resources));
-                if !r.resource_names.is_empty() {
-                    let _ = writeln!(s, "  resourceNames: {}", yaml_list(&r.resource_names));
-                }
-            } else {
-                let _ = writeln!(s, "- nonResourceURLs: {}", yaml_list(&r.non_resource_urls));
-            }
-            let _ = writeln!(s, "  verbs: {}", yaml_list(&r.verbs));
+        let rules: Vec<rbac::PolicyRule> = rules
+            .iter()
+            .map(|r| rbac::PolicyRule {
+                api_groups: (r.non_resource_urls.is_empty()).then(|| r.api_groups.clone()),
+                resources: (r.non_resource_urls.is_empty()).then(|| r.resources.clone()),
+                resource_names: some(&r.resource_names),
+                non_resource_urls: some(&r.non_resource_urls),
+                verbs: r.verbs.clone(),
+            })
+            .collect();
+        let role_ref = |kind: &str| rbac::RoleRef {
+            api_group: Some(GROUP.into()),
+            kind: kind.into(),
+            name: opts.name.clone(),
+        };
+        let (role, binding) = if scope.is_some() {
+            (
+                palisade_emit::yaml::to_string(&rbac::Role {
+                    metadata: metadata.clone(),
+                    rules: Some(rules),
+                }),
+                palisade_emit::yaml::to_string(&rbac::RoleBinding {
+                    metadata,
+                    role_ref: role_ref("Role"),
+                    subjects: Some(vec![subject.clone()]),
+                }),
+            )
+        } else {
+            (
+                palisade_emit::yaml::to_string(&rbac::ClusterRole {
+                    metadata: metadata.clone(),
+                    rules: Some(rules),
+                    aggregation_rule: None,
+                }),
+                palisade_emit::yaml::to_string(&rbac::ClusterRoleBinding {
+                    metadata,
+                    role_ref: role_ref("ClusterRole"),
+                    subjects: Some(vec![subject.clone()]),
+                }),
+            )
+        };
+        for doc in [role, binding] {
+            s.push_str("---\n");
+            s.push_str(&doc);
         }
-        let _ = write!(
-            s,
-            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: {binding_kind}\n{meta}roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: {role_kind}\n  name: {:?}\nsubjects:\n{}",
-            opts.name,
-            subject_yaml(subject)
-        );
     }
     s
 }
@@ -324,28 +356,37 @@ fn tf_ident(s: &str) -> String {
         .collect()
 }
 
-fn hcl_list(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
-    format!("[{}]", quoted.join(", "))
-}
-
 /// The policy as Terraform (`kubernetes_role_v1`, `kubernetes_role_binding_v1`,
 /// and their cluster counterparts), ready to paste into the user's IaC.
 pub fn to_terraform(policy: &Policy, subject: &Subject, opts: &GenerateOptions) -> String {
-    let mut s = String::new();
+    use palisade_emit::terraform::{Block, Expression, expression, resource, string_map};
+    let list = |v: &[String]| Expression::Array(v.iter().map(|x| x.as_str().into()).collect());
+    let subject_block = {
+        let b = Block::builder("subject");
+        match subject {
+            Subject::User(u) => b
+                .add_attribute(("api_group", "rbac.authorization.k8s.io"))
+                .add_attribute(("kind", "User"))
+                .add_attribute(("name", u.as_str())),
+            Subject::Group(g) => b
+                .add_attribute(("api_group", "rbac.authorization.k8s.io"))
+                .add_attribute(("kind", "Group"))
+                .add_attribute(("name", g.as_str())),
+            Subject::ServiceAccount { namespace, name } => b
+                .add_attribute(("kind", "ServiceAccount"))
+                .add_attribute(("name", name.as_str()))
+                .add_attribute(("namespace", namespace.as_str())),
+        }
+        .build()
+    };
+    let mut blocks = Vec::new();
     for (scope, rules) in &policy.scopes {
-        let (role_res, binding_res, kind, ns) = match scope {
-            Some(ns) => (
-                "kubernetes_role_v1",
-                "kubernetes_role_binding_v1",
-                "Role",
-                Some(ns),
-            ),
+        let (role_res, binding_res, kind) = match scope {
+            Some(_) => ("kubernetes_role_v1", "kubernetes_role_binding_v1", "Role"),
             None => (
                 "kubernetes_cluster_role_v1",
                 "kubernetes_cluster_role_binding_v1",
                 "ClusterRole",
-                None,
             ),
         };
         let ident = tf_ident(&format!(
@@ -353,49 +394,47 @@ pub fn to_terraform(policy: &Policy, subject: &Subject, opts: &GenerateOptions) 
             opts.name,
             scope.as_deref().unwrap_or("cluster")
         ));
-        let ns_attr = ns
-            .map(|n| format!("    namespace = {n:?}\n"))
-            .unwrap_or_default();
-        let _ = write!(
-            s,
-            "resource \"{role_res}\" \"{ident}\" {{\n  metadata {{\n    name      = {:?}\n{ns_attr}    labels = {{\n      \"palisade.dev/generated\" = \"true\"\n    }}\n  }}\n",
-            opts.name
-        );
+        let metadata = |labelled: bool| {
+            let mut m = Block::builder("metadata").add_attribute(("name", opts.name.as_str()));
+            if let Some(ns) = scope {
+                m = m.add_attribute(("namespace", ns.as_str()));
+            }
+            if labelled {
+                m = m.add_attribute(("labels", string_map([("palisade.dev/generated", "true")])));
+            }
+            m.build()
+        };
+        let mut role = resource(role_res, &ident).add_block(metadata(true));
         for r in rules {
-            s.push_str("\n  rule {\n");
+            let mut rule = Block::builder("rule");
             if r.non_resource_urls.is_empty() {
-                let _ = writeln!(s, "    api_groups = {}", hcl_list(&r.api_groups));
-                let _ = writeln!(s, "    resources  = {}", hcl_list(&r.resources));
+                rule = rule
+                    .add_attribute(("api_groups", list(&r.api_groups)))
+                    .add_attribute(("resources", list(&r.resources)));
                 if !r.resource_names.is_empty() {
-                    let _ = writeln!(s, "    resource_names = {}", hcl_list(&r.resource_names));
+                    rule = rule.add_attribute(("resource_names", list(&r.resource_names)));
                 }
             } else {
-                let _ = writeln!(
-                    s,
-                    "    non_resource_urls = {}",
-                    hcl_list(&r.non_resource_urls)
-                );
+                rule = rule.add_attribute(("non_resource_urls", list(&r.non_resource_urls)));
             }
-            let _ = writeln!(s, "    verbs      = {}", hcl_list(&r.verbs));
-            s.push_str("  }\n");
+            role = role.add_block(rule.add_attribute(("verbs", list(&r.verbs))).build());
         }
-        s.push_str("}\n\n");
-        let subject_block = match subject {
-            Subject::User(u) => format!(
-                "  subject {{\n    api_group = \"rbac.authorization.k8s.io\"\n    kind      = \"User\"\n    name      = {u:?}\n  }}\n"
-            ),
-            Subject::Group(g) => format!(
-                "  subject {{\n    api_group = \"rbac.authorization.k8s.io\"\n    kind      = \"Group\"\n    name      = {g:?}\n  }}\n"
-            ),
-            Subject::ServiceAccount { namespace, name } => format!(
-                "  subject {{\n    kind      = \"ServiceAccount\"\n    name      = {name:?}\n    namespace = {namespace:?}\n  }}\n"
-            ),
-        };
-        let _ = write!(
-            s,
-            "resource \"{binding_res}\" \"{ident}\" {{\n  metadata {{\n    name      = {:?}\n{ns_attr}  }}\n  role_ref {{\n    api_group = \"rbac.authorization.k8s.io\"\n    kind      = \"{kind}\"\n    name      = {role_res}.{ident}.metadata[0].name\n  }}\n{subject_block}}}\n\n",
-            opts.name
-        );
+        let binding = resource(binding_res, &ident)
+            .add_block(metadata(false))
+            .add_block(
+                Block::builder("role_ref")
+                    .add_attribute(("api_group", "rbac.authorization.k8s.io"))
+                    .add_attribute(("kind", kind))
+                    .add_attribute((
+                        "name",
+                        expression(&format!("{role_res}.{ident}.metadata[0].name")),
+                    ))
+                    .build(),
+            )
+            .add_block(subject_block.clone())
+            .build();
+        blocks.push(("", role.build()));
+        blocks.push(("", binding));
     }
-    s
+    palisade_emit::terraform::blocks(blocks)
 }

@@ -620,7 +620,7 @@ fn audit2rbac_alice() {
     let tf = to_terraform(&policy, &alice, &opts);
     assert!(tf.contains("resource \"kubernetes_role_v1\""), "{tf}");
     assert!(
-        tf.contains("resources  = [\"configmaps\", \"pods\", \"secrets\"]"),
+        tf.contains("resources = [\"configmaps\", \"pods\", \"secrets\"]"),
         "{tf}"
     );
     assert!(tf.contains("resource \"kubernetes_role_binding_v1\""));

@@ -202,10 +202,10 @@ fn generate_from_the_audit2rbac_log() {
     assert!(yaml.contains("kind: Role\n"), "{yaml}");
     assert!(yaml.contains("namespace: ns1"));
     assert!(
-        yaml.contains("resources: [\"configmaps\", \"pods\", \"secrets\"]"),
+        yaml.contains("    resources:\n      - configmaps\n      - pods\n      - secrets\n"),
         "{yaml}"
     );
-    assert!(yaml.contains("verbs: [\"get\", \"list\", \"watch\"]"));
+    assert!(yaml.contains("    verbs:\n      - get\n      - list\n      - watch\n"));
     // the generated YAML is itself valid input
     let check = palisade()
         .args(["rbac", "can", "alice", "list", "secrets", "-n", "ns1", "-"])
