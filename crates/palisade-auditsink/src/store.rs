@@ -51,7 +51,10 @@ fn now_ns() -> i64 {
         .unwrap_or(0)
 }
 
-const SCHEMA: &str = "
+/// The tables of the first release.
+macro_rules! first_schema {
+    () => {
+        "
 CREATE TABLE IF NOT EXISTS alerts (
   id INTEGER PRIMARY KEY,
   time_ns INTEGER NOT NULL,
@@ -75,61 +78,43 @@ CREATE TABLE IF NOT EXISTS events (
   event TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_time ON events(time_ns);
-";
+"
+    };
+}
 
-/// Opens (creating) the database.
+/// The first release's tables (tests build a database of that release).
+#[cfg(test)]
+const SCHEMA: &str = first_schema!();
+
+/// Opens (creating) the database: owner-only, as alerts name users and
+/// objects, and events more.
 pub fn open(path: &Path, full_sync: bool) -> Result<Connection, String> {
-    // alerts name users and objects, events more: owner-only (SQLite gives
-    // its -wal and -shm files the database's mode)
-    #[cfg(unix)]
-    if !path.exists() {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-    }
-    let c = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    c.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| e.to_string())?;
-    c.pragma_update(
-        None,
-        "synchronous",
-        if full_sync { "FULL" } else { "NORMAL" },
-    )
-    .map_err(|e| e.to_string())?;
-    c.busy_timeout(Duration::from_secs(5))
-        .map_err(|e| e.to_string())?;
-    c.execute_batch(SCHEMA)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    migrate(&c).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(c)
+    let opts = palisade_sqlite::Options {
+        owner_only: true,
+        full_sync,
+    };
+    palisade_sqlite::open(path, "audit store", MIGRATIONS, opts)
 }
 
-/// Schema changes after the first release, by `user_version`.
+/// The schema, by `user_version` (`palisade_sqlite`).
 ///
-/// 1: a batch the API server sends again (its retry after a timeout, or
-/// after the sink stopped between committing and answering) is stored
-/// once: alerts are unique by event, rule and time, events by audit ID and
-/// stage. Duplicates already stored are removed first.
-fn migrate(c: &Connection) -> rusqlite::Result<()> {
-    let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if version < 1 {
-        c.execute_batch(
-            "BEGIN;
-             DELETE FROM alerts WHERE audit_id IS NOT NULL AND id NOT IN
-               (SELECT MIN(id) FROM alerts WHERE audit_id IS NOT NULL GROUP BY audit_id, rule, time_ns);
-             DELETE FROM events WHERE id NOT IN (SELECT MIN(id) FROM events GROUP BY audit_id, stage);
-             CREATE UNIQUE INDEX IF NOT EXISTS alerts_once ON alerts(audit_id, rule, time_ns);
-             CREATE UNIQUE INDEX IF NOT EXISTS events_once ON events(audit_id, stage);
-             PRAGMA user_version = 1;
-             COMMIT;",
-        )?;
-    }
-    Ok(())
-}
+/// 1: the tables; a batch the API server sends again (its retry after a
+/// timeout, or after the sink stopped between committing and answering) is
+/// stored once: alerts are unique by event, rule and time, events by audit
+/// ID and stage. A database of the first release (version 0, tables
+/// present) has its duplicates removed first.
+const MIGRATIONS: &[&str] = &[MIGRATION_1];
+
+const MIGRATION_1: &str = concat!(
+    first_schema!(),
+    "
+DELETE FROM alerts WHERE audit_id IS NOT NULL AND id NOT IN
+  (SELECT MIN(id) FROM alerts WHERE audit_id IS NOT NULL GROUP BY audit_id, rule, time_ns);
+DELETE FROM events WHERE id NOT IN (SELECT MIN(id) FROM events GROUP BY audit_id, stage);
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_once ON alerts(audit_id, rule, time_ns);
+CREATE UNIQUE INDEX IF NOT EXISTS events_once ON events(audit_id, stage);
+"
+);
 
 /// Deletes alerts and events older than `retention`; returns rows removed.
 pub fn prune(c: &Connection, retention: Duration) -> Result<usize, String> {

@@ -224,7 +224,10 @@ pub struct History {
     path: PathBuf,
 }
 
-const SCHEMA: &str = "
+/// The schema, by `user_version` (`palisade_sqlite`): 1 is the first.
+const MIGRATIONS: &[&str] = &[SCHEMA_1];
+
+const SCHEMA_1: &str = "
 CREATE TABLE IF NOT EXISTS scans (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     time INTEGER NOT NULL,
@@ -290,25 +293,11 @@ fn scan_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Scan> {
 impl History {
     /// Opens the database, creating it (and its directory) when missing.
     pub fn open(path: &Path) -> Result<History, String> {
-        let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
-        }
-        let conn = Connection::open(path).map_err(|e| err(&e))?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| err(&e))?;
-        if version > 1 {
-            return Err(format!(
-                "{}: history schema version {version} is newer than this palisade knows (1)",
-                path.display()
-            ));
-        }
-        conn.execute_batch("PRAGMA foreign_keys = ON;")
-            .map_err(|e| err(&e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| err(&e))?;
-        conn.execute_batch("PRAGMA user_version = 1;")
-            .map_err(|e| err(&e))?;
+        let opts = palisade_sqlite::Options {
+            owner_only: true,
+            ..Default::default()
+        };
+        let conn = palisade_sqlite::open(path, "history", MIGRATIONS, opts)?;
         Ok(History {
             conn,
             path: path.to_path_buf(),

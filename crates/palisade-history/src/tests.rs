@@ -164,3 +164,36 @@ fn times_parse_and_format() {
     assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
     assert_eq!(now(Some("2024-01-01T00:00:00Z")).unwrap(), 1_704_067_200);
 }
+
+#[test]
+fn a_database_of_the_previous_release_opens_with_its_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite");
+    // as the release before the shared migrations wrote it: version 1, a run
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(SCHEMA_1).unwrap();
+        c.execute_batch(
+            "PRAGMA user_version = 1;
+             INSERT INTO scans (time, command, source, tool_version, score, critical, high,
+               medium, low, info, total, objects, workloads, suppressed, errors)
+             VALUES (1700000000, 'scan', 'demo', '0.1.0', 90, 1, 0, 0, 0, 0, 1, 3, 1, 0, 0);
+             INSERT INTO findings VALUES (1, 'fp', 'pss-privileged', 'critical', 7,
+               'shop/Deployment/web', 'spec.x', 'web.yaml', 10, 'privileged');",
+        )
+        .unwrap();
+    }
+    let h = History::open_existing(&path).unwrap();
+    let scans = h.scans(None).unwrap();
+    assert_eq!(scans.len(), 1);
+    assert_eq!((scans[0].score, scans[0].counts.critical), (90, 1));
+    assert_eq!(h.findings(scans[0].id).unwrap()[0].check, "pss-privileged");
+    drop(h);
+    // a database a newer palisade migrated further is refused
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 7;")
+        .unwrap();
+    let e = History::open(&path).err().unwrap();
+    assert!(e.contains("history schema version 7 is newer"), "{e}");
+}

@@ -94,22 +94,25 @@ pub fn default_path() -> PathBuf {
     base.join("palisade").join("osv.sqlite")
 }
 
+/// The schema, by `user_version` (`palisade_sqlite`): 1 is the first
+/// (databases written before it kept a version are at 0 with these tables).
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, modified TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS affected_key ON affected (ecosystem, name);
+CREATE INDEX IF NOT EXISTS affected_id ON affected (id);
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+"];
+
 impl Db {
     /// Opens (creating) the index at `path`.
     pub fn open(path: &Path) -> Result<Db, String> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        let conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
-             CREATE TABLE IF NOT EXISTS records (id TEXT PRIMARY KEY, modified TEXT NOT NULL, body TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL);
-             CREATE INDEX IF NOT EXISTS affected_key ON affected (ecosystem, name);
-             CREATE INDEX IF NOT EXISTS affected_id ON affected (id);
-             CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);",
-        )
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        let conn = palisade_sqlite::open(
+            path,
+            "vulnerability database",
+            MIGRATIONS,
+            palisade_sqlite::Options::default(),
+        )?;
         Ok(Db { conn })
     }
 

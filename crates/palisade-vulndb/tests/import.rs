@@ -139,3 +139,29 @@ fn invalid_records_are_skipped_with_their_location() {
     }
     assert_eq!(db.lookup("npm", "a").unwrap().len(), 1);
 }
+
+#[test]
+fn an_index_written_before_schema_versions_opens_with_its_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("osv.sqlite");
+    // as the first release wrote it: these tables, no user_version
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "CREATE TABLE records (id TEXT PRIMARY KEY, modified TEXT NOT NULL, body TEXT NOT NULL);
+             CREATE TABLE affected (ecosystem TEXT NOT NULL, name TEXT NOT NULL, id TEXT NOT NULL);
+             CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+             INSERT INTO meta VALUES ('etag:PyPI', 'abc');",
+        )
+        .unwrap();
+    }
+    let db = palisade_vulndb::Db::open(&path).unwrap();
+    assert_eq!(db.meta("etag:PyPI").unwrap().as_deref(), Some("abc"));
+    assert!(db.lookup("PyPI", "x").unwrap().is_empty());
+    drop(db);
+    let version: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+}
