@@ -5,8 +5,6 @@
 //! waited on — the store already has the alert.
 
 use crate::metrics::Metrics;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
 use palisade_falco::{AlertRecord, Priority};
 use std::io::Write;
 use std::path::PathBuf;
@@ -53,120 +51,60 @@ impl Outputs {
     }
 }
 
-/// A parsed `http(s)://host[:port]/path` target.
-#[derive(Debug, Clone)]
-struct Target {
-    https: bool,
-    host: String,
-    port: u16,
-    path: String,
-}
-
-fn target(url: &str) -> Result<Target, String> {
+/// A webhook URL: `http://` or `https://` with a host.
+fn target(url: &str) -> Result<String, String> {
     let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
-    let https = match uri.scheme_str() {
-        Some("https") => true,
-        Some("http") => false,
+    match uri.scheme_str() {
+        Some("https" | "http") => {}
         _ => return Err(format!("{url}: only http:// and https:// URLs")),
-    };
-    let host = uri
-        .host()
-        .ok_or_else(|| format!("{url}: no host"))?
-        .to_string();
-    Ok(Target {
-        https,
-        port: uri.port_u16().unwrap_or(if https { 443 } else { 80 }),
-        path: uri
-            .path_and_query()
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "/".into()),
-        host,
-    })
+    }
+    if uri.host().is_none() {
+        return Err(format!("{url}: no host"));
+    }
+    Ok(url.to_string())
 }
 
-fn tls_roots(ca_file: Option<&PathBuf>) -> Result<Arc<rustls::ClientConfig>, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_native_certs::load_native_certs().certs {
-        let _ = roots.add(c);
-    }
-    if let Some(f) = ca_file {
-        use rustls::pki_types::CertificateDer;
-        use rustls::pki_types::pem::PemObject;
-        let pem = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
-        for c in CertificateDer::pem_slice_iter(&pem) {
-            roots
-                .add(c.map_err(|e| format!("{}: {e}", f.display()))?)
-                .map_err(|e| format!("{}: {e}", f.display()))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(Arc::new(
-        rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    ))
-}
-
-async fn post(t: &Target, tls: &Arc<rustls::ClientConfig>, body: Vec<u8>) -> Result<u16, String> {
-    let e = |e: &dyn std::fmt::Display| e.to_string();
-    let tcp = tokio::time::timeout(
-        Duration::from_secs(5),
-        tokio::net::TcpStream::connect((t.host.as_str(), t.port)),
+/// The client webhooks are posted with: the system's roots and `ca_file`;
+/// plain http allowed (an in-cluster receiver); no redirects followed.
+fn client(ca_file: Option<&std::path::Path>) -> Result<palisade_http::Client, String> {
+    palisade_http::client(
+        &palisade_http::Trust::system_and(ca_file)?,
+        &palisade_http::Options {
+            https_only: false,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(10),
+            timeout: Some(Duration::from_secs(15)),
+            redirects: 0,
+            ..Default::default()
+        },
     )
-    .await
-    .map_err(|_| "connect timed out".to_string())?
-    .map_err(|x| e(&x))?;
-    let req = http::Request::builder()
-        .method("POST")
-        .uri(&t.path)
-        .header("host", &t.host)
+}
+
+async fn post(client: &palisade_http::Client, url: &str, body: Vec<u8>) -> Result<u16, String> {
+    let r = client
+        .post(url)
         .header("content-type", "application/json")
-        .header("user-agent", "palisade")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|x| e(&x))?;
-    let status = if t.https {
-        let name = rustls::pki_types::ServerName::try_from(t.host.clone()).map_err(|x| e(&x))?;
-        let s = tokio_rustls::TlsConnector::from(tls.clone())
-            .connect(name, tcp)
-            .await
-            .map_err(|x| e(&x))?;
-        let (mut send, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(s))
-                .await
-                .map_err(|x| e(&x))?;
-        tokio::spawn(conn);
-        let r = send.send_request(req).await.map_err(|x| e(&x))?;
-        let st = r.status().as_u16();
-        let _ = r.into_body().collect().await;
-        st
-    } else {
-        let (mut send, conn) =
-            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
-                .await
-                .map_err(|x| e(&x))?;
-        tokio::spawn(conn);
-        let r = send.send_request(req).await.map_err(|x| e(&x))?;
-        let st = r.status().as_u16();
-        let _ = r.into_body().collect().await;
-        st
-    };
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| palisade_http::describe(&e))?;
+    let status = r.status().as_u16();
+    let _ = r.bytes().await;
     Ok(status)
 }
 
 /// Posts with retries: 2xx is done; 4xx other than 408/429 is not retried.
 async fn deliver(
     name: &'static str,
-    t: &Target,
-    tls: &Arc<rustls::ClientConfig>,
+    client: &palisade_http::Client,
+    url: &str,
     body: Vec<u8>,
     o: &OutputOptions,
     m: &Metrics,
 ) {
     let mut delay = o.backoff;
     for attempt in 1..=o.attempts.max(1) {
-        match post(t, tls, body.clone()).await {
+        match post(client, url, body.clone()).await {
             Ok(s) if (200..300).contains(&s) => {
                 m.output(name, true, false);
                 return;
@@ -204,7 +142,7 @@ pub fn start(o: OutputOptions, metrics: Arc<Metrics>) -> Result<Outputs, String>
     }
     let webhook = o.webhook.as_deref().map(target).transpose()?;
     let slack = o.slack.as_deref().map(target).transpose()?;
-    let tls = tls_roots(o.ca_file.as_ref())?;
+    let client = client(o.ca_file.as_deref())?;
     let mut file = match &o.file {
         Some(p) => Some(
             std::fs::OpenOptions::new()
@@ -230,11 +168,11 @@ pub fn start(o: OutputOptions, metrics: Arc<Metrics>) -> Result<Outputs, String>
                 m.output("file", ok, false);
             }
             if let Some(t) = &webhook {
-                deliver("webhook", t, &tls, line.clone().into_bytes(), &o, &m).await;
+                deliver("webhook", &client, t, line.clone().into_bytes(), &o, &m).await;
             }
             if let Some(t) = &slack {
                 let body = serde_json::json!({"text": slack_text(&a)}).to_string();
-                deliver("slack", t, &tls, body.into_bytes(), &o, &m).await;
+                deliver("slack", &client, t, body.into_bytes(), &o, &m).await;
             }
         }
     });

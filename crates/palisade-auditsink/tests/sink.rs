@@ -116,7 +116,7 @@ fn stop(rt: &tokio::runtime::Runtime, r: Running) {
     rt.block_on(r.server).unwrap().unwrap();
 }
 
-async fn connect(addr: SocketAddr, tls: Arc<rustls::ClientConfig>) -> Client {
+async fn connect(addr: SocketAddr, tls: palisade_http::Trust) -> Client {
     for _ in 0..200 {
         if let Ok(c) = Client::connect(addr, "localhost", tls.clone()).await {
             return c;

@@ -234,7 +234,9 @@ fn slow_headers_are_cut_off() {
         handle.clone(),
     ));
     rt.block_on(async {
-        let tls = tls_config(certs.ca_pem.as_bytes()).unwrap();
+        let tls = std::sync::Arc::new(
+            palisade_http::tls_config(&tls_config(certs.ca_pem.as_bytes()).unwrap()).unwrap(),
+        );
         let connect = async || loop {
             if let Ok(tcp) = tokio::net::TcpStream::connect(addr).await {
                 let name = rustls::pki_types::ServerName::try_from(NAME.to_string()).unwrap();

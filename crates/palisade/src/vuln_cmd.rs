@@ -133,7 +133,7 @@ fn update(
         Ok(d) => d,
         Err(e) => return usage_error(e),
     };
-    let tls = match palisade_vulndb::fetch::tls_config(ca_cert.as_deref()) {
+    let client = match palisade_vulndb::fetch::client(ca_cert.as_deref()) {
         Ok(t) => t,
         Err(e) => return usage_error(e),
     };
@@ -163,7 +163,7 @@ fn update(
         let etag_key = format!("etag:{eco}");
         let etag = d.meta(&etag_key).ok().flatten();
         let file = dir.path().join("all.zip");
-        match palisade_vulndb::fetch::fetch(&url, &file, etag.as_deref(), tls.clone()) {
+        match palisade_vulndb::fetch::fetch(&url, &file, etag.as_deref(), &client) {
             Ok(palisade_vulndb::fetch::Fetched::NotModified) => {
                 println!("{eco}: unchanged since the last update");
                 let _ = d.mark_updated(eco);
