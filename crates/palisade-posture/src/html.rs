@@ -456,15 +456,8 @@ fn score(s: &mut String, p: &Posture) {
     let d = &p.score.detail;
     let _ = writeln!(
         s,
-        "<section id=\"score\">\n<h2>How the score is computed</h2>\n<p>Every check evaluates a set of objects: workloads (pod templates), objects of its kinds (RoleBindings, NetworkPolicies, …) or namespaces that run workloads. An evaluation <b>fails</b> when the check reports a finding on the object; accepted findings (<code>palisade.dev/ignore</code>, configuration) count as passing. Each evaluation weighs its check's catalogue severity: critical {}, high {}, medium {}, low {}, info {}.</p>\n<p><code>score = round(100 × Σ weight × (evaluated − failed) / Σ weight × evaluated)</code> = round(100 × {} / {}) = <b>{}</b>. It is the number <code>palisade scan</code> prints; each action's score is the same sum over its own checks. Admission policy violations (<code>--policies</code>) and the audit policy's lint are reported with their action but do not enter the score.</p>",
-        Severity::Critical.weight(),
-        Severity::High.weight(),
-        Severity::Medium.weight(),
-        Severity::Low.weight(),
-        Severity::Info.weight(),
-        d.passed_weight,
-        d.total_weight,
-        p.score.value
+        "<section id=\"score\">\n<h2>How the score is computed</h2>\n{}",
+        md_html(&crate::score::explanation(p))
     );
     s.push_str("<table><tr><th>action</th><th>status</th><th class=\"r\">checks</th><th class=\"r\">evaluations</th><th class=\"r\">failed</th><th class=\"r\">weight passed / total</th><th>score</th></tr>\n");
     for a in &p.actions {

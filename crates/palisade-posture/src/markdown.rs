@@ -240,19 +240,12 @@ pub fn markdown(p: &Posture) -> String {
         }
     }
 
-    let d = &p.score.detail;
     let _ = writeln!(
         s,
-        "## How the score is computed\n\nEvery check evaluates a set of objects: workloads (pod templates), objects of its kinds, or namespaces that run workloads. An evaluation fails when the check reports a finding on the object; accepted findings (`palisade.dev/ignore`, configuration) count as passing. Each evaluation weighs its check's catalogue severity: critical {}, high {}, medium {}, low {}, info {}.\n\n`score = round(100 × Σ weight × (evaluated − failed) / Σ weight × evaluated)` = round(100 × {} / {}) = **{}** (the number `palisade scan` prints). Admission policy violations and the audit policy's lint are reported with their action but do not enter the score.\n",
-        Severity::Critical.weight(),
-        Severity::High.weight(),
-        Severity::Medium.weight(),
-        Severity::Low.weight(),
-        Severity::Info.weight(),
-        d.passed_weight,
-        d.total_weight,
-        p.score.value
+        "## How the score is computed\n\n{}",
+        crate::score::explanation(p)
     );
+    let d = &p.score.detail;
     s.push_str("| action | checks | evaluations | failed | weight passed / total | score |\n|---|---:|---:|---:|---:|---:|\n");
     for a in &p.actions {
         let _ = writeln!(

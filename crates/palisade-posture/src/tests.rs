@@ -392,7 +392,7 @@ fn html_is_self_contained_linked_and_deterministic() {
     // the score's arithmetic is on the page
     let d = p.score.detail;
     assert!(a.contains(&format!(
-        "round(100 × {} / {}) = <b>{}</b>",
+        "round(100 × {} / {}) = <strong>{}</strong>",
         d.passed_weight, d.total_weight, p.score.value
     )));
 }

@@ -60,7 +60,4 @@ pub(crate) fn inline(s: &str) -> String {
     out
 }
 
-/// A Markdown table cell: no line breaks, pipes escaped.
-pub(crate) fn cell(s: &str) -> String {
-    s.replace('\n', " ").replace('|', "\\|")
-}
+pub(crate) use palisade_report::markdown::cell;

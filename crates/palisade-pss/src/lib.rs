@@ -181,6 +181,41 @@ pub struct Control {
     pub overrides: &'static [&'static str],
     /// The catalogue entry `palisade scan` reports violations under.
     pub meta: &'static palisade_findings::CheckMeta,
+    /// What `palisade fix` changes for a violation, if anything.
+    pub remedy: Remedy,
+}
+
+/// A control's machine-applicable fix, as data: `palisade scan` turns it
+/// into edits of the fields the violation names.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Remedy {
+    /// No edit can fix it without knowing the workload (volumes, ports,
+    /// profiles): the finding explains what to change.
+    None,
+    /// Set every field the violation names to `to`. `caution`: why the
+    /// edit may break the workload (an unsafe fix), or `None` (safe).
+    SetFields {
+        to: Scalar,
+        caution: Option<&'static str>,
+    },
+    /// Set the seccomp profile type the violation names to
+    /// `RuntimeDefault` (a pod-level profile covers its containers).
+    SeccompRuntimeDefault,
+    /// Add `ALL` to the `capabilities.drop` lists the violation names.
+    DropAllCapabilities,
+    /// Set `field` in the pod's securityContext to `to`.
+    PodSecurityContext {
+        field: &'static str,
+        to: Scalar,
+        caution: Option<&'static str>,
+    },
+}
+
+/// A value a remedy writes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar {
+    Bool(bool),
+    Str(&'static str),
 }
 
 impl Control {

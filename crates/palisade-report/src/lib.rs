@@ -9,8 +9,8 @@
 //! * `markdown` — for pull-request comments and wikis.
 
 mod json;
-mod markdown;
-mod sarif;
+pub mod markdown;
+pub mod sarif;
 mod table;
 
 use palisade_findings::{CheckMeta, Finding, InputError, Severity};

@@ -4,8 +4,10 @@ use crate::{ScanReport, fix_line};
 use palisade_findings::Severity;
 use std::fmt::Write;
 
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+/// Text for a Markdown table cell: pipes escaped, line breaks (`\n`,
+/// `\r`) as spaces. Every Markdown report's tables go through it.
+pub fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
 pub fn render(r: &ScanReport) -> String {

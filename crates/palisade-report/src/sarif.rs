@@ -9,7 +9,9 @@ use serde_sarif::sarif::{
 };
 use std::collections::{BTreeMap, HashMap};
 
-fn level(s: Severity) -> ResultLevel {
+/// SARIF's level for a severity: critical and high are errors, medium a
+/// warning, low and info notes.
+pub fn level(s: Severity) -> ResultLevel {
     match s {
         Severity::Critical | Severity::High => ResultLevel::Error,
         Severity::Medium => ResultLevel::Warning,
@@ -67,7 +69,7 @@ fn rule(m: &CheckMeta) -> ReportingDescriptor {
 
 /// A relative path becomes a `%SRCROOT%`-relative URI; an absolute path a
 /// `file://` URI.
-fn artifact(file: &str) -> ArtifactLocation {
+pub fn artifact(file: &str) -> ArtifactLocation {
     let uri = file.replace('\\', "/");
     if uri.starts_with('/') {
         ArtifactLocation::builder()
@@ -106,17 +108,94 @@ fn location(f: &Finding) -> Location {
     Location::builder().physical_location(phys).build()
 }
 
-/// Stable across line moves: check, object and field (FNV-1a).
-fn fingerprint(f: &Finding) -> String {
+/// A partial fingerprint of `parts` (FNV-1a, each part ended by a NUL):
+/// stable across runs for the same parts.
+pub fn fingerprint(parts: &[&str]) -> String {
     let mut h: u64 = 0xcbf29ce484222325;
-    let path = f.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
-    for part in [f.check.id, &f.object.to_string(), &path, &f.message] {
+    for part in parts {
         for b in part.bytes().chain([0u8]) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x100000001b3);
         }
     }
     format!("{h:016x}")
+}
+
+/// A suppression: `kind` is `inSource` or `external`.
+pub fn suppression(kind: &str, justification: impl Into<String>) -> Suppression {
+    Suppression::builder()
+        .kind(serde_json::Value::from(kind))
+        .justification(justification.into())
+        .build()
+}
+
+/// What a SARIF log holds besides palisade's name: one run's rules and
+/// results, and — for commands that read input — whether the run read
+/// everything (errors become tool execution notifications).
+pub struct Log {
+    pub tool_version: String,
+    pub rules: Vec<ReportingDescriptor>,
+    pub results: Vec<SarifResult>,
+    /// `Some`: an invocation is recorded, failed when there are errors.
+    pub notifications: Option<Vec<Notification>>,
+    /// Columns count Unicode code points (palisade's own input positions).
+    pub code_point_columns: bool,
+}
+
+/// The one SARIF 2.1.0 document writer: `scan`, `policy eval`, `vuln` and
+/// `secrets` all end here.
+pub fn document(log: Log, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let driver = ToolComponent::builder()
+        .name("palisade")
+        .version(log.tool_version.clone())
+        .semantic_version(log.tool_version)
+        .information_uri("https://github.com/palisade-dev/palisade")
+        .rules(log.rules)
+        .build();
+    let tool = Tool::builder().driver(driver).build();
+    let invocation = log.notifications.map(|n| {
+        if n.is_empty() {
+            Invocation::builder().execution_successful(true).build()
+        } else {
+            Invocation::builder()
+                .execution_successful(false)
+                .tool_execution_notifications(n)
+                .build()
+        }
+    });
+    let run = match (invocation, log.code_point_columns) {
+        (Some(i), true) => Run::builder()
+            .tool(tool)
+            .results(log.results)
+            .invocations(vec![i])
+            .column_kind(serde_json::Value::from("unicodeCodePoints"))
+            .build(),
+        (Some(i), false) => Run::builder()
+            .tool(tool)
+            .results(log.results)
+            .invocations(vec![i])
+            .build(),
+        (None, true) => Run::builder()
+            .tool(tool)
+            .results(log.results)
+            .column_kind(serde_json::Value::from("unicodeCodePoints"))
+            .build(),
+        (None, false) => Run::builder().tool(tool).results(log.results).build(),
+    };
+    let sarif = Sarif::builder()
+        .schema(serde_sarif::sarif::SCHEMA_URL)
+        .version(serde_json::Value::from("2.1.0"))
+        .runs(vec![run])
+        .build();
+    serde_json::to_writer_pretty(&mut *w, &sarif).map_err(std::io::Error::other)?;
+    w.write_all(b"\n")
+}
+
+/// [`document`] as a string.
+pub fn document_string(log: Log) -> String {
+    let mut out = Vec::new();
+    document(log, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("SARIF is UTF-8")
 }
 
 fn result(f: &Finding, index: Option<usize>, suppression: Option<Suppression>) -> SarifResult {
@@ -134,7 +213,11 @@ fn result(f: &Finding, index: Option<usize>, suppression: Option<Suppression>) -
     }
     let text = format!("{} — {}: {}", f.object, f.message, fix_line(f));
     let mut fp = BTreeMap::new();
-    fp.insert("palisade/v1".to_string(), fingerprint(f));
+    let path = f.path.as_ref().map(|p| p.to_string()).unwrap_or_default();
+    fp.insert(
+        "palisade/v1".to_string(),
+        fingerprint(&[f.check.id, &f.object.to_string(), &path, &f.message]),
+    );
     let base = SarifResult::builder()
         .rule_id(f.check.id)
         .level(level(f.severity))
@@ -174,14 +257,10 @@ pub fn write(r: &ScanReport, w: &mut dyn std::io::Write) -> std::io::Result<()> 
         } else {
             "external"
         };
-        let sup = Suppression::builder()
-            .kind(serde_json::Value::from(kind))
-            .justification(s.reason.clone())
-            .build();
         results.push(result(
             &s.finding,
             index.get(s.finding.check.id).copied(),
-            Some(sup),
+            Some(suppression(kind, s.reason.clone())),
         ));
     }
     let notifications: Vec<Notification> = r
@@ -205,32 +284,14 @@ pub fn write(r: &ScanReport, w: &mut dyn std::io::Write) -> std::io::Result<()> 
                 .build()
         })
         .collect();
-    let invocation = if notifications.is_empty() {
-        Invocation::builder().execution_successful(true).build()
-    } else {
-        Invocation::builder()
-            .execution_successful(false)
-            .tool_execution_notifications(notifications)
-            .build()
-    };
-    let driver = ToolComponent::builder()
-        .name("palisade")
-        .version(r.tool_version.clone())
-        .semantic_version(r.tool_version.clone())
-        .information_uri("https://github.com/palisade-dev/palisade")
-        .rules(rules.iter().map(|m| rule(m)).collect::<Vec<_>>())
-        .build();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .invocations(vec![invocation])
-        .column_kind(serde_json::Value::from("unicodeCodePoints"))
-        .build();
-    let sarif = Sarif::builder()
-        .schema(serde_sarif::sarif::SCHEMA_URL)
-        .version(serde_json::Value::from("2.1.0"))
-        .runs(vec![run])
-        .build();
-    serde_json::to_writer_pretty(&mut *w, &sarif).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")
+    document(
+        Log {
+            tool_version: r.tool_version.clone(),
+            rules: rules.iter().map(|m| rule(m)).collect(),
+            results,
+            notifications: Some(notifications),
+            code_point_columns: true,
+        },
+        w,
+    )
 }

@@ -6,8 +6,7 @@ use palisade_findings::Severity;
 use serde::Serialize;
 use serde_sarif::sarif::{
     ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
-    ToolComponent,
+    ReportingDescriptor, Result as SarifResult,
 };
 use std::collections::BTreeMap;
 
@@ -173,11 +172,7 @@ impl Report {
                 .build();
             let mut fp = BTreeMap::new();
             fp.insert("palisade/secret/v1".to_string(), f.fingerprint.clone());
-            let level = match f.severity {
-                Severity::Critical | Severity::High => ResultLevel::Error,
-                Severity::Medium | Severity::Low => ResultLevel::Warning,
-                Severity::Info => ResultLevel::Note,
-            };
+            let level = palisade_report::sarif::level(f.severity);
             let b = SarifResult::builder()
                 .rule_id(f.rule.clone())
                 .message(Message::builder().text(text).build())
@@ -186,12 +181,10 @@ impl Report {
                 .partial_fingerprints(fp)
                 .rule_index(index.get(f.rule.as_str()).map_or(-1, |&i| i as i64));
             if suppressed {
-                b.suppressions(vec![
-                    Suppression::builder()
-                        .kind(serde_json::Value::from("external"))
-                        .justification("accepted in the baseline")
-                        .build(),
-                ])
+                b.suppressions(vec![palisade_report::sarif::suppression(
+                    "external",
+                    "accepted in the baseline",
+                )])
                 .build()
             } else {
                 b.build()
@@ -200,24 +193,12 @@ impl Report {
         let mut results: Vec<SarifResult> =
             self.findings.iter().map(|f| result(f, false)).collect();
         results.extend(self.baselined.iter().map(|f| result(f, true)));
-        let driver = ToolComponent::builder()
-            .name("palisade")
-            .version(version)
-            .semantic_version(version)
-            .information_uri("https://github.com/palisade-dev/palisade")
-            .rules(descriptors)
-            .build();
-        let run = Run::builder()
-            .tool(Tool::builder().driver(driver).build())
-            .results(results)
-            .build();
-        let sarif = Sarif::builder()
-            .schema(serde_sarif::sarif::SCHEMA_URL)
-            .version(serde_json::Value::from("2.1.0"))
-            .runs(vec![run])
-            .build();
-        let mut s = serde_json::to_string_pretty(&sarif).expect("SARIF serialises");
-        s.push('\n');
-        s
+        palisade_report::sarif::document_string(palisade_report::sarif::Log {
+            tool_version: version.to_string(),
+            rules: descriptors,
+            results,
+            notifications: None,
+            code_point_columns: false,
+        })
     }
 }

@@ -7,10 +7,7 @@ use crate::{
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Escapes text for a Markdown table cell.
-pub(crate) fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
+pub(crate) use palisade_report::markdown::cell;
 
 /// Escapes text for a quoted Mermaid label.
 pub(crate) fn mermaid_label(s: &str) -> String {

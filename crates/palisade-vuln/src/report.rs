@@ -4,6 +4,7 @@
 //! pointing at their `bom-ref`s, each with its analysis state).
 
 use crate::{Matched, Row, Subject, Target};
+use palisade_report::markdown::cell;
 use palisade_vulndb::Freshness;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -138,11 +139,6 @@ pub fn json(m: &Matched, ctx: &Context<'_>) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
-/// A Markdown table cell: pipes escaped, no line breaks.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
 pub fn markdown(m: &Matched, ctx: &Context<'_>) -> String {
     let mut t = format!("# Vulnerabilities: {}\n\n", cell(ctx.target));
     if m.findings.is_empty() {
@@ -206,14 +202,11 @@ pub fn markdown(m: &Matched, ctx: &Context<'_>) -> String {
     t
 }
 
-/// SARIF's level for a rating.
+/// SARIF's level for a rating, as for every palisade finding.
 fn level(severity: &str) -> serde_sarif::sarif::ResultLevel {
-    use serde_sarif::sarif::ResultLevel;
-    match severity {
-        "critical" | "high" => ResultLevel::Error,
-        "medium" => ResultLevel::Warning,
-        _ => ResultLevel::Note,
-    }
+    palisade_report::sarif::level(
+        crate::rank(severity).unwrap_or(palisade_findings::Severity::Info),
+    )
 }
 
 /// The location's URI: relative to the current directory when the target is
@@ -228,23 +221,10 @@ fn uri(target: &str, path: &str) -> String {
     }
 }
 
-/// Stable across runs: vulnerability, package and path (FNV-1a).
-fn fingerprint(parts: &[&str]) -> String {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for part in parts {
-        for b in part.bytes().chain([0u8]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100000001b3);
-        }
-    }
-    format!("{h:016x}")
-}
-
 pub fn sarif(m: &Matched, ctx: &Context<'_>) -> String {
     use serde_sarif::sarif::{
         ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation,
-        PropertyBag, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, Run,
-        Sarif, Suppression, Tool, ToolComponent,
+        PropertyBag, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
     };
     let all: Vec<&Row> = m.findings.iter().chain(&m.suppressed).collect();
     // One rule per vulnerability, in id order; the worst rating it has.
@@ -329,7 +309,7 @@ pub fn sarif(m: &Matched, ctx: &Context<'_>) -> String {
             let mut fp = BTreeMap::new();
             fp.insert(
                 "palisade/vuln/v1".to_string(),
-                fingerprint(&[&v.id, &r.purl, path]),
+                palisade_report::sarif::fingerprint(&[&v.id, &r.purl, path]),
             );
             let location = Location::builder()
                 .physical_location(
@@ -356,34 +336,22 @@ pub fn sarif(m: &Matched, ctx: &Context<'_>) -> String {
                 );
             results.push(match &r.suppressed {
                 Some(s) => base
-                    .suppressions(vec![
-                        Suppression::builder()
-                            .kind(Value::from("external"))
-                            .justification(s.reason.clone())
-                            .build(),
-                    ])
+                    .suppressions(vec![palisade_report::sarif::suppression(
+                        "external",
+                        s.reason.clone(),
+                    )])
                     .build(),
                 None => base.build(),
             });
         }
     }
-    let driver = ToolComponent::builder()
-        .name("palisade")
-        .version(env!("CARGO_PKG_VERSION"))
-        .semantic_version(env!("CARGO_PKG_VERSION"))
-        .information_uri("https://github.com/palisade-dev/palisade")
-        .rules(descriptors)
-        .build();
-    let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .results(results)
-        .build();
-    let sarif = Sarif::builder()
-        .schema(serde_sarif::sarif::SCHEMA_URL)
-        .version(Value::from("2.1.0"))
-        .runs(vec![run])
-        .build();
-    serde_json::to_string_pretty(&sarif).unwrap_or_default() + "\n"
+    palisade_report::sarif::document_string(palisade_report::sarif::Log {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        rules: descriptors,
+        results,
+        notifications: None,
+        code_point_columns: false,
+    })
 }
 
 /// CycloneDX's rating method for a vector.

@@ -7,7 +7,7 @@ use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::{Check, Target};
 use palisade_findings::{Autofix, CheckMeta, Edit};
-use palisade_pss::Control;
+use palisade_pss::{Control, Remedy, Scalar};
 use std::sync::LazyLock;
 
 pub struct PssCheck {
@@ -46,28 +46,37 @@ impl Check for PssCheck {
                 path,
                 format!("{} [PodSecurity {}]", v.message(), w.pss_policy),
             );
-            f.autofix = autofix(self.control.id, w, &v.fields);
+            f.autofix = autofix(self.control.remedy, w, &v.fields);
         }
     }
 }
 
-/// Machine-applicable fixes for the controls where one exists.
-fn autofix(id: &str, w: &Workload<'_>, fields: &[palisade_value::Path]) -> Option<Autofix> {
+fn value(s: Scalar) -> serde_json::Value {
+    match s {
+        Scalar::Bool(b) => b.into(),
+        Scalar::Str(t) => t.into(),
+    }
+}
+
+fn fix(edits: Vec<Edit>, caution: Option<&str>) -> Autofix {
+    match caution {
+        None => Autofix::safe(edits),
+        Some(c) => Autofix::unsafe_(edits, c),
+    }
+}
+
+/// The control's remedy (declared beside it in `palisade-pss`) as edits of
+/// this workload.
+fn autofix(remedy: Remedy, w: &Workload<'_>, fields: &[palisade_value::Path]) -> Option<Autofix> {
+    use palisade_value::Seg;
     let obj_paths = || fields.iter().map(|p| w.pod_path(p));
-    match id {
-        "allowPrivilegeEscalation" => Some(Autofix::safe(
-            obj_paths().map(|p| Edit::set(p, false)).collect(),
+    match remedy {
+        Remedy::None => None,
+        Remedy::SetFields { to, caution } => Some(fix(
+            obj_paths().map(|p| Edit::set(p, value(to))).collect(),
+            caution,
         )),
-        "privileged" => Some(Autofix::unsafe_(
-            obj_paths().map(|p| Edit::set(p, false)).collect(),
-            "the container may need a specific capability instead of full privileges",
-        )),
-        "hostNamespaces" => Some(Autofix::unsafe_(
-            obj_paths().map(|p| Edit::set(p, false)).collect(),
-            "the workload loses access to the node's network/PID/IPC namespace",
-        )),
-        "seccompProfile_restricted" | "seccompProfile_baseline" => {
-            use palisade_value::Seg;
+        Remedy::SeccompRuntimeDefault => {
             let pod_level = w.pod_sc_path(&["seccompProfile"]);
             let edits: Vec<Edit> = obj_paths()
                 .filter_map(|p| {
@@ -84,9 +93,9 @@ fn autofix(id: &str, w: &Workload<'_>, fields: &[palisade_value::Path]) -> Optio
                 .collect();
             (!edits.is_empty()).then(|| Autofix::safe(edits))
         }
-        "capabilities_restricted" => {
+        Remedy::DropAllCapabilities => {
             let edits: Vec<Edit> = obj_paths()
-                .filter(|p| matches!(p.last(), Some(palisade_value::Seg::Key(k)) if k == "drop"))
+                .filter(|p| matches!(p.last(), Some(Seg::Key(k)) if k == "drop"))
                 .map(|p| Edit::AddToList {
                     path: p,
                     value: "ALL".into(),
@@ -94,14 +103,10 @@ fn autofix(id: &str, w: &Workload<'_>, fields: &[palisade_value::Path]) -> Optio
                 .collect();
             (!edits.is_empty()).then(|| Autofix::safe(edits))
         }
-        "runAsNonRoot" => Some(Autofix::unsafe_(
-            vec![Edit::set(w.pod_sc_path(&["runAsNonRoot"]), true)],
-            "the kubelet refuses to start images whose user is root; set runAsUser or a non-root USER in the image",
+        Remedy::PodSecurityContext { field, to, caution } => Some(fix(
+            vec![Edit::set(w.pod_sc_path(&[field]), value(to))],
+            caution,
         )),
-        "procMount" | "procMount_restricted" => Some(Autofix::safe(
-            obj_paths().map(|p| Edit::set(p, "Default")).collect(),
-        )),
-        _ => None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! v1.25): every container must set `allowPrivilegeEscalation: false`.
 
 use crate::ctx::containers_phrase;
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy, Scalar};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -28,6 +28,10 @@ pub static CONTROL: Control = Control {
     versions: &[(8, ape_1_8), (25, ape_1_25)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::SetFields {
+        to: Scalar::Bool(false),
+        caution: None,
+    },
 };
 
 fn ape_1_8(pod: &Pod<'_>) -> Option<Failure> {

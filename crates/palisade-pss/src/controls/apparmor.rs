@@ -3,7 +3,7 @@
 //! fields or the deprecated per-container annotations.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use k8s_openapi::api::core::v1::AppArmorProfile;
 use palisade_findings::{CheckMeta, Framework, Severity};
 
@@ -30,6 +30,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, apparmor_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";

@@ -2,7 +2,7 @@
 //! the container runtime's default set must be disallowed.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -32,6 +32,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, capabilities_baseline_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 /// The baseline's allowed additions (upstream `capabilities_allowed_1_0`).

@@ -3,7 +3,7 @@
 //! and may add back only `NET_BIND_SERVICE`.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -34,6 +34,7 @@ pub static CONTROL: Control = Control {
     ],
     overrides: &["capabilities_baseline"],
     meta: &META,
+    remedy: Remedy::DropAllCapabilities,
 };
 
 fn capabilities_restricted_1_22(pod: &Pod<'_>) -> Option<Failure> {

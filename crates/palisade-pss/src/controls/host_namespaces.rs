@@ -1,7 +1,7 @@
 //! `hostNamespaces` (baseline, v1.0+): sharing the host's network, PID or
 //! IPC namespace must be disallowed.
 
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy, Scalar};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -33,6 +33,10 @@ pub static CONTROL: Control = Control {
     versions: &[(0, host_namespaces_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::SetFields {
+        to: Scalar::Bool(false),
+        caution: Some("the workload loses access to the node's network/PID/IPC namespace"),
+    },
 };
 
 fn host_namespaces_1_0(pod: &Pod<'_>) -> Option<Failure> {

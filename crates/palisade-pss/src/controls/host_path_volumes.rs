@@ -1,7 +1,7 @@
 //! `hostPathVolumes` (baseline, v1.0+): hostPath volumes must be forbidden.
 
 use crate::ctx::{join_quote, pluralize};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -30,6 +30,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, host_path_volumes_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 fn host_path_volumes_1_0(pod: &Pod<'_>) -> Option<Failure> {

@@ -1,7 +1,7 @@
 //! `hostPorts` (baseline, v1.0+): host ports must be disallowed.
 
 use crate::ctx::{containers_phrase, pluralize};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -27,6 +27,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, host_ports_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 fn host_ports_1_0(pod: &Pod<'_>) -> Option<Failure> {

@@ -2,7 +2,7 @@
 //! handlers must not target another host.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use k8s_openapi::api::core::v1::{HTTPGetAction, TCPSocketAction};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
@@ -30,6 +30,7 @@ pub static CONTROL: Control = Control {
     versions: &[(34, host_probes_1_34)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 fn host_of<'a>(

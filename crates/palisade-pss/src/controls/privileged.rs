@@ -2,7 +2,7 @@
 //! security mechanisms and must be disallowed.
 
 use crate::ctx::containers_phrase;
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy, Scalar};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -30,6 +30,10 @@ pub static CONTROL: Control = Control {
     versions: &[(0, privileged_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::SetFields {
+        to: Scalar::Bool(false),
+        caution: Some("the container may need a specific capability instead of full privileges"),
+    },
 };
 
 fn privileged_1_0(pod: &Pod<'_>) -> Option<Failure> {

@@ -2,7 +2,7 @@
 //! exempt): the default `/proc` masks must stay in place.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy, Scalar};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -28,6 +28,10 @@ pub static CONTROL: Control = Control {
     versions: &[(0, proc_mount_1_0), (35, proc_mount_1_35)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::SetFields {
+        to: Scalar::Str("Default"),
+        caution: None,
+    },
 };
 
 /// Any container that sets a procMount other than `Default` fails.

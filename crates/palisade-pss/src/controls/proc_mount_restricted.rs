@@ -1,7 +1,7 @@
 //! `procMount_restricted` (restricted, v1.35+, overrides `procMount`): the
 //! restricted level keeps forbidding unmasked `/proc`, also in user namespaces.
 
-use crate::{Control, Level};
+use crate::{Control, Level, Remedy, Scalar};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -25,4 +25,8 @@ pub static CONTROL: Control = Control {
     versions: &[(35, super::proc_mount::proc_mount_1_0)],
     overrides: &["procMount"],
     meta: &META,
+    remedy: Remedy::SetFields {
+        to: Scalar::Str("Default"),
+        caution: None,
+    },
 };

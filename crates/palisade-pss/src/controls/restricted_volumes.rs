@@ -3,7 +3,7 @@
 //! directly are allowed.
 
 use crate::ctx::{join_quote, pluralize, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use k8s_openapi::api::core::v1::Volume;
 use palisade_findings::{CheckMeta, Framework, Severity};
 
@@ -30,6 +30,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, restricted_volumes_1_0)],
     overrides: &["hostPathVolumes"],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 /// The name of the restricted source a volume uses, `None` when allowed.

@@ -2,7 +2,7 @@
 //! v1.35): containers must be required to run as non-root users.
 
 use crate::ctx::containers_phrase;
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy, Scalar};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -30,6 +30,13 @@ pub static CONTROL: Control = Control {
     versions: &[(0, run_as_non_root_1_0), (35, run_as_non_root_1_35)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::PodSecurityContext {
+        field: "runAsNonRoot",
+        to: Scalar::Bool(true),
+        caution: Some(
+            "the kubelet refuses to start images whose user is root; set runAsUser or a non-root USER in the image",
+        ),
+    },
 };
 
 fn run_as_non_root_1_0(pod: &Pod<'_>) -> Option<Failure> {

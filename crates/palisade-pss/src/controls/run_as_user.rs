@@ -2,7 +2,7 @@
 //! v1.35): containers must not set `runAsUser: 0`.
 
 use crate::ctx::containers_phrase;
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -28,6 +28,7 @@ pub static CONTROL: Control = Control {
     versions: &[(23, run_as_user_1_23), (35, run_as_user_1_35)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 fn run_as_user_1_23(pod: &Pod<'_>) -> Option<Failure> {

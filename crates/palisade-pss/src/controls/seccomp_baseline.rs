@@ -3,7 +3,7 @@
 //! `seccompProfile` fields from v1.19.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -30,6 +30,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, seccomp_baseline_1_0), (19, seccomp_baseline_1_19)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::SeccompRuntimeDefault,
 };
 
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";

@@ -3,7 +3,7 @@
 //! `RuntimeDefault` or `Localhost`, on the pod or on every container.
 
 use crate::ctx::{containers_phrase, join_quote, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -30,6 +30,7 @@ pub static CONTROL: Control = Control {
     versions: &[(19, seccomp_restricted_1_19), (25, seccomp_restricted_1_25)],
     overrides: &["seccompProfile_baseline"],
     meta: &META,
+    remedy: Remedy::SeccompRuntimeDefault,
 };
 
 fn valid(t: &str) -> bool {

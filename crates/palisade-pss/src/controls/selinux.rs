@@ -3,7 +3,7 @@
 //! container types, must be forbidden.
 
 use crate::ctx::{containers_phrase, join_quote, pluralize, sorted_set};
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use k8s_openapi::api::core::v1::SELinuxOptions;
 use palisade_findings::{CheckMeta, Framework, Severity};
 use palisade_value::Path;
@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, selinux_1_0), (31, selinux_1_31)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];

@@ -1,7 +1,7 @@
 //! `sysctls` (baseline): only the namespaced, "safe" sysctls may be set.
 //! The safe list grows with the policy version (v1.27, v1.29, v1.32, v1.37).
 
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -32,6 +32,7 @@ pub static CONTROL: Control = Control {
     ],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 const SAFE_1_0: &[&str] = &[

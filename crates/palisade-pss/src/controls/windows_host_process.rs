@@ -2,7 +2,7 @@
 //! must not be allowed.
 
 use crate::ctx::containers_phrase;
-use crate::{Control, Failure, Level, Pod};
+use crate::{Control, Failure, Level, Pod, Remedy};
 use palisade_findings::{CheckMeta, Framework, Severity};
 
 pub static META: CheckMeta = CheckMeta {
@@ -27,6 +27,7 @@ pub static CONTROL: Control = Control {
     versions: &[(0, windows_host_process_1_0)],
     overrides: &[],
     meta: &META,
+    remedy: Remedy::None,
 };
 
 fn windows_host_process_1_0(pod: &Pod<'_>) -> Option<Failure> {
