@@ -11,6 +11,7 @@
 //!
 //! Pure: no I/O beyond reading from a caller's `BufRead`.
 
+pub mod analyze;
 pub mod compile;
 pub mod condition;
 pub mod event;

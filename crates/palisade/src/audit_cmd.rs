@@ -177,15 +177,15 @@ pub fn run(args: AuditArgs) -> u8 {
             fail_on,
             max_event_bytes,
         } => {
-            let min_priority = match crate::audit_analyze::parse_priority(&min_priority) {
+            let min_priority = match palisade_falco::analyze::parse_threshold(&min_priority) {
                 Ok(p) => p.unwrap_or(palisade_falco::Priority::Debug),
                 Err(e) => return usage_error(e),
             };
-            let fail_on = match crate::audit_analyze::parse_priority(&fail_on) {
+            let fail_on = match palisade_falco::analyze::parse_threshold(&fail_on) {
                 Ok(p) => p,
                 Err(e) => return usage_error(e),
             };
-            let opts = crate::audit_analyze::AnalyzeOptions {
+            let opts = palisade_falco::analyze::Options {
                 json: format == "json",
                 matching: if matching == "first" {
                     palisade_falco::Matching::First
@@ -195,9 +195,9 @@ pub fn run(args: AuditArgs) -> u8 {
                 min_priority,
                 fail_on,
                 max_event_bytes,
-                follow,
+                flush_each: follow,
             };
-            crate::audit_analyze::analyze(&logs, &rules.rules, opts)
+            crate::audit_analyze::analyze(&logs, &rules.rules, opts, follow)
         }
         cmd @ (AuditCommand::Serve { .. }
         | AuditCommand::Alerts { .. }

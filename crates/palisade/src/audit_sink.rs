@@ -1,6 +1,6 @@
 //! `palisade audit serve|alerts|install`.
 
-use crate::audit_analyze::{load_rules, parse_priority};
+use crate::audit_analyze::load_rules;
 use crate::cli::AuditCommand;
 use crate::exit;
 use crate::output::usage_error;
@@ -9,6 +9,7 @@ use palisade_auditsink::outputs::OutputOptions;
 use palisade_auditsink::store::{Query, StoreOptions};
 use palisade_auditsink::{SinkOptions, serve};
 use palisade_falco::Matching;
+use palisade_falco::analyze::parse_threshold as parse_priority;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// `24h`, `7d`, `30m`, `90s` → a duration.
