@@ -105,6 +105,20 @@ pub fn redact(rule: &Rule, secret: &[u8]) -> String {
     s
 }
 
+/// `text` with every one of `values` (those of three characters or more)
+/// replaced by `<redacted>`, longest first so a value that contains another
+/// goes whole: for text that is printed (a diff, a patch) around values
+/// [`values_to_redact`] found.
+pub fn redact_values(text: &str, values: &[String]) -> String {
+    let mut t = text.to_string();
+    let mut values: Vec<&String> = values.iter().filter(|s| s.len() >= 3).collect();
+    values.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for v in values {
+        t = t.replace(v.as_str(), "<redacted>");
+    }
+    t
+}
+
 /// Findings accepted by a baseline: a previous JSON report of `palisade
 /// secrets`. A finding is accepted when the same secret (fingerprint) is
 /// still in the same file, wherever its line moved to.

@@ -91,19 +91,6 @@ fn read_digests(p: &Path) -> Result<HashMap<String, String>, String> {
     Ok(out)
 }
 
-/// Replaces secret values (literal env values being moved to a Secret) in
-/// text that is printed.
-fn redact(text: &str, secrets: &[String]) -> String {
-    let mut t = text.to_string();
-    // longest first, so a value that contains another goes whole
-    let mut secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 3).collect();
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for s in secrets {
-        t = t.replace(s.as_str(), "<redacted>");
-    }
-    t
-}
-
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -379,7 +366,11 @@ pub fn run(args: FixArgs) -> u8 {
                 .context_radius(3)
                 .header(&file, &file)
                 .to_string();
-            let _ = write!(stdout, "{}", redact(&patch, &secrets));
+            let _ = write!(
+                stdout,
+                "{}",
+                palisade_secrets::redact_values(&patch, &secrets)
+            );
         } else if !args.dry_run
             && let Err(e) = write_atomically(&path, &text)
         {

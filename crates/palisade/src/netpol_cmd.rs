@@ -2,7 +2,7 @@
 
 use crate::cli::{NetpolArgs, NetpolCommand};
 use crate::exit;
-use crate::output::{emit, emit_with, load_input, usage_error};
+use crate::output::{emit, emit_with, load_model, usage_error};
 use palisade_model::Model;
 use palisade_netpol::generate::{Options, declared_flows, generate, parse_flows, verify};
 use palisade_netpol::matrix::IpRange;
@@ -11,14 +11,6 @@ use palisade_netpol::{Network, Protocol, matrix};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::net::IpAddr;
-
-fn load(input: &crate::cli::InputArgs) -> Result<(Model, Vec<palisade_findings::InputError>), u8> {
-    let loaded = load_input(input).map_err(usage_error)?;
-    for e in &loaded.errors {
-        eprintln!("palisade: {e}");
-    }
-    Ok((Model::new(loaded.objects), loaded.errors))
-}
 
 /// Reports invalid policies (left out of the analysis) on stderr.
 fn warn_invalid(net: &Network) {
@@ -273,7 +265,7 @@ pub fn run(args: NetpolArgs) -> u8 {
             input,
             format,
         } => {
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -291,7 +283,7 @@ pub fn run(args: NetpolArgs) -> u8 {
             format,
             output,
         } => {
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -330,7 +322,7 @@ pub fn run(args: NetpolArgs) -> u8 {
             format,
             output,
         }) => {
-            let (model, mut errors) = match load(&input) {
+            let (model, mut errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };

@@ -156,3 +156,15 @@ pub fn write_file(path: &std::path::Path, content: &str, secret: bool) -> std::i
     }
     f.write_all(content.as_bytes())
 }
+
+/// The input as a model; read errors printed to stderr and returned (the
+/// rest is still analysed), a usage error's exit code otherwise.
+pub fn load_model(
+    input: &InputArgs,
+) -> Result<(palisade_model::Model, Vec<palisade_findings::InputError>), u8> {
+    let loaded = load_input(input).map_err(usage_error)?;
+    for e in &loaded.errors {
+        eprintln!("palisade: {e}");
+    }
+    Ok((palisade_model::Model::new(loaded.objects), loaded.errors))
+}

@@ -2,21 +2,12 @@
 
 use crate::cli::{RbacArgs, RbacCommand};
 use crate::exit;
-use crate::output::{emit, load_input, usage_error};
-use palisade_model::Model;
+use crate::output::{emit, load_model, usage_error};
 use palisade_rbac::audit::{GenerateOptions, generate, to_terraform, to_yaml};
 use palisade_rbac::paths::{dot, escalation_paths, mermaid, one_line};
 use palisade_rbac::{Grant, Identity, Rbac, Request, Subject, resources};
 use serde::Serialize;
 use std::fmt::Write;
-
-fn load(input: &crate::cli::InputArgs) -> Result<(Model, Vec<palisade_findings::InputError>), u8> {
-    let loaded = load_input(input).map_err(usage_error)?;
-    for e in &loaded.errors {
-        eprintln!("palisade: {e}");
-    }
-    Ok((Model::new(loaded.objects), loaded.errors))
-}
 
 /// `VERB RESOURCE` (or a non-resource URL starting with `/`) → a request.
 fn request(
@@ -121,7 +112,7 @@ pub fn run(args: RbacArgs) -> u8 {
                 Ok(r) => r,
                 Err(e) => return usage_error(e),
             };
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -167,7 +158,7 @@ pub fn run(args: RbacArgs) -> u8 {
                 Ok(r) => r,
                 Err(e) => return usage_error(e),
             };
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -224,7 +215,7 @@ pub fn run(args: RbacArgs) -> u8 {
                 Ok(s) => s,
                 Err(e) => return usage_error(e),
             };
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -286,7 +277,7 @@ pub fn run(args: RbacArgs) -> u8 {
             crate::scan::run(args)
         }
         RbacCommand::Matrix { input, format } => {
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
@@ -322,7 +313,7 @@ pub fn run(args: RbacArgs) -> u8 {
             }
         }
         RbacCommand::Paths { input, format } => {
-            let (model, errors) = match load(&input) {
+            let (model, errors) = match load_model(&input) {
                 Ok(x) => x,
                 Err(code) => return code,
             };
