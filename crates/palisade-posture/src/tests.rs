@@ -426,7 +426,7 @@ fn markdown_carries_the_same_content() {
 fn inline_markdown_is_escaped_and_formatted() {
     assert_eq!(
         text::md_html("Set `a<b>` and **bold** [docs](https://k8s.io/x).\n\nNext <p>."),
-        "<p>Set <code>a&lt;b&gt;</code> and <strong>bold</strong> <a href=\"https://k8s.io/x\" rel=\"noreferrer\">docs</a>.</p><p>Next &lt;p&gt;.</p>"
+        "<p>Set <code>a&#60;b&#62;</code> and <strong>bold</strong> <a href=\"https://k8s.io/x\" rel=\"noreferrer\">docs</a>.</p><p>Next &#60;p&#62;.</p>"
     );
     // a link to anything but http(s) stays text
     assert_eq!(
@@ -520,4 +520,35 @@ fn monitoring_is_judged_by_the_alerts_on_critical_workloads() {
         "{:?}",
         a11.evidence
     );
+}
+
+#[test]
+fn the_page_escapes_what_the_input_names() {
+    // a workload named with markup: in the findings, the fixes, the charts
+    let yaml = format!(
+        "{CLUSTER}---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: f<blink>&'\"x, namespace: jobs}}
+spec:
+  selector: {{matchLabels: {{app: x}}}}
+  template:
+    metadata: {{labels: {{app: x}}}}
+    spec:
+      containers:
+      - name: main
+        image: busybox
+        securityContext: {{privileged: true}}
+"
+    );
+    let (p, _) = assess_yaml(&yaml, files_context(), Vec::new());
+    assert!(p.findings.iter().any(|f| f.object.contains("f<blink>")));
+    let page = html(&p);
+    assert!(
+        !page.contains("<blink>"),
+        "markup of the input reached the page"
+    );
+    let escaped = "f&#60;blink&#62;&#38;&#39;&#34;x";
+    assert!(page.contains(&format!("<td>jobs/Deployment/{escaped}<br>")));
+    assert!(page.contains(&format!("\">jobs/Deployment/{escaped}</a>")));
 }

@@ -1,6 +1,16 @@
-//! Escaping, and the little Markdown the catalogue's texts use.
+//! Escaping for the markup built here (the SVG charts, the Markdown
+//! below), and the little Markdown the catalogue's texts use.
 
-pub(crate) use palisade_threat::escape_html as esc;
+use askama::filters::{Escaper, Html};
+
+/// HTML-escapes text (also for attribute values) as the templates do:
+/// askama's HTML escaper.
+pub(crate) fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    Html.write_escaped_str(&mut o, s)
+        .expect("writing to a String does not fail");
+    o
+}
 
 /// Inline Markdown to HTML: `code`, **bold**, [text](http…) links; the
 /// rest escaped. Paragraphs (blank lines) become `<p>`.

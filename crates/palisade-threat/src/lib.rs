@@ -50,7 +50,7 @@ mod stride;
 #[cfg(test)]
 mod tests;
 
-pub use html::{escape_html, html, path_svg};
+pub use html::{PathArrow, PathBox, PathSvg, html};
 pub use markdown::{dataflow_mermaid, markdown, paths_mermaid};
 
 use palisade_checks::Suppressed;

@@ -654,3 +654,29 @@ subjects: [{kind: Group, name: ci, apiGroup: rbac.authorization.k8s.io}]
         );
     }
 }
+
+#[test]
+fn the_page_escapes_what_the_input_names() {
+    // a workload named with markup, on an internet-exposed attack path
+    let name = "f<blink>&'\"x";
+    let yaml = ns("web", "")
+        + &ns("data", "")
+        + &deployment("web", name, 8080, "", "")
+        + &service("web", name, 80)
+        + &ingress("web", name, 80)
+        + POSTGRES;
+    let tm = threat_model(&yaml);
+    assert!(tm.paths.iter().any(|p| p.one_line().contains(name)));
+    let page = html(&tm);
+    assert!(
+        !page.contains("<blink>"),
+        "markup of the input reached the page"
+    );
+    let escaped = "f&#60;blink&#62;&#38;&#39;&#34;x";
+    // in text, in the path's SVG (label and accessible name), in attributes
+    assert!(page.contains(&format!("web/{escaped}")));
+    assert!(page.contains(&format!(
+        "aria-label=\"internet → Ingress web/public → pod web/{escaped} → data of data/db\""
+    )));
+    assert!(page.contains(&format!(">pod web/{escaped}</text>")));
+}
