@@ -61,6 +61,25 @@ pub fn find(id: &str) -> Option<&'static dyn Check> {
     CATALOGUE.iter().copied().find(|c| c.meta().id == id)
 }
 
+/// Why `id` names no check: the message for the command line, with the
+/// closest id when one is near (`pss-priviliged` → `pss-privileged`).
+pub fn unknown_id(id: &str) -> String {
+    let closest = CATALOGUE
+        .iter()
+        .map(|c| c.meta().id)
+        .map(|c| (strsim::levenshtein(c, id), c))
+        .filter(|(d, c)| *d <= 3 || c.contains(id) && id.len() >= 4)
+        .min();
+    match closest {
+        Some((_, c)) => {
+            format!(
+                "unknown check id {id:?} (did you mean {c:?}? `palisade checks list` lists them)"
+            )
+        }
+        None => format!("unknown check id {id:?} (see `palisade checks list`)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +106,7 @@ mod tests {
         }
         assert!(find("pss-privileged").is_some());
         assert!(find("nope").is_none());
+        assert!(unknown_id("pss-priviliged").contains("did you mean \"pss-privileged\""));
+        assert!(!unknown_id("zzzzzzzzzzzz").contains("did you mean"));
     }
 }

@@ -26,18 +26,23 @@ pub fn table() -> String {
     let mut out = String::new();
     let metas: Vec<&CheckMeta> = catalogue().iter().map(|c| c.meta()).collect();
     let w = metas.iter().map(|m| m.id.len()).max().unwrap_or(0);
+    let a = metas
+        .iter()
+        .map(|m| action_name(m.action).len())
+        .max()
+        .unwrap_or(0);
     let _ = writeln!(
         out,
-        "{:<w$}  {:<8}  {:>6}  TITLE",
-        "ID", "SEVERITY", "ACTION"
+        "{:<w$}  {:<8}  {:<a$}  TITLE",
+        "ID", "SEVERITY", "AREA"
     );
     for m in &metas {
         let _ = writeln!(
             out,
-            "{:<w$}  {:<8}  {:>6}  {}",
+            "{:<w$}  {:<8}  {:<a$}  {}",
             m.id,
             m.severity.as_str(),
-            m.action,
+            action_name(m.action),
             m.title
         );
     }
@@ -51,10 +56,10 @@ pub fn explain(m: &CheckMeta) -> String {
     let _ = writeln!(out, "{} — {}", m.id, m.title);
     let _ = writeln!(
         out,
-        "severity: {} · seed action {} ({}) · category: {}",
+        "severity: {} · area: {} ({} of 11) · category: {}",
         m.severity,
-        m.action,
         action_name(m.action),
+        m.action,
         m.category
     );
     if !m.frameworks.is_empty() {
@@ -74,18 +79,14 @@ pub fn markdown() -> String {
         "Generated from the catalogue by `palisade checks list --format markdown`; do not edit by hand.\n"
     );
     let _ = writeln!(out, "{} checks.\n", metas.len());
-    let _ = writeln!(
-        out,
-        "| ID | Severity | Seed action | Title |\n|---|---|---|---|"
-    );
+    let _ = writeln!(out, "| ID | Severity | Area | Title |\n|---|---|---|---|");
     for m in &metas {
         let _ = writeln!(
             out,
-            "| [`{}`](#{}) | {} | {} ({}) | {} |",
+            "| [`{}`](#{}) | {} | {} | {} |",
             m.id,
             m.id,
             m.severity,
-            m.action,
             action_name(m.action),
             m.title
         );
@@ -95,11 +96,11 @@ pub fn markdown() -> String {
         let _ = writeln!(out, "## {}\n", m.id);
         let _ = writeln!(
             out,
-            "**{}** — severity **{}**, seed action {} ({}), category `{}`.\n",
+            "**{}** — severity **{}**, area *{}* ({} of 11), category `{}`.\n",
             m.title,
             m.severity,
-            m.action,
             action_name(m.action),
+            m.action,
             m.category
         );
         if !m.frameworks.is_empty() {

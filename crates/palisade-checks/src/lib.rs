@@ -19,7 +19,7 @@ mod sink;
 mod testing;
 mod util;
 
-pub use catalogue::{catalogue, find};
+pub use catalogue::{catalogue, find, unknown_id};
 pub use config::{Config, ConfigError};
 pub use context::{Context, Workload};
 pub use engine::{CheckStats, Outcome, Settings, Suppressed, run};

@@ -1,21 +1,22 @@
-//! The seed's eleven hardening actions, named once for every report.
+//! The eleven hardening areas every check, finding and report belongs to,
+//! named once for the whole program.
 
-/// The actions' names, action 1 first.
+/// The areas' names, area 1 first.
 pub const ACTIONS: [&str; 11] = [
-    "Asset inventory",
+    "Inventory",
     "Threat model",
     "Infrastructure as code",
-    "Namespaces and resource quotas",
+    "Namespaces and quotas",
     "RBAC",
     "Network policies",
-    "Container hardening",
-    "Security scanning",
+    "Workload hardening",
+    "Scanning",
     "Admission control",
     "Audit logging",
     "Monitoring",
 ];
 
-/// Action `n`'s name (1–11); "?" for any other number.
+/// Area `n`'s name (1–11); "?" for any other number.
 pub fn action_name(n: u8) -> &'static str {
     ACTIONS
         .get(usize::from(n).wrapping_sub(1))
@@ -29,7 +30,7 @@ mod tests {
 
     #[test]
     fn numbered_from_one() {
-        assert_eq!(action_name(1), "Asset inventory");
+        assert_eq!(action_name(1), "Inventory");
         assert_eq!(action_name(11), "Monitoring");
         assert_eq!(action_name(0), "?");
         assert_eq!(action_name(12), "?");

@@ -318,12 +318,11 @@ pub fn markdown(p: &Posture) -> String {
         let action = palisade_findings::action_name(f.action);
         let _ = writeln!(
             s,
-            "<a id=\"fix-{}\"></a>\n### `{}` {}\n\n{} · action {}: {} · {} finding{}{}\n\n**Why it matters.** {}\n\n**Fix.** {}\n",
+            "<a id=\"fix-{}\"></a>\n### `{}` {}\n\n{} · {} · {} finding{}{}\n\n**Why it matters.** {}\n\n**Fix.** {}\n",
             f.check,
             f.check,
             f.title,
             f.severity,
-            f.action,
             action,
             f.findings,
             if f.findings == 1 { "" } else { "s" },

@@ -96,6 +96,110 @@ pub const COMMON_VERBS: &[&str] = &[
     "deletecollection",
 ];
 
+/// Every verb the API server authorizes on resources: the common ones,
+/// RBAC's and certificates' special verbs, and `*`.
+pub const KNOWN_VERBS: &[&str] = &[
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "escalate",
+    "bind",
+    "impersonate",
+    "approve",
+    "sign",
+    "attest",
+    "use",
+    "proxy",
+    "*",
+];
+
+/// kubectl's short names of built-in resources.
+const SHORT_NAMES: &[(&str, &str)] = &[
+    ("po", "pods"),
+    ("svc", "services"),
+    ("cm", "configmaps"),
+    ("sa", "serviceaccounts"),
+    ("pvc", "persistentvolumeclaims"),
+    ("rc", "replicationcontrollers"),
+    ("quota", "resourcequotas"),
+    ("limits", "limitranges"),
+    ("ep", "endpoints"),
+    ("ev", "events"),
+    ("ns", "namespaces"),
+    ("no", "nodes"),
+    ("pv", "persistentvolumes"),
+    ("cs", "componentstatuses"),
+    ("deploy", "deployments"),
+    ("sts", "statefulsets"),
+    ("ds", "daemonsets"),
+    ("rs", "replicasets"),
+    ("cj", "cronjobs"),
+    ("hpa", "horizontalpodautoscalers"),
+    ("pdb", "poddisruptionbudgets"),
+    ("psp", "podsecuritypolicies"),
+    ("ing", "ingresses"),
+    ("netpol", "networkpolicies"),
+    ("sc", "storageclasses"),
+    ("pc", "priorityclasses"),
+    ("crd", "customresourcedefinitions"),
+    ("crds", "customresourcedefinitions"),
+    ("csr", "certificatesigningrequests"),
+];
+
+/// The verbs of requests for non-resource URLs (`/healthz`, `/metrics`).
+pub const NON_RESOURCE_VERBS: &[&str] = &[
+    "get", "post", "put", "patch", "delete", "head", "options", "*",
+];
+
+/// A verb the API server knows (for a resource, or for a non-resource
+/// URL), or an error naming the closest one and the list.
+pub fn check_verb(verb: &str, non_resource: bool) -> Result<(), String> {
+    let known = if non_resource {
+        NON_RESOURCE_VERBS
+    } else {
+        KNOWN_VERBS
+    };
+    if known.contains(&verb) {
+        return Ok(());
+    }
+    let closest = known
+        .iter()
+        .map(|v| (strsim::levenshtein(v, &verb.to_ascii_lowercase()), *v))
+        .filter(|(d, _)| *d <= 2)
+        .min();
+    let hint = closest.map_or(String::new(), |(_, v)| format!(" (did you mean {v:?}?)"));
+    Err(format!(
+        "unknown verb {verb:?}{hint}; verbs: {}",
+        known.join(", ")
+    ))
+}
+
+/// The built-in resource `name` means as kubectl reads it: the plural
+/// (`pods`), the singular or kind in any case (`pod`, `Pod`), or a short
+/// name (`po`).
+pub fn resolve(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    if let Some((r, _, _)) = BUILTIN.iter().find(|(r, _, _)| *r == lower) {
+        return Some(r);
+    }
+    if let Some((_, r)) = SHORT_NAMES.iter().find(|(s, _)| *s == lower) {
+        return Some(r);
+    }
+    BUILTIN.iter().map(|(r, _, _)| *r).find(|r| {
+        // singular: pod → pods, ingress → ingresses, networkpolicy → networkpolicies
+        *r == format!("{lower}s")
+            || *r == format!("{lower}es")
+            || lower
+                .strip_suffix('y')
+                .is_some_and(|stem| *r == format!("{stem}ies"))
+    })
+}
+
 /// `(group, namespaced)` of a built-in resource.
 pub fn lookup(resource: &str) -> Option<(&'static str, bool)> {
     BUILTIN
@@ -118,12 +222,20 @@ pub fn parse(spec: &str) -> Result<(String, String, String), String> {
     }
     let (resource, group) = match res_group.split_once('.') {
         Some((r, g)) => (r.to_string(), g.to_string()),
-        None => match lookup(res_group) {
-            Some((g, _)) => (res_group.to_string(), g.to_string()),
+        None => match resolve(res_group) {
+            Some(r) => (r.to_string(), lookup(r).map_or("", |(g, _)| g).to_string()),
             None => {
-                return Err(format!(
-                    "unknown resource {res_group:?}: name its group, e.g. {res_group}.example.com"
-                ));
+                let closest = BUILTIN
+                    .iter()
+                    .map(|(r, _, _)| (strsim::levenshtein(r, &res_group.to_ascii_lowercase()), *r))
+                    .filter(|(d, _)| *d <= 2)
+                    .min();
+                return Err(match closest {
+                    Some((_, r)) => format!("unknown resource {res_group:?} (did you mean {r:?}?)"),
+                    None => format!(
+                        "unknown resource {res_group:?}: name its group, e.g. {res_group}.example.com"
+                    ),
+                });
             }
         },
     };
@@ -152,6 +264,28 @@ mod tests {
         );
         assert_eq!(parse("widgets.example.com").unwrap().0, "example.com");
         assert!(parse("widgets").is_err());
+        // as kubectl reads them: singular, kind, short name
+        assert_eq!(parse("secret").unwrap().1, "secrets");
+        assert_eq!(
+            parse("Deployment").unwrap(),
+            ("apps".into(), "deployments".into(), "".into())
+        );
+        assert_eq!(parse("deploy/scale").unwrap().2, "scale");
+        assert_eq!(parse("netpol").unwrap().0, "networking.k8s.io");
+        assert_eq!(parse("NetworkPolicy").unwrap().1, "networkpolicies");
+        assert_eq!(parse("ingress").unwrap().1, "ingresses");
+        assert!(
+            parse("secretz")
+                .unwrap_err()
+                .contains("did you mean \"secrets\"")
+        );
+        assert!(check_verb("get", false).is_ok() && check_verb("*", false).is_ok());
+        assert!(check_verb("post", true).is_ok() && check_verb("post", false).is_err());
+        let e = check_verb("gett", false).unwrap_err();
+        assert!(
+            e.contains("did you mean \"get\"") && e.contains("deletecollection"),
+            "{e}"
+        );
         assert!(parse("pods/a/b").is_err());
         assert_eq!(lookup("nodes"), Some(("", false)));
     }

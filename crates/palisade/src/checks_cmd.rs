@@ -16,9 +16,7 @@ pub fn run(args: ChecksArgs) -> u8 {
         ChecksCommand::Explain { id } => match find(&id) {
             Some(c) => docs::explain(c.meta()),
             None => {
-                return usage_error(format!(
-                    "unknown check id {id:?} (see `palisade checks list`)"
-                ));
+                return usage_error(palisade_checks::unknown_id(&id));
             }
         },
     };

@@ -51,7 +51,7 @@ pub enum Command {
     /// What runs: every workload with its images (pinned or not), service
     /// account, exposure, mounts and declared connections, and summaries.
     Inventory(InventoryArgs),
-    /// Threat model of the cluster (seed action 2): components, trust
+    /// Threat model of the cluster: components, trust
     /// boundaries, the three attacker profiles and what each reaches, attack
     /// paths found by graph search over the evidence and ranked by impact and
     /// length, STRIDE per component tied to findings and lines. Deterministic
@@ -81,7 +81,7 @@ pub enum Command {
     /// finding not in the baseline is at or above --fail-on, 2 when some
     /// input could not be read.
     Secrets(SecretsArgs),
-    /// Monitoring (seed action 11): alerting rules for palisade's metrics
+    /// Monitoring: alerting rules for palisade's metrics
     /// and for every workload of the inventory (PrometheusRule or rule
     /// file), which business-critical workloads no alert watches (exit 1),
     /// and a scan's posture metrics for Prometheus.
@@ -963,7 +963,7 @@ pub struct ChecksArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ChecksCommand {
-    /// List every check: id, severity, seed action, title, frameworks.
+    /// List every check: id, severity, area, title, frameworks.
     List {
         #[arg(short, long, default_value = "table", value_parser = ["table", "json", "markdown"])]
         format: String,

@@ -113,9 +113,7 @@ fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
 pub fn run(args: FixArgs) -> u8 {
     for id in &args.checks {
         if palisade_checks::find(id).is_none() {
-            return usage_error(format!(
-                "unknown check id {id:?} (see `palisade checks list`)"
-            ));
+            return usage_error(palisade_checks::unknown_id(id));
         }
     }
     let min = args.min_severity.unwrap_or(Severity::Info);

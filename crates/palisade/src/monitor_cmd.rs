@@ -1,4 +1,4 @@
-//! `palisade monitor` (seed action 11): alerting rules from the inventory,
+//! `palisade monitor` (area 11, monitoring): alerting rules from the inventory,
 //! coverage of business-critical workloads by the user's alerting rules,
 //! and a scan's posture metrics for Prometheus.
 

@@ -17,11 +17,13 @@ fn request(
     name: Option<&str>,
 ) -> Result<Request, String> {
     if resource.starts_with('/') {
+        resources::check_verb(verb, true)?;
         return Ok(Request::NonResource {
             verb: verb.to_string(),
             path: resource.to_string(),
         });
     }
+    resources::check_verb(verb, false)?;
     let (group, res, sub) = resources::parse(resource)?;
     // namespaces are addressed by their own name
     let namespace = match (res.as_str(), name) {
@@ -122,6 +124,16 @@ pub fn run(args: RbacArgs) -> u8 {
                 .iter()
                 .map(|g| grant_out(&rbac, g))
                 .collect();
+            // the resource as resolved (`secret` → `secrets`)
+            let resource = match &req {
+                Request::Resource {
+                    resource,
+                    subresource,
+                    ..
+                } if !subresource.is_empty() => format!("{resource}/{subresource}"),
+                Request::Resource { resource, .. } => resource.clone(),
+                Request::NonResource { path, .. } => path.clone(),
+            };
             let text = if format == "json" {
                 json(&grants)
             } else {

@@ -1,6 +1,6 @@
 //! `palisade report`: the posture report — the scan, the threat model,
 //! the NetworkPolicy matrix, RBAC risks and the audit policy's lint, one
-//! status per seed action, as one self-contained HTML page or Markdown.
+//! status per hardening area, as one self-contained HTML page or Markdown.
 
 use crate::cli::{ColorChoice, ReportArgs, ScanArgs};
 use crate::exit;

@@ -115,9 +115,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     };
     for id in args.checks.iter().chain(&args.skip) {
         if find(id).is_none() {
-            return Err(usage_error(format!(
-                "unknown check id {id:?} (see `palisade checks list`)"
-            )));
+            return Err(usage_error(palisade_checks::unknown_id(id)));
         }
     }
     if !args.checks.is_empty() {

@@ -1,4 +1,4 @@
-//! `palisade threat-model`: the threat model (seed action 2) of manifests
+//! `palisade threat-model`: the threat model (area 2) of manifests
 //! or the live cluster.
 
 use crate::cli::ThreatModelArgs;

@@ -284,3 +284,34 @@ fn matrix_lists_each_subject_with_verbs_resources_and_scopes() {
         && p["resource"] == "pods"
         && p["scopes"] == serde_json::json!(["jobs"])));
 }
+
+#[test]
+fn resources_read_as_kubectl_reads_them_and_typos_are_refused() {
+    let out = |args: &[&str]| palisade().args(args).output().unwrap();
+    // singular and short names mean the same resource as the plural
+    let plural = out(&["rbac", "who-can", "get", "secrets", "examples/demo"]);
+    for alias in ["secret", "Secret"] {
+        let o = out(&["rbac", "who-can", "get", alias, "examples/demo"]);
+        assert_eq!(o.status.code(), Some(0), "{alias}");
+        assert_eq!(o.stdout, plural.stdout, "{alias}");
+    }
+    let o = out(&["rbac", "who-can", "list", "po", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(0));
+    // a misspelt verb or resource is an error naming what was meant
+    let o = out(&["rbac", "who-can", "gett", "secrets", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown verb \"gett\" (did you mean \"get\"?)"),
+        "{err}"
+    );
+    let o = out(&["rbac", "who-can", "get", "secretz", "examples/demo"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean \"secrets\""), "{err}");
+    // and so is a misspelt check id
+    let o = out(&["checks", "explain", "pss-priviliged"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean \"pss-privileged\""), "{err}");
+}

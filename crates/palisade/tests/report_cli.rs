@@ -207,7 +207,7 @@ fn demo_report_markdown() {
     assert!(md.contains(&format!("**Posture score: {score}/100**")));
     assert!(md.contains("palisade 0.1.0 · 2024-05-01T00:00:00Z"));
     for title in [
-        "## 1. Asset inventory",
+        "## 1. Inventory",
         "## 2. Threat model",
         "## 5. RBAC",
         "## 6. Network policies",
