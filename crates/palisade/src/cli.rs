@@ -1178,7 +1178,8 @@ pub struct ReportArgs {
     /// nothing); markdown: for wikis and pull requests (Mermaid charts).
     #[arg(short, long, default_value = "html", value_parser = ["html", "markdown"])]
     pub format: String,
-    /// Write the report to FILE instead of stdout.
+    /// Write the report to FILE (`-`: stdout). Default: stdout, or for HTML
+    /// on a terminal the file palisade-report.html.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Configuration file, as for `scan` (default: .palisade.yaml in the

@@ -15,6 +15,8 @@ pub fn emit_with(
     path: Option<&Path>,
     f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), String> {
+    // `-o -`: standard output, as when no file is named
+    let path = path.filter(|p| *p != Path::new("-"));
     let result = match path {
         Some(p) => std::fs::File::create(p).and_then(|file| {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);

@@ -134,8 +134,21 @@ pub fn run(a: ReportArgs) -> u8 {
         "markdown" => palisade_posture::markdown(&posture),
         _ => palisade_posture::html(&posture),
     };
-    if let Err(e) = emit(&text, a.output.as_deref()) {
+    // a page of HTML is no use on a terminal: to a file there, unless `-o -`
+    let default_file = (a.output.is_none() && a.format == "html" && {
+        use std::io::IsTerminal;
+        std::io::stdout().is_terminal()
+    })
+    .then(|| std::path::PathBuf::from("palisade-report.html"));
+    let output = a.output.clone().or(default_file.clone());
+    if let Err(e) = emit(&text, output.as_deref()) {
         return usage_error(e);
+    }
+    if let Some(f) = default_file {
+        eprintln!(
+            "palisade: wrote the report to {} (open it in a browser; -o - prints it)",
+            f.display()
+        );
     }
     phases.mark("report");
     if scanned.report.errors.is_empty() {

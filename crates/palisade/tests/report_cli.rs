@@ -482,3 +482,42 @@ fn secrets_paths_feed_action_8() {
     );
     assert!(!with.contains("hunter2"), "values never reach the report");
 }
+
+#[test]
+fn html_goes_to_a_file_on_a_terminal_and_dash_means_stdout() {
+    // `-o -` is stdout, whatever the format
+    let out = palisade_in(&root())
+        .args(["report", "examples/demo", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.starts_with(b"<!DOCTYPE html>"));
+    // on a terminal (util-linux `script` gives one), the page goes to a file
+    let Ok(script) = which("script") else {
+        eprintln!("skipped the terminal case: no `script` command");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("palisade");
+    let demo = std::fs::canonicalize(root().join("examples/demo")).unwrap();
+    let status = std::process::Command::new(script)
+        .arg("-qec")
+        .arg(format!("{} report {}", bin.display(), demo.display()))
+        .arg("/dev/null")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let page = std::fs::read_to_string(dir.path().join("palisade-report.html")).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"));
+}
+
+fn which(cmd: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(cmd))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
