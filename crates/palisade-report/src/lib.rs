@@ -141,11 +141,57 @@ impl FromStr for Format {
 }
 
 /// How to render (the table only; other formats always carry everything).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone)]
 pub struct RenderOptions {
     pub color: bool,
     /// List suppressed findings with their reasons.
     pub show_suppressed: bool,
+    /// How the table groups findings within a severity.
+    pub group: Group,
+    /// One line a finding (`path:line:col: severity: check: object: message`).
+    pub compact: bool,
+    /// Columns the table's lines fit in (0: no wrapping).
+    pub width: usize,
+    /// The `palisade fix …` command for this input, for the summary's hint.
+    pub fix_command: Option<String>,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            show_suppressed: false,
+            group: Group::Check,
+            compact: false,
+            width: 100,
+            fix_command: None,
+        }
+    }
+}
+
+/// How the table groups a severity's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Group {
+    /// One entry per check: its fix once, then every place it occurs.
+    #[default]
+    Check,
+    /// One entry per object, each finding with its own fix.
+    Object,
+    /// One entry per file, findings in line order.
+    File,
+}
+
+impl std::str::FromStr for Group {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "check" => Ok(Group::Check),
+            "object" => Ok(Group::Object),
+            "file" => Ok(Group::File),
+            _ => Err(format!("unknown grouping {s:?} (check, object or file)")),
+        }
+    }
 }
 
 /// Renders the report.
@@ -193,7 +239,8 @@ pub fn fix_line(f: &Finding) -> String {
     first_sentence(&f.fix)
 }
 
-fn first_sentence(text: &str) -> String {
+/// The first sentence of a fix text (code spans kept whole).
+pub(crate) fn first_sentence(text: &str) -> String {
     let mut end = text.len();
     let bytes = text.as_bytes();
     let mut in_code = false;

@@ -1,7 +1,9 @@
-//! The terminal report: by severity, then by object; each finding with its
-//! line, check, message and the change to make; a summary line.
+//! The terminal report: the summary and what `palisade fix` can repair
+//! first; then by severity, grouped by check (one cause, its fix once, every
+//! place it occurs), by object or by file; `path:line:column` as one token;
+//! lines wrapped to the width; `--compact`: one line a finding.
 
-use crate::{RenderOptions, ScanReport, fix_line};
+use crate::{Group, RenderOptions, ScanReport, first_sentence, fix_line};
 use anstyle::{AnsiColor, Style};
 use palisade_findings::{Finding, Severity};
 use std::collections::HashMap;
@@ -32,60 +34,214 @@ fn severity_style(s: Severity) -> Style {
     }
 }
 
+/// `path:line:column` (or `path:line`, or `path`): one token terminals and
+/// editors open at the line.
+fn place(f: &Finding) -> String {
+    let l = &f.location;
+    match (l.line, l.column) {
+        (0, _) => l.file.to_string(),
+        (n, 0) => format!("{}:{n}", l.file),
+        (n, c) => format!("{}:{n}:{c}", l.file),
+    }
+}
+
+/// `text` wrapped to the report's width: the first line after `first`,
+/// the others indented by `rest` spaces. Width 0: one line.
+fn wrapped(text: &str, width: usize, first: &str, rest: usize) -> Vec<String> {
+    if width == 0 {
+        return vec![format!("{first}{text}")];
+    }
+    let indent = " ".repeat(rest);
+    let opts = textwrap::Options::new(width.max(first.len() + 20))
+        .initial_indent(first)
+        .subsequent_indent(&indent)
+        .break_words(true)
+        // names like `marketing/catch-all` stay whole
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(text, opts)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
+}
+
+/// What the summary says `palisade fix` can repair.
+fn fixable(r: &ScanReport) -> (usize, usize) {
+    use palisade_findings::Applicability;
+    let mut safe = 0;
+    let mut unsafe_ = 0;
+    for f in &r.findings {
+        match f.autofix.as_ref().map(|a| a.applicability) {
+            Some(Applicability::Safe) => safe += 1,
+            Some(_) => unsafe_ += 1,
+            None => {}
+        }
+    }
+    (safe, unsafe_)
+}
+
+fn header(r: &ScanReport, opts: &RenderOptions, p: &Paint, out: &mut String) {
+    let s = &r.summary;
+    let bold = Style::new().bold();
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(
+            bold,
+            &format!(
+                "{} finding{} in {} object{} ({} workload{}) from {} file{} · score {}/100",
+                s.total,
+                plural(s.total),
+                s.objects,
+                plural(s.objects),
+                s.workloads,
+                plural(s.workloads),
+                s.files,
+                plural(s.files),
+                s.score
+            )
+        )
+    );
+    let mut parts: Vec<String> = Severity::ALL
+        .iter()
+        .filter(|sev| s.count(**sev) > 0)
+        .map(|sev| p.paint(severity_style(*sev), &format!("{} {sev}", s.count(*sev))))
+        .collect();
+    parts.push(format!("{} suppressed", s.suppressed));
+    parts.push(format!("{} input error{}", s.errors, plural(s.errors)));
+    let _ = writeln!(out, "{}", parts.join(" · "));
+    let (safe, unsafe_) = fixable(r);
+    if safe + unsafe_ > 0 {
+        let cmd = opts.fix_command.as_deref().unwrap_or("palisade fix PATH");
+        let _ = writeln!(
+            out,
+            "{} can be fixed in place ({safe} safely, {unsafe_} after a check):",
+            safe + unsafe_
+        );
+        let _ = writeln!(out, "  {cmd} --diff   # shows the changes");
+        let _ = writeln!(
+            out,
+            "  {cmd}          # applies the safe ones; --unsafe the rest"
+        );
+    }
+    out.push('\n');
+}
+
+/// Findings in order of first appearance of `key` (findings are sorted by
+/// file and line).
+fn groups<'a, K: Eq + std::hash::Hash + Copy>(
+    findings: &[&'a Finding],
+    key: impl Fn(&'a Finding) -> K,
+) -> Vec<(K, Vec<&'a Finding>)> {
+    let mut order: Vec<K> = Vec::new();
+    let mut by: HashMap<K, Vec<&'a Finding>> = HashMap::new();
+    for f in findings {
+        by.entry(key(f))
+            .or_insert_with(|| {
+                order.push(key(f));
+                Vec::new()
+            })
+            .push(f);
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let v = by.remove(&k).unwrap_or_default();
+            (k, v)
+        })
+        .collect()
+}
+
 pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
     let p = Paint { on: opts.color };
     let dim = Style::new().dimmed();
     let bold = Style::new().bold();
+    let w = opts.width;
     let mut out = String::new();
+    if opts.compact {
+        for f in &r.findings {
+            let _ = writeln!(
+                out,
+                "{}: {}: {}: {}: {}",
+                place(f),
+                f.severity,
+                f.check.id,
+                f.object,
+                f.message
+            );
+        }
+    } else {
+        header(r, &opts, &p, &mut out);
+    }
     for sev in Severity::ALL {
+        if opts.compact {
+            break;
+        }
         let of_sev: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == sev).collect();
         if of_sev.is_empty() {
             continue;
         }
         let header = format!("{} ({})", sev.as_str().to_uppercase(), of_sev.len());
         let _ = writeln!(out, "{}", p.paint(severity_style(sev), &header));
-        // objects in order of first appearance (findings are sorted by file and line)
-        let mut order: Vec<&palisade_model::ObjectRef> = Vec::new();
-        let mut by_object: HashMap<&palisade_model::ObjectRef, Vec<&Finding>> = HashMap::new();
-        for f in &of_sev {
-            by_object
-                .entry(&f.object)
-                .or_insert_with(|| {
-                    order.push(&f.object);
-                    Vec::new()
-                })
-                .push(f);
-        }
-        for obj in order {
-            let mine = &by_object[obj];
-            let file = &mine[0].location.file;
-            let _ = writeln!(
-                out,
-                "  {}  {}",
-                p.paint(bold, &obj.to_string()),
-                p.paint(dim, file)
-            );
-            let width = mine.iter().map(|f| f.check.id.len()).max().unwrap_or(0);
-            for f in mine {
-                let line = if f.location.line > 0 {
-                    format!("{:>5}", f.location.line)
-                } else {
-                    "    -".to_string()
-                };
-                let _ = writeln!(
-                    out,
-                    "    {}  {:<width$}  {}",
-                    p.paint(dim, &line),
-                    f.check.id,
-                    f.message,
-                );
-                let _ = writeln!(
-                    out,
-                    "    {:>5}  {:<width$}  {}",
-                    "",
-                    "",
-                    p.paint(dim, &format!("fix: {}", fix_line(f))),
-                );
+        match opts.group {
+            Group::Check => {
+                for (id, mine) in groups(&of_sev, |f| f.check.id) {
+                    let m = mine[0].check;
+                    let n = mine.len();
+                    let auto = mine.iter().filter(|f| f.autofix.is_some()).count();
+                    let count = if auto > 0 {
+                        format!("{n}, {auto} fixable")
+                    } else {
+                        n.to_string()
+                    };
+                    let title = format!("{id} · {} ({count})", m.title);
+                    for (i, l) in wrapped(&title, w, "  ", 4).iter().enumerate() {
+                        let _ = match l.strip_prefix("  ").and_then(|r| r.strip_prefix(id)) {
+                            Some(rest) if i == 0 => {
+                                writeln!(out, "  {}{}", p.paint(bold, id), p.paint(dim, rest))
+                            }
+                            _ => writeln!(out, "{}", p.paint(dim, l)),
+                        };
+                    }
+                    for l in wrapped(&format!("fix: {}", first_sentence(m.fix)), w, "    ", 9) {
+                        let _ = writeln!(out, "{}", p.paint(dim, &l));
+                    }
+                    for f in mine {
+                        let text = format!("{}  {}  {}", place(f), f.object, f.message);
+                        for l in wrapped(&text, w, "    ", 8) {
+                            let _ = writeln!(out, "{l}");
+                        }
+                    }
+                }
+            }
+            Group::Object => {
+                for (obj, mine) in groups(&of_sev, |f| &f.object) {
+                    let _ = writeln!(out, "  {}", p.paint(bold, &obj.to_string()));
+                    for f in mine {
+                        let text = format!("{}  {}  {}", place(f), f.check.id, f.message);
+                        for l in wrapped(&text, w, "    ", 8) {
+                            let _ = writeln!(out, "{l}");
+                        }
+                        for l in wrapped(&format!("fix: {}", fix_line(f)), w, "      ", 11) {
+                            let _ = writeln!(out, "{}", p.paint(dim, &l));
+                        }
+                    }
+                }
+            }
+            Group::File => {
+                for (file, mine) in groups(&of_sev, |f| &*f.location.file) {
+                    let _ = writeln!(out, "  {}", p.paint(bold, file));
+                    for f in mine {
+                        let at = match (f.location.line, f.location.column) {
+                            (0, _) => "-".to_string(),
+                            (l, 0) => l.to_string(),
+                            (l, c) => format!("{l}:{c}"),
+                        };
+                        let text = format!("{at:>7}  {}  {}  {}", f.check.id, f.object, f.message);
+                        for l in wrapped(&text, w, "  ", 11) {
+                            let _ = writeln!(out, "{l}");
+                        }
+                    }
+                }
             }
         }
         out.push('\n');
@@ -138,15 +294,9 @@ pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
     };
     let _ = writeln!(
         out,
-        "{} finding{}{counts} in {} object{} ({} workload{}) from {} file{} · score {}/100 · {} suppressed · {} input error{}",
+        "{} finding{}{counts} · score {}/100 · {} suppressed · {} input error{}",
         s.total,
         plural(s.total),
-        s.objects,
-        plural(s.objects),
-        s.workloads,
-        plural(s.workloads),
-        s.files,
-        plural(s.files),
         s.score,
         s.suppressed,
         s.errors,

@@ -113,7 +113,7 @@ fn table_colour_only_when_asked() {
             Format::Table,
             RenderOptions {
                 color: true,
-                show_suppressed: false
+                ..Default::default()
             }
         )
         .contains("\u{1b}[")
@@ -124,8 +124,8 @@ fn table_colour_only_when_asked() {
 #[test]
 fn table_lists_suppressed_on_request() {
     let opts = RenderOptions {
-        color: false,
         show_suppressed: true,
+        ..Default::default()
     };
     let t = render(&report(), Format::Table, opts);
     assert!(t.contains("SUPPRESSED (1)"));

@@ -905,6 +905,14 @@ pub struct ScanArgs {
     /// Also list suppressed findings in the table.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// How the table groups each severity's findings: check (one entry per
+    /// cause, its fix once, every place it occurs), object, or file.
+    #[arg(long, value_name = "BY", default_value = "check", value_parser = ["check", "object", "file"])]
+    pub group: String,
+    /// One line a finding (`path:line:col: severity: check: object:
+    /// message`), for CI logs.
+    #[arg(long)]
+    pub compact: bool,
     /// Report values that cannot be resolved (Terraform variables without a
     /// value) as high-severity findings instead of informational ones.
     #[arg(long)]

@@ -170,3 +170,30 @@ pub fn load_model(
     }
     Ok((palisade_model::Model::new(loaded.objects), loaded.errors))
 }
+
+/// The table's width: the terminal's (between 60 and 160 columns) when
+/// standard output is one and nothing else is named, else 100.
+pub fn table_width(to_file: bool) -> usize {
+    use std::io::IsTerminal;
+    if !to_file
+        && std::io::stdout().is_terminal()
+        && let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size()
+    {
+        return usize::from(w).clamp(60, 160);
+    }
+    100
+}
+
+/// `palisade fix PATH…` for the input, for the table's hint (none for a
+/// live cluster, which `fix` does not edit).
+pub fn fix_command(input: &InputArgs) -> Option<String> {
+    if input.paths.is_empty() || input.paths.iter().any(|p| p.as_os_str() == "-") {
+        return None;
+    }
+    let paths: Vec<String> = input
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    Some(format!("palisade fix {}", paths.join(" ")))
+}

@@ -58,7 +58,8 @@ pub fn run(args: PolicyArgs) -> u8 {
             );
             let opts = RenderOptions {
                 color: format == Format::Table && use_color(color, output.is_some()),
-                show_suppressed: false,
+                width: crate::output::table_width(output.is_some()),
+                ..Default::default()
             };
             if let Err(e) = emit_with(output.as_deref(), |w| write(&report, format, opts, w)) {
                 return usage_error(e);

@@ -41,6 +41,8 @@ pub fn run(a: ReportArgs) -> u8 {
         pss_level: a.pss_level,
         pss_version: a.pss_version,
         show_suppressed: false,
+        group: "check".into(),
+        compact: false,
         strict_unknown: false,
         color: ColorChoice::Never,
         policies: a.policies,

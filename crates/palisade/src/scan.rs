@@ -62,6 +62,10 @@ pub fn run(args: ScanArgs) -> u8 {
     let opts = RenderOptions {
         color: format == Format::Table && use_color(args.color, args.output.is_some()),
         show_suppressed: args.show_suppressed,
+        group: args.group.parse().unwrap_or_default(),
+        compact: args.compact,
+        width: crate::output::table_width(args.output.is_some()),
+        fix_command: crate::output::fix_command(&args.input),
     };
     let mut phases = crate::output::Phases::new();
     if let Err(e) = emit_with(args.output.as_deref(), |w| write(&report, format, opts, w)) {

@@ -100,10 +100,59 @@ fn table_output_and_thresholds() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("CRITICAL ("), "{text}");
-    assert!(text.contains("fix: "));
+    // the summary first, with what `palisade fix` repairs and the command
+    let first: Vec<&str> = text.lines().take(3).collect();
+    assert!(first[0].starts_with("80 findings in 38 objects"), "{text}");
+    assert!(first[0].ends_with("score 89/100"), "{text}");
+    assert!(first[1].starts_with("5 critical · 6 high"), "{text}");
+    assert!(
+        text.contains("\n  palisade fix examples/demo --diff   # shows the changes\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nCRITICAL (5)\n"), "{text}");
+    // one entry per check, its fix once, each place as path:line:column
+    assert!(
+        text.contains("  pss-privileged · Privileged containers (1, 1 fixable)\n"),
+        "{text}"
+    );
+    assert!(text.contains("    examples/demo/jobs/report-cronjob.yaml:41:17  jobs/CronJob/nightly-report  privileged"), "{text}");
+    assert_eq!(
+        text.matches("fix: Append the digest of the reviewed image")
+            .count(),
+        1,
+        "{text}"
+    );
+    // never wider than the width (100 when not on a terminal)
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest <= 100, "{widest}");
     assert!(text.lines().last().unwrap().contains("score"));
     assert!(!text.contains('\u{1b}'));
+    // one line a finding for CI logs; by object; by file
+    let compact = palisade()
+        .args(["scan", "examples/demo", "--compact", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    let compact = String::from_utf8(compact.stdout).unwrap();
+    assert_eq!(compact.lines().count(), 81, "{compact}");
+    assert!(compact.contains("examples/demo/jobs/report-cronjob.yaml:41:17: critical: pss-privileged: jobs/CronJob/nightly-report: privileged"), "{compact}");
+    for (group, line) in [
+        ("object", "  jobs/CronJob/nightly-report\n"),
+        ("file", "  examples/demo/jobs/report-cronjob.yaml\n"),
+    ] {
+        let o = palisade()
+            .args([
+                "scan",
+                "examples/demo",
+                "--group",
+                group,
+                "--fail-on",
+                "none",
+            ])
+            .output()
+            .unwrap();
+        let t = String::from_utf8(o.stdout).unwrap();
+        assert!(t.contains(line), "{group}: {t}");
+    }
     let out = palisade()
         .args([
             "scan",
@@ -445,4 +494,20 @@ fn checks_list_and_generated_docs() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn demo_table_snapshot() {
+    let out = palisade()
+        .args([
+            "scan",
+            "examples/demo",
+            "--color",
+            "never",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("demo_table", String::from_utf8(out.stdout).unwrap());
 }
