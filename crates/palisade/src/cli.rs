@@ -5,7 +5,20 @@ use std::path::PathBuf;
 /// Kubernetes hardening for small teams: finds what is wrong, explains why
 /// it matters, and says precisely what to change.
 #[derive(Parser, Debug)]
-#[command(name = "palisade", version, about, args_override_self = true)]
+#[command(
+    name = "palisade",
+    version,
+    about,
+    args_override_self = true,
+    after_help = "Examples:
+  palisade scan k8s/                         find what is wrong, and what to change
+  palisade fix k8s/ --diff                   the fixes palisade can make, as a diff
+  palisade scan --cluster                    the live cluster, read-only
+  palisade report k8s/ -o report.html        the posture report, one page
+  palisade rbac who-can get secrets k8s/     who can read Secrets, and through which binding
+
+`palisade COMMAND --help` explains a command; `palisade checks explain ID` a finding."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -13,50 +26,78 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Scan manifests, Terraform or a live cluster for security and hardening problems.
+    ///
     /// Scan manifests (YAML, JSON, List objects, kubectl dumps) for Pod
     /// Security, hardening, namespace and quota problems.
     Scan(ScanArgs),
+    /// Check pods against a Pod Security Standards level, as the admission plugin does.
+    ///
     /// Evaluate pods and pod templates against a Pod Security Standards
     /// level and version, exactly as the admission plugin does.
     Pss(PssArgs),
+    /// The check catalogue: list the checks, explain one.
+    ///
     /// The check catalogue.
     Checks(ChecksArgs),
+    /// RBAC: who can, can, explain, risks, escalation paths, roles from audit logs.
+    ///
     /// RBAC analysis: who can, can, explain, risks, escalation paths,
     /// least-privilege roles from audit logs.
     Rbac(RbacArgs),
+    /// Drift between infrastructure as code and the cluster.
+    ///
     /// Drift between infrastructure as code and the cluster: objects nobody
     /// declared, declared objects that are missing, changed security fields.
     /// Exit 1 on drift.
     Drift(DriftArgs),
+    /// NetworkPolicies: reachability, the connectivity matrix, generated policies.
+    ///
     /// NetworkPolicy analysis: reachability between two workloads, the
     /// connectivity matrix, and generated least-privilege policies.
     Netpol(NetpolArgs),
+    /// Admission control: the webhook and the manifests that install it.
+    ///
     /// Admission control: the HTTPS AdmissionReview webhook and the
     /// manifests that install it.
     Admission(AdmissionArgs),
+    /// Gatekeeper policies: run suites, apply constraints to manifests.
+    ///
     /// Gatekeeper policies: run gator Suite files, and apply
     /// ConstraintTemplates and Constraints to manifests before they ship.
     Policy(PolicyArgs),
+    /// Audit logging: the audit policy, API server flags, detection, the audit sink.
+    ///
     /// Audit logging: the audit Policy (explain, lint) and the API
     /// server's audit flags.
     Audit(AuditArgs),
+    /// Apply the fixes to the files in place, or show them as a diff.
+    ///
     /// Apply the catalogue's fixes to the files they came from, in place
     /// (comments, order, quoting and other documents kept), or show them as
     /// a diff. Unsafe fixes (that can change what a workload does) only
     /// with --unsafe. Exit 1 when fixable findings remain, 2 on bad input.
     Fix(FixArgs),
+    /// Generate network policies, quotas, an audit policy, least-privilege RBAC.
+    ///
     /// Generate what hardening needs: network policies, quotas, an audit
     /// policy, least-privilege RBAC.
     Generate(GenerateArgs),
+    /// What runs: workloads, images, service accounts, exposure, connections.
+    ///
     /// What runs: every workload with its images (pinned or not), service
     /// account, exposure, mounts and declared connections, and summaries.
     Inventory(InventoryArgs),
+    /// The threat model: components, trust boundaries, attack paths, STRIDE.
+    ///
     /// Threat model of the cluster: components, trust
     /// boundaries, the three attacker profiles and what each reaches, attack
     /// paths found by graph search over the evidence and ranked by impact and
     /// length, STRIDE per component tied to findings and lines. Deterministic
     /// Markdown (with Mermaid diagrams), JSON or a self-contained HTML page.
     ThreatModel(ThreatModelArgs),
+    /// Software bill of materials of an image, root filesystem or project.
+    ///
     /// Software bill of materials of a root filesystem, project directory or
     /// image (docker-archive, OCI layout directory or archive; PATH:TAG picks
     /// one image): OS and language packages, Go and Rust binaries, Java
@@ -64,16 +105,22 @@ pub enum Command {
     /// --fail-on-assessment when the assessment found something, 2 when part
     /// of the input could not be read (the rest is still catalogued).
     Sbom(SbomArgs),
+    /// The local OSV vulnerability database: update, import, status.
+    ///
     /// The local OSV vulnerability database: download OSV's exports
     /// (update), import records (files, directories, all.zip exports), show
     /// its status and age.
     Db(DbArgs),
+    /// Known vulnerabilities of an image, root filesystem, project or SBOM.
+    ///
     /// Vulnerabilities of what `palisade sbom` finds in TARGET (image,
     /// root filesystem, project directory with lock files), matched against
     /// the local OSV database by ecosystem and exact version order. Exit 1
     /// with --fail-on when a vulnerability at or above it is found, 2 when
     /// the input or the database cannot be read.
     Vuln(VulnArgs),
+    /// Credentials in source trees, image layers and manifests.
+    ///
     /// Credentials in source trees (respecting .gitignore), container image
     /// layers (every layer, also files a later layer deletes) and
     /// Kubernetes manifests (Secret data, literal env values, the
@@ -81,17 +128,23 @@ pub enum Command {
     /// finding not in the baseline is at or above --fail-on, 2 when some
     /// input could not be read.
     Secrets(SecretsArgs),
+    /// Monitoring: alerting rules, coverage of critical workloads, posture metrics.
+    ///
     /// Monitoring: alerting rules for palisade's metrics
     /// and for every workload of the inventory (PrometheusRule or rule
     /// file), which business-critical workloads no alert watches (exit 1),
     /// and a scan's posture metrics for Prometheus.
     Monitor(MonitorArgs),
+    /// The posture report: one self-contained HTML page, or Markdown.
+    ///
     /// The posture report: the score and how it is computed, the status of
     /// each of the eleven actions from the evidence, findings by severity
     /// and namespace, the threat model, NetworkPolicy matrix and RBAC
     /// risks, each finding linked to its fix. One self-contained HTML page
     /// (no network) or Markdown. Exit 2 when some input could not be read.
     Report(ReportArgs),
+    /// The scan history: the score over time, what was fixed, what is new.
+    ///
     /// The scan history (`--history DB` on scan and report): each run's
     /// score and counts, and what was fixed and what is new since the
     /// previous run of the same source.
@@ -99,6 +152,11 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade secrets .
+  palisade secrets . --format json -o .secrets-baseline.json   accept what is there now
+  palisade secrets . --baseline .secrets-baseline.json         then fail only on new ones
+  palisade secrets app.tar                                      every layer of an image")]
 pub struct SecretsArgs {
     /// Files, directories, or images (docker-archive or OCI tarball, OCI
     /// layout directory; append :TAG to pick an image).
@@ -183,6 +241,11 @@ pub enum DbCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade db update                        download OSV's exports once
+  palisade vuln app.tar                     an image
+  palisade vuln . --fail-on high            a project's lock files
+  palisade vuln sbom.cdx.json               an SBOM another tool wrote")]
 pub struct VulnArgs {
     /// Anything `palisade sbom` reads (append :TAG to pick an image).
     #[arg(value_name = "TARGET")]
@@ -348,6 +411,10 @@ pub struct QuotasArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade fix k8s/ --diff                 show the safe fixes
+  palisade fix k8s/                        apply them in place
+  palisade fix k8s/ --unsafe --diff        also those to check first")]
 pub struct FixArgs {
     /// Files or directories (YAML and JSON manifests).
     #[arg(value_name = "PATH", required = true)]
@@ -735,6 +802,10 @@ pub enum PolicyCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade netpol matrix k8s/
+  palisade netpol reach --from shop/frontend --to shop/api --port 8080 k8s/
+  palisade netpol generate k8s/ -n shop > netpol.yaml")]
 pub struct NetpolArgs {
     #[command(subcommand)]
     pub command: NetpolCommand,
@@ -869,6 +940,12 @@ impl InputArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade scan k8s/
+  palisade scan k8s/ --format sarif -o palisade.sarif     GitHub code scanning
+  helm template charts/app | palisade scan -              a rendered chart
+  palisade scan --cluster --context prod                  the live cluster, read-only
+  palisade scan k8s/ --compact --fail-on high             one line a finding, for CI logs")]
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -984,6 +1061,11 @@ pub enum ChecksCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade rbac who-can get secrets k8s/
+  palisade rbac can serviceaccount:shop:api create pods -n shop k8s/
+  palisade rbac risks k8s/
+  palisade rbac paths k8s/                  escalation paths to cluster-admin")]
 pub struct RbacArgs {
     #[command(subcommand)]
     pub command: RbacCommand,
@@ -1179,6 +1261,10 @@ pub struct MonitorMetricsArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade report k8s/ -o report.html
+  palisade report --cluster --audit-policy audit-policy.yaml -o report.html
+  palisade report k8s/ --format markdown > POSTURE.md")]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,

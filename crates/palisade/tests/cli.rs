@@ -511,3 +511,22 @@ fn demo_table_snapshot() {
         .unwrap();
     insta::assert_snapshot!("demo_table", String::from_utf8(out.stdout).unwrap());
 }
+
+#[test]
+fn help_is_short_with_examples() {
+    let out = palisade().arg("--help").output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    // one line a command, then examples
+    assert!(help.lines().all(|l| l.chars().count() <= 100), "{help}");
+    assert!(help.contains("\nExamples:\n  palisade scan k8s/"), "{help}");
+    insta::assert_snapshot!("help", help);
+    for cmd in ["scan", "fix", "report", "secrets", "vuln", "rbac", "netpol"] {
+        let out = palisade().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            help.contains(&format!("Examples:\n  palisade {cmd}"))
+                || help.contains("Examples:\n  palisade db update"),
+            "{cmd}: {help}"
+        );
+    }
+}
