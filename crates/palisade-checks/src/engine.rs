@@ -114,6 +114,8 @@ pub struct CheckStats {
     pub check: &'static CheckMeta,
     pub evaluated: usize,
     pub failed: usize,
+    /// Its reported findings of severity critical (they cap the score).
+    pub critical: usize,
 }
 
 /// The result of running the catalogue.
@@ -126,20 +128,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Posture score 0–100: the severity-weighted share of (check, object)
-    /// evaluations that passed.
+    /// Posture score 0–100 (`crate::score`): the severity-weighted share
+    /// of (check, object) evaluations that passed, capped while critical
+    /// findings remain.
     pub fn score(&self) -> u32 {
-        let (mut total, mut passed) = (0u64, 0u64);
-        for s in &self.stats {
-            let w = u64::from(s.check.severity.weight());
-            total += w * s.evaluated as u64;
-            passed += w * (s.evaluated - s.failed.min(s.evaluated)) as u64;
-        }
-        if total == 0 {
-            100
-        } else {
-            ((passed * 100) as f64 / total as f64).round() as u32
-        }
+        crate::score::score(&self.stats).overall.value
     }
 }
 
@@ -316,11 +309,15 @@ fn stats(model: &Model, checks: &[&'static dyn Check], findings: &[Finding]) -> 
         .collect();
     // findings on one object share its reference: count objects by pointer
     let mut failed: HashMap<&str, HashSet<*const ObjectRef>> = HashMap::new();
+    let mut critical: HashMap<&str, usize> = HashMap::new();
     for f in findings {
         failed
             .entry(f.check.id)
             .or_default()
             .insert(std::sync::Arc::as_ptr(&f.object));
+        if f.severity == palisade_findings::Severity::Critical {
+            *critical.entry(f.check.id).or_default() += 1;
+        }
     }
     checks
         .iter()
@@ -336,6 +333,7 @@ fn stats(model: &Model, checks: &[&'static dyn Check], findings: &[Finding]) -> 
                 check: c.meta(),
                 evaluated: evaluated.max(failed),
                 failed,
+                critical: critical.get(c.meta().id).copied().unwrap_or(0),
             }
         })
         .collect()

@@ -14,6 +14,7 @@ mod context;
 pub mod docs;
 pub mod engine;
 pub mod images;
+pub mod score;
 mod sink;
 #[cfg(test)]
 mod testing;

@@ -152,10 +152,11 @@ fn score_is_the_scan_score_and_adds_up_per_action() {
         (total, passed, evaluated),
         (d.total_weight, d.passed_weight, d.evaluated)
     );
-    assert_eq!(
-        p.score.value,
-        ((d.passed_weight * 100) as f64 / d.total_weight as f64).round() as u32
-    );
+    let share = ((d.passed_weight * 100) as f64 / d.total_weight as f64).round() as u32;
+    assert_eq!(d.share(), Some(share));
+    // the privileged container is critical: the score is capped
+    assert!(d.critical_failed > 0);
+    assert_eq!(p.score.value, share.min(crate::score::CRITICAL_CAP));
     // the privileged container fails container hardening outright
     let a7 = action(&p, 7);
     assert_eq!(a7.status, Status::Fail);
@@ -393,8 +394,13 @@ fn html_is_self_contained_linked_and_deterministic() {
     let d = p.score.detail;
     assert!(a.contains(&format!(
         "round(100 × {} / {}) = <strong>{}</strong>",
-        d.passed_weight, d.total_weight, p.score.value
+        d.passed_weight,
+        d.total_weight,
+        d.share().unwrap()
     )));
+    if d.critical_failed > 0 {
+        assert!(a.contains(&format!("the score is <strong>{}</strong>", p.score.value)));
+    }
 }
 
 #[test]

@@ -72,6 +72,11 @@ pub struct ScanReport {
     pub summary: Summary,
     /// The checks that ran (SARIF rule metadata).
     pub rules: Vec<&'static CheckMeta>,
+    /// What would raise the score most (the table's summary says it).
+    pub advice: Option<String>,
+    /// When only some checks ran (`--check`, `rbac risks`): which, for the
+    /// score's label.
+    pub score_scope: Option<String>,
 }
 
 impl ScanReport {
@@ -111,6 +116,8 @@ impl ScanReport {
             errors,
             summary,
             rules,
+            advice: None,
+            score_scope: None,
         }
     }
 }

@@ -88,7 +88,7 @@ fn header(r: &ScanReport, opts: &RenderOptions, p: &Paint, out: &mut String) {
         p.paint(
             bold,
             &format!(
-                "{} finding{} in {} object{} ({} workload{}) from {} file{} · score {}/100",
+                "{} finding{} in {} object{} ({} workload{}) from {} file{} · score {}/100{}",
                 s.total,
                 plural(s.total),
                 s.objects,
@@ -97,7 +97,11 @@ fn header(r: &ScanReport, opts: &RenderOptions, p: &Paint, out: &mut String) {
                 plural(s.workloads),
                 s.files,
                 plural(s.files),
-                s.score
+                s.score,
+                r.score_scope
+                    .as_deref()
+                    .map(|x| format!(" ({x})"))
+                    .unwrap_or_default()
             )
         )
     );
@@ -109,6 +113,11 @@ fn header(r: &ScanReport, opts: &RenderOptions, p: &Paint, out: &mut String) {
     parts.push(format!("{} suppressed", s.suppressed));
     parts.push(format!("{} input error{}", s.errors, plural(s.errors)));
     let _ = writeln!(out, "{}", parts.join(" · "));
+    if let Some(a) = &r.advice {
+        for l in wrapped(a, opts.width, "", 2) {
+            let _ = writeln!(out, "{l}");
+        }
+    }
     let (safe, unsafe_) = fixable(r);
     if safe + unsafe_ > 0 {
         let cmd = opts.fix_command.as_deref().unwrap_or("palisade fix PATH");

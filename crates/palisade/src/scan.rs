@@ -252,7 +252,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         })
         .chain(policy_rules)
         .collect();
-    let report = ScanReport::new(
+    let mut report = ScanReport::new(
         env!("CARGO_PKG_VERSION"),
         findings,
         suppressed,
@@ -260,6 +260,12 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         rules,
         (model.len(), model.workload_count(), files, score),
     );
+    report.advice = palisade_checks::score::advice(&stats);
+    let ran = stats.len();
+    let all = catalogue().len();
+    if ran < all {
+        report.score_scope = Some(format!("over the {ran} of {all} checks that ran"));
+    }
     Ok(Scanned {
         model,
         report,

@@ -103,7 +103,12 @@ fn table_output_and_thresholds() {
     // the summary first, with what `palisade fix` repairs and the command
     let first: Vec<&str> = text.lines().take(3).collect();
     assert!(first[0].starts_with("80 findings in 38 objects"), "{text}");
-    assert!(first[0].ends_with("score 89/100"), "{text}");
+    // five critical findings cap the score
+    assert!(first[0].ends_with("score 50/100"), "{text}");
+    assert!(
+        text.contains("5 critical findings cap the score at 50 (it would be 89 without the cap)"),
+        "{text}"
+    );
     assert!(first[1].starts_with("5 critical · 6 high"), "{text}");
     assert!(
         text.contains("\n  palisade fix examples/demo --diff   # shows the changes\n"),
