@@ -37,16 +37,27 @@ pub fn markdown(p: &Posture) -> String {
     );
     let _ = writeln!(
         s,
-        "**Posture score: {}/100** ({} of {} weighted evaluations passed; [how it is computed](#how-the-score-is-computed)) · {} · {} accepted · {} input errors\n",
+        "**Posture score: {}/100** ({} of {} weighted evaluations passed{}; [how it is computed](#how-the-score-is-computed)) · {} · {} accepted · {} input errors\n",
         p.score.value,
         p.score.detail.passed_weight,
         p.score.detail.total_weight,
+        match p.score.detail.critical_failed {
+            0 => String::new(),
+            1 => format!(
+                "; 1 critical finding caps the score at {}",
+                crate::score::CRITICAL_CAP
+            ),
+            n => format!(
+                "; {n} critical findings cap the score at {}",
+                crate::score::CRITICAL_CAP
+            ),
+        },
         counts_text(&p.counts),
         p.suppressed.len(),
         p.errors.len()
     );
 
-    s.push_str("## The eleven actions\n\n| # | action | status | evidence |\n|---|---|---|---|\n");
+    s.push_str("## The eleven areas\n\n| # | area | status | evidence |\n|---|---|---|---|\n");
     for a in &p.actions {
         let partial = !a.gaps.is_empty() && a.status != Status::NotAssessed;
         let _ = writeln!(
