@@ -96,17 +96,10 @@ pub const COMMON_VERBS: &[&str] = &[
     "deletecollection",
 ];
 
-/// Every verb the API server authorizes on resources: the common ones,
-/// RBAC's and certificates' special verbs, and `*`.
-pub const KNOWN_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
+/// The verbs beyond [`COMMON_VERBS`] the API server authorizes on
+/// resources: RBAC's, impersonation's, certificates', PodSecurityPolicy's
+/// `use`, `proxy`, and `*`.
+pub const SPECIAL_VERBS: &[&str] = &[
     "escalate",
     "bind",
     "impersonate",
@@ -159,17 +152,17 @@ pub const NON_RESOURCE_VERBS: &[&str] = &[
 /// A verb the API server knows (for a resource, or for a non-resource
 /// URL), or an error naming the closest one and the list.
 pub fn check_verb(verb: &str, non_resource: bool) -> Result<(), String> {
-    let known = if non_resource {
-        NON_RESOURCE_VERBS
+    let known: Vec<&str> = if non_resource {
+        NON_RESOURCE_VERBS.to_vec()
     } else {
-        KNOWN_VERBS
+        COMMON_VERBS.iter().chain(SPECIAL_VERBS).copied().collect()
     };
     if known.contains(&verb) {
         return Ok(());
     }
     let closest = known
         .iter()
-        .map(|v| (strsim::levenshtein(v, &verb.to_ascii_lowercase()), *v))
+        .map(|v| (strsim::levenshtein(v, &verb.to_ascii_lowercase()), v))
         .filter(|(d, _)| *d <= 2)
         .min();
     let hint = closest.map_or(String::new(), |(_, v)| format!(" (did you mean {v:?}?)"));
