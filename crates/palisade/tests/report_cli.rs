@@ -500,15 +500,20 @@ fn html_goes_to_a_file_on_a_terminal_and_dash_means_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let bin = assert_cmd::cargo::cargo_bin("palisade");
     let demo = std::fs::canonicalize(root().join("examples/demo")).unwrap();
-    let status = std::process::Command::new(script)
+    let run = std::process::Command::new(script)
         .arg("-qec")
         .arg(format!("{} report {}", bin.display(), demo.display()))
         .arg("/dev/null")
         .current_dir(dir.path())
         .stdout(std::process::Stdio::null())
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    if !run.status.success() && (err.contains("pseudo-terminal") || err.contains("openpty")) {
+        eprintln!("skipped the terminal case: no pseudo-terminal here ({err})");
+        return;
+    }
+    assert!(run.status.success(), "{err}");
     let page = std::fs::read_to_string(dir.path().join("palisade-report.html")).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
 }
