@@ -249,7 +249,7 @@ fn threat(input: &Input<'_>, a: &mut Action) {
     }
     let s = &tm.summary;
     a.summary = format!(
-        "{} attack path{} ({} to cluster-admin); {} of {} trust boundaries open; STRIDE: {} open, {} accepted, {} mitigated",
+        "{} attack path{} from the three attacker profiles ({} reach cluster-admin); {} of {} trust boundaries open; STRIDE: {} open, {} accepted, {} mitigated",
         s.attack_paths,
         plural(s.attack_paths),
         s.paths_to_cluster_admin,
@@ -378,7 +378,7 @@ fn rbac_action(input: &Input<'_>, rbac: &RbacView, a: &mut Action) {
     if !rbac.escalation.is_empty() {
         raise(a, Status::Fail);
         a.summary = format!(
-            "{}; {} escalation path{} to cluster-admin",
+            "{}; {} RBAC escalation path{} to cluster-admin (subjects that can grant themselves more)",
             a.summary,
             rbac.escalation.len(),
             plural(rbac.escalation.len())
