@@ -18,7 +18,7 @@ pub fn emit_with(
     // `-o -`: standard output, as when no file is named
     let path = path.filter(|p| *p != Path::new("-"));
     let result = match path {
-        Some(p) => std::fs::File::create(p).and_then(|file| {
+        Some(p) => open_output(p).and_then(|file| {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             f(&mut w)?;
             w.flush()
@@ -37,6 +37,26 @@ pub fn emit_with(
             None => format!("stdout: {e}"),
         }),
     }
+}
+
+/// Opens `-o FILE` for writing: never through a symbolic link (a link
+/// planted where a report goes would redirect it anywhere), and a new file
+/// readable by its owner only, as reports name findings (an existing file
+/// keeps its mode).
+fn open_output(p: &Path) -> std::io::Result<std::fs::File> {
+    if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other(
+            "is a symbolic link: palisade does not write through links (name the target)",
+        ));
+    }
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(p)
 }
 
 /// Colour when asked, or when writing to a terminal and `NO_COLOR` is unset.

@@ -535,3 +535,48 @@ fn help_is_short_with_examples() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn reports_are_owner_only_and_never_written_through_a_link() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let o = palisade()
+        .args([
+            "scan",
+            "examples/demo",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // a link where the report goes is refused, and its target untouched
+    let target = dir.path().join("target.txt");
+    std::fs::write(&target, "keep").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let o = palisade()
+        .args([
+            "scan",
+            "examples/demo",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "-o",
+        ])
+        .arg(&link)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("symbolic link"));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+}
