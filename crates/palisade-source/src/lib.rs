@@ -76,7 +76,16 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             inputs.push(Input::Stdin);
         } else if p.is_dir() {
             match walk(p, opts) {
-                Ok(files) => inputs.extend(files.into_iter().map(|f| Input::File(f, false))),
+                Ok((files, links)) => {
+                    inputs.extend(files.into_iter().map(|f| Input::File(f, false)));
+                    out.errors.extend(links.iter().map(|l| {
+                        whole_file(
+                            l,
+                            "a symbolic link to a directory, not followed (name the directory to scan it)"
+                                .into(),
+                        )
+                    }));
+                }
                 Err(e) => out.errors.push(whole_file(p, e)),
             }
         } else if p.exists() {
@@ -203,8 +212,11 @@ fn is_terraform(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()) == Some("tf")
 }
 
-fn walk(dir: &Path, opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
+/// The manifests under `dir`, and the links to directories it did not
+/// follow. A link to a file is read, as `kubectl apply -f DIR` reads it.
+fn walk(dir: &Path, opts: &LoadOptions) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
     let mut files = Vec::new();
+    let mut links = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(!opts.no_ignore)
         .require_git(false)
@@ -219,11 +231,18 @@ fn walk(dir: &Path, opts: &LoadOptions) -> Result<Vec<PathBuf>, String> {
         .build();
     for entry in walker {
         let entry = entry.map_err(|e| e.to_string())?;
-        if entry.file_type().is_some_and(|t| t.is_file()) && is_manifest(entry.path()) {
+        let Some(t) = entry.file_type() else { continue };
+        if t.is_file() && is_manifest(entry.path()) {
             files.push(entry.into_path());
+        } else if t.is_symlink() {
+            match std::fs::metadata(entry.path()) {
+                Ok(m) if m.is_file() && is_manifest(entry.path()) => files.push(entry.into_path()),
+                Ok(m) if m.is_dir() => links.push(entry.into_path()),
+                _ => {}
+            }
         }
     }
-    Ok(files)
+    Ok((files, links))
 }
 
 struct FileResult {

@@ -113,3 +113,25 @@ fn kubectl_dump_with_list_is_expanded() {
     assert_eq!(l.objects.len(), 1);
     assert_eq!(l.objects[0].location.line, 3);
 }
+
+#[cfg(unix)]
+#[test]
+fn linked_files_are_read_and_linked_directories_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    let scan = dir.path().join("scan");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::create_dir_all(&scan).unwrap();
+    std::fs::write(
+        real.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(real.join("cm.yaml"), scan.join("cm.yaml")).unwrap();
+    std::os::unix::fs::symlink(&real, scan.join("more")).unwrap();
+    let l = load(&[scan], &LoadOptions::default());
+    assert_eq!(l.objects.len(), 1, "{:?}", l.errors);
+    assert_eq!(l.errors.len(), 1);
+    assert!(l.errors[0].file.ends_with("more"));
+    assert!(l.errors[0].message.contains("not followed"));
+}

@@ -91,7 +91,11 @@ fn read_digests(p: &Path) -> Result<HashMap<String, String>, String> {
     Ok(out)
 }
 
+/// Replaces `path`'s content atomically. A symbolic link stays a link: its
+/// target is what gets rewritten.
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -392,3 +392,37 @@ fn a_refused_fix_is_retried_in_place_when_objects_above_were_edited() {
     let fixed = std::fs::read_to_string(d.path().join("two.yaml")).unwrap();
     assert!(fixed.contains("privileged: false"), "{fixed}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_linked_manifest_stays_a_link_and_its_target_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    let scan = dir.path().join("scan");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::create_dir_all(&scan).unwrap();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    std::fs::copy(
+        root.join("examples/demo/shop/frontend.yaml"),
+        real.join("frontend.yaml"),
+    )
+    .unwrap();
+    let link = scan.join("frontend.yaml");
+    std::os::unix::fs::symlink(real.join("frontend.yaml"), &link).unwrap();
+    let before = std::fs::read_to_string(real.join("frontend.yaml")).unwrap();
+    assert_cmd::Command::cargo_bin("palisade")
+        .unwrap()
+        .arg("fix")
+        .arg(&scan)
+        .output()
+        .unwrap();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let after = std::fs::read_to_string(real.join("frontend.yaml")).unwrap();
+    assert_ne!(before, after);
+    assert!(after.contains("allowPrivilegeEscalation: false"), "{after}");
+}
