@@ -93,15 +93,13 @@ pub fn fingerprint(secret: &[u8]) -> String {
     d[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The masked form: the rule's public prefix, then one `*` per remaining
-/// character up to 16.
+/// The masked form: the rule's public prefix (`AKIA`, `ghp_`), then
+/// sixteen `*` whatever the value's length, so a mask tells nothing of
+/// how long a password is.
 pub fn redact(rule: &Rule, secret: &[u8]) -> String {
     let shown = rule.shown_prefix.min(secret.len());
     let mut s: String = secret[..shown].iter().map(|&b| b as char).collect();
-    s.extend(std::iter::repeat_n(
-        '*',
-        (secret.len() - shown).clamp(4, 16),
-    ));
+    s.extend(std::iter::repeat_n('*', 16));
     s
 }
 
@@ -184,8 +182,10 @@ mod tests {
         let r = rule("aws-access-key-id").unwrap();
         assert_eq!(redact(r, b"AKIAZ7Q3MVX2K4RT5JLB"), "AKIA****************");
         let g = rule("generic-password").unwrap();
-        assert_eq!(redact(g, b"hunter22"), "********");
-        assert_eq!(redact(g, b"abc"), "****");
+        // the length of a value is not told
+        assert_eq!(redact(g, b"hunter22"), "****************");
+        assert_eq!(redact(g, b"abc"), "****************");
+        assert_eq!(redact(g, &[b'x'; 200]), "****************");
     }
 
     #[test]
