@@ -257,7 +257,7 @@ pub fn markdown(p: &Posture) -> String {
         crate::score::explanation(p)
     );
     let d = &p.score.detail;
-    s.push_str("| action | checks | evaluations | failed | weight passed / total | score |\n|---|---:|---:|---:|---:|---:|\n");
+    s.push_str("| area | checks | evaluations | failed | weight passed / total | score |\n|---|---:|---:|---:|---:|---:|\n");
     for a in &p.actions {
         let _ = writeln!(
             s,

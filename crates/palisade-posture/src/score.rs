@@ -9,7 +9,7 @@ pub(crate) fn explanation(p: &crate::Posture) -> String {
     use palisade_findings::Severity;
     let d = &p.score.detail;
     format!(
-        "Every check evaluates a set of objects: workloads (pod templates), objects of its kinds (RoleBindings, NetworkPolicies, …) or namespaces that run workloads. An evaluation **fails** when the check reports a finding on the object; accepted findings (`palisade.dev/ignore`, configuration) count as passing. Each evaluation weighs its check's catalogue severity: critical {}, high {}, medium {}, low {}, info {}.\n\n`score = round(100 × Σ weight × (evaluated − failed) / Σ weight × evaluated)` = round(100 × {} / {}) = **{}**. {}It is the number `palisade scan` prints; each area's score is the same sum over its own checks. Admission policy violations (`--policies`) and the audit policy's lint are reported with their action but do not enter the score.\n",
+        "Every check evaluates a set of objects: workloads (pod templates), objects of its kinds (RoleBindings, NetworkPolicies, …) or namespaces that run workloads. An evaluation **fails** when the check reports a finding on the object; accepted findings (`palisade.dev/ignore`, configuration) count as passing. Each evaluation weighs its check's catalogue severity: critical {}, high {}, medium {}, low {}, info {}.\n\n`score = round(100 × Σ weight × (evaluated − failed) / Σ weight × evaluated)` = round(100 × {} / {}) = **{}**. {}It is the number `palisade scan` prints; each area's score is the same sum over its own checks. Admission policy violations (`--policies`) and the audit policy's lint are reported with their area but do not enter the score.\n",
         Severity::Critical.weight(),
         Severity::High.weight(),
         Severity::Medium.weight(),

@@ -138,7 +138,7 @@ pub enum Command {
     /// The posture report: one self-contained HTML page, or Markdown.
     ///
     /// The posture report: the score and how it is computed, the status of
-    /// each of the eleven actions from the evidence, findings by severity
+    /// each of the eleven hardening areas from the evidence, findings by severity
     /// and namespace, the threat model, NetworkPolicy matrix and RBAC
     /// risks, each finding linked to its fix. One self-contained HTML page
     /// (no network) or Markdown. Exit 2 when some input could not be read.
@@ -1287,11 +1287,11 @@ pub struct ReportArgs {
     /// Pod Security version for namespaces without an enforce label.
     #[arg(long, value_name = "VERSION")]
     pub pss_version: Option<String>,
-    /// Gatekeeper ConstraintTemplates and Constraints to apply (action 9).
+    /// Gatekeeper ConstraintTemplates and Constraints to apply (admission control).
     #[arg(long = "policies", value_name = "PATH")]
     pub policies: Vec<PathBuf>,
     /// Image archives or layouts (docker-archive, OCI; PATH:TAG), as for
-    /// `scan --images` (actions 7 and 8).
+    /// `scan --images` (workload hardening, scanning).
     #[arg(long = "images", value_name = "PATH")]
     pub images: Vec<String>,
     /// With --images: the OSV database (default: the `palisade db`
@@ -1299,10 +1299,10 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
     /// Source trees or images to search for credentials, as `palisade
-    /// secrets` does (action 8; repeatable).
+    /// secrets` does (scanning; repeatable).
     #[arg(long = "secrets", value_name = "PATH")]
     pub secrets: Vec<PathBuf>,
-    /// The kube-apiserver audit Policy (action 10), linted as `palisade
+    /// The kube-apiserver audit Policy (audit logging), linted as `palisade
     /// audit policy lint` does.
     #[arg(long, value_name = "FILE")]
     pub audit_policy: Option<PathBuf>,
