@@ -41,11 +41,16 @@ impl Check for ImageDigest {
                 && !r.is_pinned()
                 && !r.is_floating()
             {
-                out.report(
+                let f = out.report(
                     w.object,
                     w.container_path(c).key("image"),
                     format!("{} uses image {image:?} without a digest", c.describe()),
                 );
+                // the fix names this image, not an example
+                f.fix = format!(
+                    "Append the digest of the reviewed image: `image: {image}@sha256:<digest>` (`crane digest {image}`, `docker buildx imagetools inspect {image}` or your registry shows it)."
+                )
+                .into();
             }
         }
     }
@@ -66,5 +71,12 @@ mod tests {
         let got = lines(ID, &y);
         assert_eq!(got.len(), 1, "{got:?}");
         assert!(got[0].1.contains("\"a\""));
+        // the fix names the image
+        let f = &crate::testing::findings(ID, &y)[0];
+        assert!(
+            f.fix.contains("`image: nginx:1.27@sha256:<digest>`"),
+            "{}",
+            f.fix
+        );
     }
 }
