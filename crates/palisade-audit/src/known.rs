@@ -149,10 +149,7 @@ pub fn resources_of(group: &str) -> Option<&'static [&'static str]> {
 
 /// The closest of `candidates` within two edits (or a missing plural `s`).
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::levenshtein(word, c), c))
-        .filter(|(d, c)| *d <= 2 || c.starts_with(word) || word.starts_with(c))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+    palisade_findings::suggest::closest(word, candidates, |d, c| {
+        d <= 2 || c.starts_with(word) || word.starts_with(c)
+    })
 }

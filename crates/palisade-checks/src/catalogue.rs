@@ -64,14 +64,12 @@ pub fn find(id: &str) -> Option<&'static dyn Check> {
 /// Why `id` names no check: the message for the command line, with the
 /// closest id when one is near (`pss-priviliged` → `pss-privileged`).
 pub fn unknown_id(id: &str) -> String {
-    let closest = CATALOGUE
-        .iter()
-        .map(|c| c.meta().id)
-        .map(|c| (strsim::levenshtein(c, id), c))
-        .filter(|(d, c)| *d <= 3 || c.contains(id) && id.len() >= 4)
-        .min();
+    let ids = CATALOGUE.iter().map(|c| c.meta().id);
+    let closest = palisade_findings::suggest::closest(id, ids, |d, c| {
+        d <= 3 || c.contains(id) && id.len() >= 4
+    });
     match closest {
-        Some((_, c)) => {
+        Some(c) => {
             format!(
                 "unknown check id {id:?} (did you mean {c:?}? `palisade checks list` lists them)"
             )

@@ -23,7 +23,6 @@
 //! evaluations pass.
 
 use crate::CheckStats;
-use palisade_findings::Severity;
 use serde::Serialize;
 
 /// Weighted evaluations of a set of checks.
@@ -98,11 +97,6 @@ pub struct Scores {
     pub by_action: [ActionScore; 12],
 }
 
-/// The weight of a severity in the score.
-pub fn weight(s: Severity) -> u32 {
-    s.weight()
-}
-
 /// Scores the evaluations.
 pub fn score(stats: &[CheckStats]) -> Scores {
     let mut all = ActionScore::default();
@@ -148,15 +142,19 @@ pub fn advice(stats: &[CheckStats]) -> Option<String> {
             },
         ));
     }
+    // fixing one check's findings turns its failed evaluations into passed ones
+    let d = now.detail;
     let best = stats
         .iter()
-        .enumerate()
-        .filter(|(_, s)| s.failed > 0)
-        .map(|(i, s)| {
-            let mut without: Vec<CheckStats> = stats.to_vec();
-            without[i].failed = 0;
-            without[i].critical = 0;
-            (score(&without).overall.value, s)
+        .filter(|s| s.failed > 0)
+        .map(|s| {
+            let gain = u64::from(s.check.severity.weight()) * s.failed.min(s.evaluated) as u64;
+            let fixed = ActionScore {
+                passed_weight: d.passed_weight + gain,
+                critical_failed: d.critical_failed - s.critical,
+                ..d
+            };
+            (fixed.value().unwrap_or(100), s)
         })
         .max_by_key(|(v, s)| (*v, std::cmp::Reverse(s.failed)))?;
     (best.0 > now.value).then(|| {
@@ -175,6 +173,7 @@ pub fn advice(stats: &[CheckStats]) -> Option<String> {
 mod tests {
     use super::*;
     use palisade_findings::CheckMeta;
+    use palisade_findings::Severity;
 
     static CRIT: CheckMeta = CheckMeta {
         id: "c",

@@ -10,6 +10,7 @@ pub mod action;
 mod fix;
 mod input_error;
 mod severity;
+pub mod suggest;
 
 pub use action::{ACTIONS, action_name};
 pub use fix::{Applicability, Autofix, Edit};

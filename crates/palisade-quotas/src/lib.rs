@@ -250,10 +250,12 @@ pub fn quotas(model: &Model, headroom: f64, d: &Defaults) -> Vec<Quota> {
         .collect()
 }
 
-fn comment(q: &Quota, headroom: f64, prefix: &str) -> String {
+/// Why the quota is what it is, as plain lines (the writers make them
+/// comments).
+fn comment(q: &Quota, headroom: f64) -> String {
     let u = &q.usage;
     let mut s = format!(
-        "{prefix} {}: {} workload(s) ({}) ask for requests cpu {} / memory {}, limits cpu {} / memory {}, {} pod(s); ×{headroom} headroom.\n",
+        "{}: {} workload(s) ({}) ask for requests cpu {} / memory {}, limits cpu {} / memory {}, {} pod(s); ×{headroom} headroom.\n",
         q.namespace,
         u.workloads.len(),
         u.workloads.join(", "),
@@ -266,14 +268,14 @@ fn comment(q: &Quota, headroom: f64, prefix: &str) -> String {
     if u.undeclared > 0 {
         let _ = writeln!(
             s,
-            "{prefix} {} container(s) declare no request or limit: counted with the LimitRange defaults below.",
+            "{} container(s) declare no request or limit: counted with the LimitRange defaults below.",
             u.undeclared
         );
     }
     if u.daemonsets > 0 {
         let _ = writeln!(
             s,
-            "{prefix} {} DaemonSet(s) counted as one pod each: multiply their share by your node count.",
+            "{} DaemonSet(s) counted as one pod each: multiply their share by your node count.",
             u.daemonsets
         );
     }
@@ -334,7 +336,7 @@ pub fn yaml(qs: &[Quota], headroom: f64, d: &Defaults) -> String {
             }),
         };
         out.push_str("---\n");
-        out.push_str(&comment(q, headroom, "#"));
+        out.push_str(&palisade_emit::yaml::comment(&comment(q, headroom)));
         out.push_str(&palisade_emit::yaml::to_string(&quota));
         out.push_str("---\n");
         out.push_str(&palisade_emit::yaml::to_string(&limits));
@@ -407,12 +409,7 @@ pub fn terraform(qs: &[Quota], headroom: f64, d: &Defaults) -> String {
                     .build(),
             )
             .build();
-        let note = comment(q, headroom, "#");
-        let note: String = note
-            .lines()
-            .map(|l| l.trim_start_matches('#').trim_start())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let note = comment(q, headroom);
         out.push('\n');
         out.push_str(&palisade_emit::terraform::blocks([
             (note.as_str(), quota),

@@ -160,12 +160,9 @@ pub fn check_verb(verb: &str, non_resource: bool) -> Result<(), String> {
     if known.contains(&verb) {
         return Ok(());
     }
-    let closest = known
-        .iter()
-        .map(|v| (strsim::levenshtein(v, &verb.to_ascii_lowercase()), v))
-        .filter(|(d, _)| *d <= 2)
-        .min();
-    let hint = closest.map_or(String::new(), |(_, v)| format!(" (did you mean {v:?}?)"));
+    let lower = verb.to_ascii_lowercase();
+    let closest = palisade_findings::suggest::closest(&lower, known.iter().copied(), |d, _| d <= 2);
+    let hint = closest.map_or(String::new(), |v| format!(" (did you mean {v:?}?)"));
     Err(format!(
         "unknown verb {verb:?}{hint}; verbs: {}",
         known.join(", ")
@@ -218,13 +215,11 @@ pub fn parse(spec: &str) -> Result<(String, String, String), String> {
         None => match resolve(res_group) {
             Some(r) => (r.to_string(), lookup(r).map_or("", |(g, _)| g).to_string()),
             None => {
-                let closest = BUILTIN
-                    .iter()
-                    .map(|(r, _, _)| (strsim::levenshtein(r, &res_group.to_ascii_lowercase()), *r))
-                    .filter(|(d, _)| *d <= 2)
-                    .min();
+                let lower = res_group.to_ascii_lowercase();
+                let names = BUILTIN.iter().map(|(r, _, _)| *r);
+                let closest = palisade_findings::suggest::closest(&lower, names, |d, _| d <= 2);
                 return Err(match closest {
-                    Some((_, r)) => format!("unknown resource {res_group:?} (did you mean {r:?}?)"),
+                    Some(r) => format!("unknown resource {res_group:?} (did you mean {r:?}?)"),
                     None => format!(
                         "unknown resource {res_group:?}: name its group, e.g. {res_group}.example.com"
                     ),

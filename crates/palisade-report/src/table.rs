@@ -181,10 +181,7 @@ pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
     } else {
         header(r, &opts, &p, &mut out);
     }
-    for sev in Severity::ALL {
-        if opts.compact {
-            break;
-        }
+    for sev in Severity::ALL.into_iter().filter(|_| !opts.compact) {
         let of_sev: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == sev).collect();
         if of_sev.is_empty() {
             continue;

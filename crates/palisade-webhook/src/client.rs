@@ -81,7 +81,7 @@ impl Client {
         headers: &[(&str, &str)],
         body: Vec<u8>,
     ) -> io::Result<(u16, Vec<u8>)> {
-        let method = reqwest_method(method)?;
+        let method: palisade_http::Method = method.parse().map_err(err)?;
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -101,8 +101,4 @@ impl Client {
             .map_err(|e| err(palisade_http::describe(&e)))?;
         Ok((status, body.to_vec()))
     }
-}
-
-fn reqwest_method(m: &str) -> io::Result<palisade_http::Method> {
-    m.parse().map_err(err)
 }

@@ -18,7 +18,7 @@ pub fn emit_with(
     // `-o -`: standard output, as when no file is named
     let path = path.filter(|p| *p != Path::new("-"));
     let result = match path {
-        Some(p) => open_output(p).and_then(|file| {
+        Some(p) => open_output(p, Access::Report).and_then(|file| {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
             f(&mut w)?;
             w.flush()
@@ -39,11 +39,21 @@ pub fn emit_with(
     }
 }
 
-/// Opens `-o FILE` for writing: never through a symbolic link (a link
-/// planted where a report goes would redirect it anywhere), and a new file
-/// readable by its owner only, as reports name findings (an existing file
-/// keeps its mode).
-fn open_output(p: &Path) -> std::io::Result<std::fs::File> {
+/// How a file palisade writes is protected.
+#[derive(Clone, Copy)]
+enum Access {
+    /// A report: created owner-only (it names findings); an existing file
+    /// keeps its mode.
+    Report,
+    /// Keys and tokens: owner-only, an existing file narrowed too.
+    Secret,
+    /// Certificates, manifests, flags: the usual mode.
+    Public,
+}
+
+/// Opens a file palisade writes, never through a symbolic link (a link
+/// planted where a report goes would redirect it anywhere).
+fn open_output(p: &Path, access: Access) -> std::io::Result<std::fs::File> {
     if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
         return Err(std::io::Error::other(
             "is a symbolic link: palisade does not write through links (name the target)",
@@ -52,11 +62,19 @@ fn open_output(p: &Path) -> std::io::Result<std::fs::File> {
     let mut o = std::fs::OpenOptions::new();
     o.write(true).create(true).truncate(true);
     #[cfg(unix)]
-    {
+    if !matches!(access, Access::Public) {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    o.open(p)
+    let f = o.open(p)?;
+    #[cfg(unix)]
+    if matches!(access, Access::Secret) {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = access;
+    Ok(f)
 }
 
 /// Colour when asked, or when writing to a terminal and `NO_COLOR` is unset.
@@ -159,24 +177,12 @@ impl Phases {
 
 /// Writes a file; `secret` files (keys, tokens) are owner-only (0600).
 pub fn write_file(path: &std::path::Path, content: &str, secret: bool) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let mut f = o.open(path)?;
-    // a file that existed keeps its mode on open: narrow it too
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    f.write_all(content.as_bytes())
+    let access = if secret {
+        Access::Secret
+    } else {
+        Access::Public
+    };
+    open_output(path, access)?.write_all(content.as_bytes())
 }
 
 /// The input as a model; read errors printed to stderr and returned (the
