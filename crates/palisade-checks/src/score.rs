@@ -63,6 +63,19 @@ impl ActionScore {
         self.critical_failed += s.critical;
     }
 
+    /// "N critical finding(s) cap(s) the score at 50", when any do.
+    pub fn cap_note(&self) -> Option<String> {
+        match self.critical_failed {
+            0 => None,
+            1 => Some(format!(
+                "1 critical finding caps the score at {CRITICAL_CAP}"
+            )),
+            n => Some(format!(
+                "{n} critical findings cap the score at {CRITICAL_CAP}"
+            )),
+        }
+    }
+
     /// The weighted share that passed, before the cap (0–100).
     pub fn share(&self) -> Option<u32> {
         (self.total_weight > 0)
@@ -120,26 +133,15 @@ pub fn score(stats: &[CheckStats]) -> Scores {
 /// (the cap); else the check whose findings weigh most.
 pub fn advice(stats: &[CheckStats]) -> Option<String> {
     let now = score(stats).overall;
-    if now.detail.critical_failed > 0 {
-        let uncapped = now.detail.share().unwrap_or(100);
+    if let Some(note) = now.detail.cap_note() {
+        let them = if now.detail.critical_failed == 1 {
+            "it"
+        } else {
+            "them"
+        };
         return Some(format!(
-            "{} critical finding{} cap{} the score at {CRITICAL_CAP} (it would be {uncapped} without the cap): fix {} first.",
-            now.detail.critical_failed,
-            if now.detail.critical_failed == 1 {
-                ""
-            } else {
-                "s"
-            },
-            if now.detail.critical_failed == 1 {
-                "s"
-            } else {
-                ""
-            },
-            if now.detail.critical_failed == 1 {
-                "it"
-            } else {
-                "them"
-            },
+            "{note} (it would be {} without the cap): fix {them} first.",
+            now.detail.share().unwrap_or(100)
         ));
     }
     // fixing one check's findings turns its failed evaluations into passed ones

@@ -41,17 +41,11 @@ pub fn markdown(p: &Posture) -> String {
         p.score.value,
         p.score.detail.passed_weight,
         p.score.detail.total_weight,
-        match p.score.detail.critical_failed {
-            0 => String::new(),
-            1 => format!(
-                "; 1 critical finding caps the score at {}",
-                crate::score::CRITICAL_CAP
-            ),
-            n => format!(
-                "; {n} critical findings cap the score at {}",
-                crate::score::CRITICAL_CAP
-            ),
-        },
+        p.score
+            .detail
+            .cap_note()
+            .map(|n| format!("; {n}"))
+            .unwrap_or_default(),
         counts_text(&p.counts),
         p.suppressed.len(),
         p.errors.len()

@@ -97,12 +97,14 @@ fn summarise(m: &crate::Matched) -> palisade_checks::images::VulnSummary {
         ..Default::default()
     };
     for r in &m.findings {
-        match r.vulnerability.severity {
-            "critical" => v.critical += 1,
-            "high" => v.high += 1,
-            "medium" => v.medium += 1,
-            "low" => v.low += 1,
-            _ => v.other += 1,
+        use palisade_findings::Severity;
+        match crate::rank(r.vulnerability.severity) {
+            Some(Severity::Critical) => v.critical += 1,
+            Some(Severity::High) => v.high += 1,
+            Some(Severity::Medium) => v.medium += 1,
+            Some(Severity::Low) => v.low += 1,
+            // rated 0.0, or not rated
+            Some(Severity::Info) | None => v.other += 1,
         }
         if r.vulnerability.fix.is_some() {
             v.fixable += 1;
