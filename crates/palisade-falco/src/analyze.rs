@@ -48,8 +48,9 @@ pub struct Options {
     pub fail_on: Option<Priority>,
     /// Events larger than this are reported and skipped.
     pub max_event_bytes: usize,
-    /// Flush after every event (a followed log).
-    pub flush_each: bool,
+    /// The files are followed as they grow: alerts are flushed after every
+    /// event.
+    pub follow: bool,
 }
 
 /// Why a stream stopped early.
@@ -116,7 +117,7 @@ impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
                 )?;
             }
         }
-        if self.opts.flush_each {
+        if self.opts.follow {
             self.out.flush()?;
         }
         Ok(())

@@ -188,6 +188,11 @@ pub enum Group {
     File,
 }
 
+impl Group {
+    /// The groupings' names, as `--group` takes them.
+    pub const NAMES: [&'static str; 3] = ["check", "object", "file"];
+}
+
 impl std::str::FromStr for Group {
     type Err = String;
 

@@ -25,7 +25,7 @@ pub fn load_rules(names: &[String]) -> Result<(RuleSet, bool), String> {
     Ok((rs, bad))
 }
 
-pub fn analyze(logs: &[PathBuf], rules: &[String], opts: Options, follow: bool) -> u8 {
+pub fn analyze(logs: &[PathBuf], rules: &[String], opts: Options) -> u8 {
     let (rs, rules_bad) = match load_rules(rules) {
         Ok(x) => x,
         Err(e) => return usage_error(e),
@@ -63,7 +63,7 @@ pub fn analyze(logs: &[PathBuf], rules: &[String], opts: Options, follow: bool) 
             return stopped(s);
         }
     }
-    if follow {
+    if opts.follow {
         let files: Vec<PathBuf> = logs
             .iter()
             .filter(|p| *p != Path::new("-"))

@@ -195,9 +195,9 @@ pub fn run(args: AuditArgs) -> u8 {
                 min_priority,
                 fail_on,
                 max_event_bytes,
-                flush_each: follow,
+                follow,
             };
-            crate::audit_analyze::analyze(&logs, &rules.rules, opts, follow)
+            crate::audit_analyze::analyze(&logs, &rules.rules, opts)
         }
         cmd @ (AuditCommand::Serve { .. }
         | AuditCommand::Alerts { .. }

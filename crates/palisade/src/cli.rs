@@ -984,7 +984,7 @@ pub struct ScanArgs {
     pub show_suppressed: bool,
     /// How the table groups each severity's findings: check (one entry per
     /// cause, its fix once, every place it occurs), object, or file.
-    #[arg(long, value_name = "BY", default_value = "check", value_parser = ["check", "object", "file"])]
+    #[arg(long, value_name = "BY", default_value = "check", value_parser = palisade_report::Group::NAMES)]
     pub group: String,
     /// One line a finding (`path:line:col: severity: check: object:
     /// message`), for CI logs.
