@@ -287,6 +287,7 @@ fn mutation_adds_safe_defaults_as_a_json_patch() {
 
 #[test]
 fn gatekeeper_constraints_deny_warn_and_dryrun() {
+    palisade_corpus::require!("gatekeeper-library/library");
     let dir = tempfile::tempdir().unwrap();
     let t = std::fs::read_to_string(corpus("general/requiredlabels/template.yaml")).unwrap();
     std::fs::write(dir.path().join("template.yaml"), t).unwrap();

@@ -76,6 +76,7 @@ fn the_generated_policy_serves_every_rule_but_the_configmap_trade_off() {
 
 #[test]
 fn falcos_example_policy_blinds_its_own_role_rules() {
+    palisade_corpus::require!("falco-k8saudit");
     // Falco's audit-policy.yaml logs clusterroles with bodies but Roles at Metadata.
     let text = std::fs::read_to_string(palisade_corpus::corpus_path(
         "falco-k8saudit/rules/audit-policy.yaml",

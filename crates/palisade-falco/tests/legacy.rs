@@ -85,6 +85,7 @@ fn run(case: &Case, base: &std::path::Path) -> Result<(), String> {
 
 #[test]
 fn falco_legacy_k8s_audit_cases() {
+    palisade_corpus::require!("falco-k8saudit/legacy-tests/expected.yaml");
     let base = palisade_corpus::corpus_path("falco-k8saudit");
     let text =
         std::fs::read_to_string(base.join("legacy-tests/expected.yaml")).expect("expected.yaml");

@@ -6,6 +6,7 @@ use palisade_gatekeeper::suite::run_suite;
 
 #[test]
 fn gatekeeper_library_suites_pass() {
+    palisade_corpus::require!("gatekeeper-library/library");
     let root = corpus_path("gatekeeper-library/library");
     let mut suites = Vec::new();
     for group in ["general", "pod-security-policy"] {

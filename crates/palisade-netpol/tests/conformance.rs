@@ -64,6 +64,7 @@ const EXTERNAL: &str = "93.184.216.34";
 
 #[test]
 fn every_recipe_probe_gives_its_expected_verdict() {
+    palisade_corpus::require!("netpol-recipes/expected.yaml");
     let root = palisade_corpus::corpus_path("netpol-recipes");
     let expected = yaml_to_json(&std::fs::read_to_string(root.join("expected.yaml")).unwrap());
     let scenarios = expected[0]["scenarios"].as_array().unwrap();
@@ -127,6 +128,7 @@ fn every_recipe_probe_gives_its_expected_verdict() {
 
 #[test]
 fn microservices_demo_connlist_matches_exactly() {
+    palisade_corpus::require!("microservices-demo/expected-connectivity.txt");
     let root = palisade_corpus::corpus_path("microservices-demo");
     let paths: Vec<PathBuf> = vec![
         root.join("release/kubernetes-manifests.yaml"),
@@ -153,6 +155,7 @@ fn microservices_demo_connlist_matches_exactly() {
 /// upstream policies, and the generated policies allow exactly those.
 #[test]
 fn generated_policies_for_microservices_demo_round_trip() {
+    palisade_corpus::require!("microservices-demo/expected-connectivity.txt");
     use palisade_netpol::generate::{Options, Source, declared_flows, generate, verify};
     let root = palisade_corpus::corpus_path("microservices-demo");
     let loaded = palisade_source::load(

@@ -929,11 +929,11 @@ mod applicability_tests {
 
     #[test]
     fn go_imports_of_the_matching_entry() {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/corpus/osv/osv-scanner-offline-dbs/Go/GO-2022-0274.json"),
-        );
-        let Ok(text) = text else { return };
+        palisade_corpus::require!("osv/osv-scanner-offline-dbs/Go/GO-2022-0274.json");
+        let text = std::fs::read_to_string(palisade_corpus::corpus_path(
+            "osv/osv-scanner-offline-dbs/Go/GO-2022-0274.json",
+        ))
+        .unwrap();
         let r = parse(&text).unwrap();
         let m = matches(&q("Go", "github.com/opencontainers/runc", "v1.0.2"), &[r]);
         assert_eq!(m.len(), 1);

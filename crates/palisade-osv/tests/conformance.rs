@@ -14,6 +14,7 @@ fn load(rel: &str) -> palisade_osv::Record {
 
 #[test]
 fn match_vectors() {
+    palisade_corpus::require!("osv/derived/match-vectors.jsonl");
     let text = std::fs::read_to_string(palisade_corpus::corpus_path(
         "osv/derived/match-vectors.jsonl",
     ))
@@ -58,6 +59,7 @@ fn known_quirk(id: &str, version: &str) -> bool {
 
 #[test]
 fn enumerated_versions_fall_in_their_ranges() {
+    palisade_corpus::require!("osv");
     let root = palisade_corpus::corpus_path("osv");
     let mut files = Vec::new();
     for dir in ["pypa-advisory-database/vulns", "osv-scanner-offline-dbs"] {

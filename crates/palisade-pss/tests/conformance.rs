@@ -41,6 +41,7 @@ fn check_prefix(file_name: &str) -> String {
 
 #[test]
 fn pod_security_admission_fixtures() {
+    palisade_corpus::require!("pod-security-admission/testdata");
     let root = palisade_corpus::corpus_path("pod-security-admission/testdata");
     let mut total = 0;
     let mut failures = Vec::new();

@@ -587,6 +587,7 @@ fn escalation_paths_rank_by_length() {
 
 #[test]
 fn audit2rbac_alice() {
+    palisade_corpus::require!("audit2rbac/testdata/demo.log");
     let log = std::fs::read_to_string(palisade_corpus::corpus_path("audit2rbac/testdata/demo.log"))
         .unwrap();
     let opts = GenerateOptions {
@@ -653,6 +654,7 @@ fn audit_log_service_account_names_and_broken_lines() {
 /// the RBAC authorizer never honours) are listed with that reason.
 #[test]
 fn kubescape_regolibrary_rbac_cross_check() {
+    palisade_corpus::require!("kubescape-regolibrary/rules");
     const MAPPING: &[(&str, &[&str])] = &[
         (
             "rule-can-bind-escalate",

@@ -52,6 +52,10 @@ fn run(eco_name: &str) -> (usize, Vec<String>) {
 }
 
 fn check(eco: &str) {
+    palisade_corpus::require!(
+        "osv/version-ordering",
+        "osv/version-ordering/ECOSYSTEMS.tsv"
+    );
     let (checked, failures) = run(eco);
     assert!(
         failures.is_empty(),

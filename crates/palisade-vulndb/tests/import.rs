@@ -11,6 +11,7 @@ fn osv(rel: &str) -> PathBuf {
 
 #[test]
 fn import_is_idempotent_and_lookups_normalise() {
+    palisade_corpus::require!("osv");
     let dir = tempfile::tempdir().unwrap();
     let mut db = palisade_vulndb::Db::open(&dir.path().join("osv.sqlite")).unwrap();
     let first = db.import(&[osv("pypa-advisory-database/vulns")]).unwrap();
@@ -35,6 +36,7 @@ fn import_is_idempotent_and_lookups_normalise() {
 
 #[test]
 fn zip_exports_and_bad_records() {
+    palisade_corpus::require!("osv");
     let dir = tempfile::tempdir().unwrap();
     let zip_path = dir.path().join("all.zip");
     let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());

@@ -25,6 +25,7 @@ const SEED_POLICIES: [&str; 6] = [
 
 #[test]
 fn policy_test_runs_the_gatekeeper_library_and_the_seed_policies() {
+    palisade_corpus::require!("gatekeeper-library/library");
     let corpus = palisade_corpus::corpus_path("gatekeeper-library/library");
     let out = palisade()
         .args(["policy", "test", "--format", "json"])

@@ -16,6 +16,7 @@ fn palisade() -> Command {
 
 #[test]
 fn connlist_of_microservices_demo_matches_the_expected_file() {
+    palisade_corpus::require!("microservices-demo/expected-connectivity.txt");
     let root = palisade_corpus::corpus_path("microservices-demo");
     let out = palisade()
         .args(["netpol", "matrix", "--format", "connlist"])

@@ -186,6 +186,7 @@ fn paths_reach_cluster_admin() {
 
 #[test]
 fn generate_from_the_audit2rbac_log() {
+    palisade_corpus::require!("audit2rbac/testdata/demo.log");
     let log = palisade_corpus::corpus_path("audit2rbac/testdata/demo.log");
     let out = palisade()
         .args(["rbac", "generate", "--user", "alice", "--audit-log"])

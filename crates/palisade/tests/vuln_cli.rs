@@ -36,6 +36,7 @@ fn import(db: &Path) {
 
 #[test]
 fn alpine_musl_and_old_python_pins() {
+    palisade_corpus::require!("osv");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("osv.sqlite");
     import(&db);
@@ -155,6 +156,7 @@ fn alpine_musl_and_old_python_pins() {
 /// packages are looked up by their purls.
 #[test]
 fn existing_sboms_as_targets() {
+    palisade_corpus::require!("osv");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("osv.sqlite");
     import(&db);
