@@ -6,7 +6,7 @@ use crate::lint::Lint;
 use palisade_findings::Severity;
 use palisade_value::Node;
 
-/// Six months, in days: how long the seed article keeps audit events.
+/// Six months, in days: a common retention for audit events.
 pub const SIX_MONTHS_DAYS: u64 = 183;
 
 /// A flag with the line it is written on.

@@ -1,4 +1,4 @@
-//! Audit logging (seed action 10): the audit Policy with the API server's
+//! Audit logging: the audit Policy with the API server's
 //! exact first-match semantics ([`policy`]), `explain` and `lint`
 //! ([`lint`]: shadowed rules, no catch-all, secrets and tokens logged with
 //! bodies, exec and writes not logged, misspelled groups and resources), and

@@ -16,7 +16,7 @@ fn ids(p: &Policy) -> Vec<(&'static str, u32)> {
 
 #[test]
 fn the_seed_policy_is_sound_but_logs_kube_system_configmap_bodies() {
-    let p = Policy::parse(&example("seed-policy.yaml")).unwrap();
+    let p = Policy::parse(&example("sysdig-policy.yaml")).unwrap();
     let found = lint(&p);
     let got: Vec<&str> = found.iter().map(|l| l.id).collect();
     // configmaps at Request in kube-system; exec/attach are logged (catch-all)

@@ -76,6 +76,20 @@ impl ActionScore {
         }
     }
 
+    /// One sentence a reader can take in: what the number means, or what
+    /// holds it down ("5 critical findings cap the score at 50; it would be
+    /// 89 without the cap").
+    pub fn headline(&self) -> String {
+        match (self.cap_note(), self.share()) {
+            (Some(note), Some(share)) => format!("{note}; it would be {share} without the cap"),
+            (Some(note), None) => note,
+            (None, Some(share)) => {
+                format!("{share}% of what was checked passed, weighted by severity")
+            }
+            (None, None) => "nothing was checked".to_string(),
+        }
+    }
+
     /// The weighted share that passed, before the cap (0–100).
     pub fn share(&self) -> Option<u32> {
         (self.total_weight > 0)
@@ -220,9 +234,17 @@ mod tests {
             a.starts_with("1 critical finding caps the score at 50 (it would be 99"),
             "{a}"
         );
+        assert_eq!(
+            s.overall.detail.headline(),
+            "1 critical finding caps the score at 50; it would be 99 without the cap"
+        );
         // a critical-catalogue check reported at a lower severity does not cap
         let s = score(&[stat(&CRIT, 100, 1, 0)]);
         assert_eq!(s.overall.value, 99);
+        assert_eq!(
+            s.overall.detail.headline(),
+            "99% of what was checked passed, weighted by severity"
+        );
         // nothing evaluated: 100
         assert_eq!(score(&[]).overall.value, 100);
     }

@@ -1,7 +1,7 @@
 //! What analyzers produce and reporters print.
 //!
 //! A check is described once by a static [`CheckMeta`]: id, title,
-//! severity, the seed action (1–11) it serves, framework mappings, why it
+//! severity, the hardening area (1–11) it serves, framework mappings, why it
 //! matters and how to fix it. Every analyzer emits [`Finding`]s that point
 //! at a check, an object and the line to change, with an optional
 //! machine-applicable [`Autofix`] (edits as data, applied by `palisade fix`).
@@ -76,7 +76,7 @@ pub struct CheckMeta {
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
-    /// The seed's hardening action (1–11) this check serves.
+    /// The hardening area (1–11) this check serves.
     pub action: u8,
     /// A short grouping for tables and docs (`pod-security`, `hardening`, `namespaces`, …).
     pub category: &'static str,

@@ -4,7 +4,7 @@
 //!
 //! Each constraint is a rule of its own: id `gatekeeper/<Kind>/<name>`,
 //! severity from its enforcement action (deny → high, warn → medium,
-//! dryrun → low), seed action 9 (admission control).
+//! dryrun → low), in the admission control area.
 
 use crate::{Action, PolicySet, Review};
 use palisade_findings::{CheckMeta, Finding, Severity};

@@ -9,7 +9,7 @@ fn load(tf: &str) -> Module {
     )
 }
 
-/// The seed article's example, in the multi-line form (the article's
+/// A commonly published example, in the multi-line form (the article's
 /// one-line blocks hold several attributes, which HCL does not allow).
 pub const SEED: &str = r#"
 variable "rbac_developer_allowed_resources" {}

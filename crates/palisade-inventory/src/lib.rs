@@ -1,4 +1,4 @@
-//! `palisade inventory` (seed action 1): what runs in the cluster — every
+//! `palisade inventory`: what runs in the cluster — every
 //! workload with its images (registry / repository / tag / digest, pinned
 //! or not), service account, exposure (Services, NodePorts, load balancers,
 //! Ingress hosts and paths, host network and ports), the ConfigMaps,

@@ -1,4 +1,4 @@
-//! Monitoring (seed action 11: monitoring without alerts is meaningless).
+//! Monitoring (monitoring without alerts is meaningless).
 //!
 //! - [`rules`]: alerting rules for palisade's own metrics and, per
 //!   namespace, for every workload of the inventory on the standard

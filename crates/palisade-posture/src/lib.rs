@@ -1,5 +1,5 @@
 //! The posture report (`palisade report`): one page that says where a
-//! cluster stands on each of the seed's eleven actions, from the evidence
+//! cluster stands on each of the eleven hardening areas, from the evidence
 //! palisade's analyzers found, with a score anyone can recompute.
 //!
 //! * [`score`]: the **posture score**, 0–100: the severity-weighted share
@@ -44,7 +44,7 @@ use palisade_report::ScanReport;
 use palisade_threat::ThreatModel;
 use serde::Serialize;
 
-/// The seed's eleven actions: number, the palisade commands that go
+/// The eleven hardening areas: number, the palisade commands that go
 /// further (their names: `palisade_findings::action_name`).
 pub const ACTIONS: [(u8, &[&str]); 11] = [
     (1, &["palisade inventory", "palisade sbom"]),

@@ -37,15 +37,9 @@ pub fn markdown(p: &Posture) -> String {
     );
     let _ = writeln!(
         s,
-        "**Posture score: {}/100** ({} of {} weighted evaluations passed{}; [how it is computed](#how-the-score-is-computed)) · {} · {} accepted · {} input errors\n",
+        "**Posture score: {}/100** ({}; [how it is computed](#how-the-score-is-computed)) · {} · {} accepted · {} input errors\n",
         p.score.value,
-        p.score.detail.passed_weight,
-        p.score.detail.total_weight,
-        p.score
-            .detail
-            .cap_note()
-            .map(|n| format!("; {n}"))
-            .unwrap_or_default(),
+        p.score.detail.headline(),
         counts_text(&p.counts),
         p.suppressed.len(),
         p.errors.len()

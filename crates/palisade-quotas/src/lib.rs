@@ -1,4 +1,4 @@
-//! `palisade generate quotas` (seed action 4): for every namespace with
+//! `palisade generate quotas` (namespaces and quotas): for every namespace with
 //! workloads, a ResourceQuota bounding what the namespace asks for today
 //! times a headroom, and a LimitRange whose defaults give a container that
 //! declares nothing a sane request and limit.

@@ -49,6 +49,16 @@ pub struct Summary {
     pub score: u32,
 }
 
+/// "score 80/100", or that there is none when no object was scanned:
+/// nothing scanned is not a pass.
+pub(crate) fn score_text(s: &Summary) -> String {
+    if s.objects == 0 {
+        "no score: nothing was scanned".to_string()
+    } else {
+        format!("score {}/100", s.score)
+    }
+}
+
 impl Summary {
     pub fn count(&self, s: Severity) -> usize {
         match s {

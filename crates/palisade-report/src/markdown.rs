@@ -16,8 +16,14 @@ pub fn render(r: &ScanReport) -> String {
     let _ = writeln!(out, "# palisade scan\n");
     let _ = writeln!(
         out,
-        "**Score {}/100** · {} findings in {} objects ({} workloads) from {} files · {} suppressed · {} input errors\n",
-        s.score, s.total, s.objects, s.workloads, s.files, s.suppressed, s.errors
+        "**{}** · {} findings in {} objects ({} workloads) from {} files · {} suppressed · {} input errors\n",
+        crate::score_text(s),
+        s.total,
+        s.objects,
+        s.workloads,
+        s.files,
+        s.suppressed,
+        s.errors
     );
     let _ = writeln!(out, "| Severity | Findings |\n|---|---:|");
     for sev in Severity::ALL {

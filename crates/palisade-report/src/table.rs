@@ -88,7 +88,7 @@ fn header(r: &ScanReport, opts: &RenderOptions, p: &Paint, out: &mut String) {
         p.paint(
             bold,
             &format!(
-                "{} finding{} in {} object{} ({} workload{}) from {} file{} · score {}/100{}",
+                "{} finding{} in {} object{} ({} workload{}) from {} file{} · {}{}",
                 s.total,
                 plural(s.total),
                 s.objects,
@@ -97,7 +97,7 @@ fn header(r: &ScanReport, opts: &RenderOptions, p: &Paint, out: &mut String) {
                 plural(s.workloads),
                 s.files,
                 plural(s.files),
-                s.score,
+                crate::score_text(s),
                 r.score_scope
                     .as_deref()
                     .map(|x| format!(" ({x})"))
@@ -300,10 +300,10 @@ pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
     };
     let _ = writeln!(
         out,
-        "{} finding{}{counts} · score {}/100 · {} suppressed · {} input error{}",
+        "{} finding{}{counts} · {} · {} suppressed · {} input error{}",
         s.total,
         plural(s.total),
-        s.score,
+        crate::score_text(s),
         s.suppressed,
         s.errors,
         plural(s.errors),

@@ -57,6 +57,54 @@ pub struct Loaded {
     pub files: usize,
     /// Files skipped because they hold no Kubernetes object.
     pub skipped: Vec<String>,
+    /// Helm charts found in a walk (directories with `Chart.yaml`) whose
+    /// `templates/` were not read: templates are not manifests until rendered.
+    pub charts: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// When nothing in the input was a Kubernetes object: what was seen
+    /// instead, and what to do about it. `None` when objects were read, or
+    /// when the input errors already say what went wrong.
+    pub fn nothing_read(&self) -> Option<String> {
+        if !self.objects.is_empty() || !self.errors.is_empty() {
+            return None;
+        }
+        let mut why = vec![format!(
+            "no Kubernetes object was read: {} {} read",
+            self.files + self.skipped.len(),
+            if self.files + self.skipped.len() == 1 {
+                "file"
+            } else {
+                "files"
+            }
+        )];
+        if !self.skipped.is_empty() {
+            let shown: Vec<&str> = self.skipped.iter().take(5).map(String::as_str).collect();
+            why.push(format!(
+                "{} without a `kind` (values files, CI or tool configuration): {}{}",
+                self.skipped.len(),
+                shown.join(", "),
+                if self.skipped.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ));
+        }
+        for c in &self.charts {
+            why.push(format!(
+                "{} is a Helm chart: its templates are not manifests until rendered; \
+                 run `helm template {} | palisade scan -`",
+                c.display(),
+                c.display()
+            ));
+        }
+        if self.files + self.skipped.len() == 0 {
+            why.push("no *.yaml, *.yml, *.json or *.tf file was found".to_string());
+        }
+        Some(why.join("; "))
+    }
 }
 
 /// One input to read.
@@ -76,7 +124,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             inputs.push(Input::Stdin);
         } else if p.is_dir() {
             match walk(p, opts) {
-                Ok((files, links)) => {
+                Ok((files, links, charts)) => {
+                    out.charts.extend(charts);
                     inputs.extend(files.into_iter().map(|f| Input::File(f, false)));
                     out.errors.extend(links.iter().map(|l| {
                         whole_file(
@@ -189,6 +238,7 @@ pub fn load_text(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
         errors: r.errors,
         files: 1,
         skipped: Vec::new(),
+        charts: Vec::new(),
     }
 }
 
@@ -212,11 +262,16 @@ fn is_terraform(p: &Path) -> bool {
     p.extension().and_then(|e| e.to_str()) == Some("tf")
 }
 
-/// The manifests under `dir`, and the links to directories it did not
-/// follow. A link to a file is read, as `kubectl apply -f DIR` reads it.
-fn walk(dir: &Path, opts: &LoadOptions) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+/// What a directory walk found.
+type Walked = (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>);
+
+/// The manifests under `dir`, the links to directories it did not follow,
+/// and the Helm charts whose templates it left out. A link to a file is
+/// read, as `kubectl apply -f DIR` reads it.
+fn walk(dir: &Path, opts: &LoadOptions) -> Result<Walked, String> {
     let mut files = Vec::new();
     let mut links = Vec::new();
+    let mut charts = Vec::new();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(!opts.no_ignore)
         .require_git(false)
@@ -232,7 +287,12 @@ fn walk(dir: &Path, opts: &LoadOptions) -> Result<(Vec<PathBuf>, Vec<PathBuf>), 
     for entry in walker {
         let entry = entry.map_err(|e| e.to_string())?;
         let Some(t) = entry.file_type() else { continue };
-        if t.is_file() && is_manifest(entry.path()) {
+        if t.is_file() && entry.file_name() == "Chart.yaml" {
+            if let Some(chart) = entry.path().parent() {
+                charts.push(chart.to_path_buf());
+            }
+            files.push(entry.into_path());
+        } else if t.is_file() && is_manifest(entry.path()) {
             files.push(entry.into_path());
         } else if t.is_symlink() {
             match std::fs::metadata(entry.path()) {
@@ -242,7 +302,7 @@ fn walk(dir: &Path, opts: &LoadOptions) -> Result<(Vec<PathBuf>, Vec<PathBuf>), 
             }
         }
     }
-    Ok((files, links))
+    Ok((files, links, charts))
 }
 
 struct FileResult {

@@ -1,4 +1,4 @@
-//! `palisade threat-model` (seed action 2): a STRIDE threat model derived
+//! `palisade threat-model`: a STRIDE threat model derived
 //! from the cluster itself.
 //!
 //! * **Components**: the control plane (api-server, etcd, kubelet,
@@ -10,7 +10,7 @@
 //!   the NetworkPolicies allow), pod ↔ node (privileged, hostPath, host
 //!   namespaces, capabilities), workload ↔ API server (mounted tokens and
 //!   what RBAC grants them).
-//! * **Attacker profiles** (the seed's three): the end user outside the
+//! * **Attacker profiles** (three of them): the end user outside the
 //!   cluster, the internal attacker with a shell in a pod, the privileged
 //!   attacker with API access; for each, the assets it reaches.
 //! * **Attack paths**: an attack graph built from the evidence (exposed
@@ -356,7 +356,7 @@ pub struct Boundary {
     pub crossings: Vec<Crossing>,
 }
 
-/// The seed's three attacker profiles.
+/// The three attacker profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileId {

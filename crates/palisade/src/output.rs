@@ -137,6 +137,13 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
         loaded.objects.extend(fetched.objects);
         loaded.errors.extend(fetched.errors);
     }
+    // nothing scanned is not a pass: an empty directory, a chart's
+    // unrendered templates or a folder of CI files end with exit 2
+    if !i.paths.is_empty()
+        && let Some(why) = loaded.nothing_read()
+    {
+        return Err(why);
+    }
     Ok(loaded)
 }
 

@@ -17,7 +17,7 @@ fn explain_gives_level_stages_and_rule() {
             "audit",
             "policy",
             "explain",
-            "examples/audit/seed-policy.yaml",
+            "examples/audit/sysdig-policy.yaml",
             "--user",
             "alice",
         ])
@@ -92,9 +92,14 @@ fn lint_exits_1_on_high_findings_and_points_at_lines() {
         found.contains(&("audit-no-catch-all".into(), 35)),
         "{found:?}"
     );
-    // the seed's policy has only a medium finding
+    // this policy has only a medium finding
     palisade()
-        .args(["audit", "policy", "lint", "examples/audit/seed-policy.yaml"])
+        .args([
+            "audit",
+            "policy",
+            "lint",
+            "examples/audit/sysdig-policy.yaml",
+        ])
         .assert()
         .success();
     // a file that is not a policy is an input error with its line
@@ -202,6 +207,7 @@ fn analyze_prints_json_alerts_and_reports_bad_lines() {
 
 #[test]
 fn analyze_with_falco_rules_files_and_first_match() {
+    palisade_corpus::require!("falco-k8saudit");
     let base = palisade_corpus::corpus_path("falco-k8saudit");
     let out = palisade()
         .args([

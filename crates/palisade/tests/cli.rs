@@ -417,6 +417,7 @@ fn pss_command_json_contract() {
 
 #[test]
 fn pss_command_on_the_upstream_fixtures() {
+    palisade_corpus::require!("pod-security-admission/testdata");
     let root = palisade_corpus::corpus_path("pod-security-admission/testdata/restricted/v1.37");
     let out = palisade()
         .args([
@@ -579,4 +580,51 @@ fn reports_are_owner_only_and_never_written_through_a_link() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("symbolic link"));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+}
+
+/// Nothing scanned is not a pass: an empty directory, a directory of
+/// values and CI files, a chart's unrendered templates and an empty file
+/// each say what was seen and exit 2, with no score.
+#[test]
+fn nothing_scanned_is_not_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let chart = dir.path().join("chart");
+    fs::create_dir_all(chart.join("templates")).unwrap();
+    fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    fs::write(chart.join("values.yaml"), "replicas: 2\n").unwrap();
+    fs::write(
+        chart.join("templates/deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
+    .unwrap();
+    let empty_file = dir.path().join("empty.yaml");
+    fs::write(&empty_file, "").unwrap();
+    for (path, says) in [
+        (&empty, "no *.yaml, *.yml, *.json or *.tf file was found"),
+        (
+            &chart,
+            "is a Helm chart: its templates are not manifests until rendered",
+        ),
+        (&empty_file, "no Kubernetes object was read: 1 file read"),
+    ] {
+        let a = palisade().arg("scan").arg(path).assert().code(2);
+        let out = a.get_output();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{}: {stderr}", path.display());
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("score"));
+    }
+    let a = palisade().arg("scan").arg(&chart).assert().code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(stderr.contains("values.yaml"), "{stderr}");
+    assert!(stderr.contains("helm template"), "{stderr}");
+    // a path that does not exist is an input error, and has no score either
+    let a = palisade().args(["scan", "/no/such/dir"]).assert().code(2);
+    let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    assert!(stdout.contains("no score: nothing was scanned"), "{stdout}");
 }

@@ -228,9 +228,9 @@ fn demo_report_markdown() {
         "--now",
         NOW,
         "--audit-policy",
-        "examples/audit/seed-policy.yaml",
+        "examples/audit/sysdig-policy.yaml",
     ]);
-    assert!(md.contains("| 10 | [Audit logging](#10-audit-logging) | 🟠 needs work | audit policy examples/audit/seed-policy.yaml: 1 medium finding"), "{md}");
+    assert!(md.contains("| 10 | [Audit logging](#10-audit-logging) | 🟠 needs work | audit policy examples/audit/sysdig-policy.yaml: 1 medium finding"), "{md}");
     assert!(md.contains("audit-sensitive-body-logged"));
 }
 

@@ -269,7 +269,7 @@ fn the_api_server_calls_the_webhook_that_admission_install_writes() {
         "{stored}"
     );
 
-    // the seed's Ingress host allowlist (a Gatekeeper template)
+    // the Ingress host allowlist (a Gatekeeper template)
     let (ok, err) = create(b, &ingress("foreign", "evil.example.org"), false);
     assert!(!ok, "a foreign host is refused");
     assert!(err.contains("evil.example.org"), "{err}");

@@ -146,7 +146,7 @@ subjects:
 "#;
 
 /// `(rule, ["user verb resource/name", …])`: the scenarios' alerts with the
-/// default rules. The seed's five are there (privileged pod, binding to
+/// default rules. The five common ones are there (privileged pod, binding to
 /// cluster-admin, a person reading a Secret, a Role with `*`, exec — the
 /// latter twice: kubectl tries the WebSocket GET, then the SPDY POST);
 /// so are Falco's activity rules (`K8s … Created`) and its "Disallowed
@@ -255,7 +255,7 @@ fn the_api_server_sends_its_audit_events_to_the_sink() {
         "db",
         "--from-literal=password=not-a-real-one",
     ]);
-    // the seed's scenarios
+    // the common scenarios
     let out = b.kubectl_as(&b.admin, &["create", "-f", "-"], Some(PRIVILEGED));
     assert!(
         out.status.success(),
@@ -314,7 +314,7 @@ fn the_api_server_sends_its_audit_events_to_the_sink() {
     }
     assert_eq!(got, expected, "the alerts the sink stored");
     eprintln!(
-        "audit: {} alerts of {} rules stored by the sink for the seed's scenarios",
+        "audit: {} alerts of {} rules stored by the sink for the common scenarios",
         got.values().map(BTreeSet::len).sum::<usize>(),
         got.len()
     );
