@@ -191,6 +191,11 @@ pub struct SecretsArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade db update                           download OSV's exports
+  palisade db update --ecosystem Debian,PyPI   only these ecosystems
+  palisade db import all.zip --db osv.sqlite   an export downloaded elsewhere
+  palisade db status --fail-stale              exit 1 when older than 7 days")]
 pub struct DbArgs {
     #[command(subcommand)]
     pub command: DbCommand,
@@ -200,6 +205,10 @@ pub struct DbArgs {
 pub enum DbCommand {
     /// Import OSV records (JSON or YAML files, directories, all.zip exports);
     /// idempotent: a record is replaced only by a later `modified`.
+    #[command(after_help = "Examples:
+  palisade db import all.zip                    an OSV export
+  palisade db import osv/ --db osv.sqlite       a directory of records
+  palisade db import GHSA-xxxx-yyyy-zzzz.json   one record")]
     Import {
         #[arg(value_name = "PATH", required = true)]
         paths: Vec<PathBuf>,
@@ -209,6 +218,10 @@ pub enum DbCommand {
     },
     /// Download OSV's per-ecosystem exports (all.zip) over HTTPS and import
     /// them; an export the server says is unchanged (ETag) is skipped.
+    #[command(after_help = "Examples:
+  palisade db update                                                     every catalogued ecosystem
+  palisade db update --ecosystem Debian,PyPI --db osv.sqlite             only these
+  palisade db update --mirror https://osv.example.com --ca-cert ca.pem   a mirror")]
     Update {
         /// OSV ecosystems to download (repeatable, comma-separated; default:
         /// every ecosystem palisade catalogs).
@@ -227,6 +240,9 @@ pub enum DbCommand {
     },
     /// Records per ecosystem, newest record, age of the last import; warns
     /// when the data is older than --max-age days.
+    #[command(after_help = "Examples:
+  palisade db status                                            records per ecosystem, age
+  palisade db status --db osv.sqlite --max-age 3 --fail-stale   exit 1 after 3 days")]
     Status {
         #[arg(long, value_name = "FILE")]
         db: Option<PathBuf>,
@@ -279,6 +295,12 @@ pub struct VulnArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade sbom image.tar                                    what an image ships (docker save)
+  palisade sbom . --format cyclonedx-json -o sbom.cdx.json   a project's packages
+  palisade sbom --registry ghcr.io/example/worker:1.9.0      pulled from a registry
+  palisade sbom image.tar --fail-on-assessment medium        exit 1 if not minimal
+  palisade sbom --list-catalogers                            what is catalogued, from where")]
 pub struct SbomArgs {
     /// A directory or root filesystem, a docker-archive or OCI tarball, or
     /// an OCI image layout directory (append :TAG to pick an image).
@@ -306,6 +328,10 @@ pub struct SbomArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade threat-model examples/demo                                  Markdown, Mermaid diagrams
+  palisade threat-model --cluster --format html -o threat-model.html   one page
+  palisade threat-model k8s/ --ingress-namespace traefik               another ingress controller")]
 pub struct ThreatModelArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -320,6 +346,10 @@ pub struct ThreatModelArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade inventory examples/demo                              workloads, images, exposure
+  palisade inventory --cluster --format csv -o inventory.csv    for a spreadsheet
+  palisade inventory k8s/ --format cyclonedx -o kbom.cdx.json   a CycloneDX KBOM")]
 pub struct InventoryArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -378,6 +408,11 @@ pub struct AuditPolicyGenerateArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade generate netpol examples/demo -n shop              NetworkPolicies for a namespace
+  palisade generate quotas examples/demo -o quotas.yaml       quotas and limits per namespace
+  palisade generate audit-policy -o audit-policy.yaml         an audit Policy
+  palisade generate rbac --audit-log audit.log --user alice   least-privilege RBAC")]
 pub struct GenerateArgs {
     #[command(subcommand)]
     pub command: GenerateCommand,
@@ -387,13 +422,31 @@ pub struct GenerateArgs {
 #[derive(Subcommand, Debug)]
 pub enum GenerateCommand {
     /// NetworkPolicies for the declared or observed flows (= `netpol generate`).
+    #[command(after_help = "Examples:
+  palisade generate netpol examples/demo -n shop                         policies for namespace shop
+  palisade generate netpol k8s/ --flows flows.csv -o netpol.yaml         also the flows Hubble saw
+  palisade generate netpol k8s/ --format terraform -o netpol.tf          as Terraform
+  palisade generate netpol k8s/ --ingress-controller-namespace traefik   another ingress controller")]
     Netpol(NetpolGenerateArgs),
     /// A ResourceQuota and LimitRange per namespace, sized from the
     /// workloads' requests, limits and replicas times --headroom.
+    #[command(after_help = "Examples:
+  palisade generate quotas examples/demo                               1.5 times today's requests
+  palisade generate quotas k8s/ --headroom 2 -o quotas.yaml            twice that
+  palisade generate quotas --cluster --format terraform -o quotas.tf   as Terraform")]
     Quotas(QuotasArgs),
     /// An audit Policy for the loaded detection rules (= `audit policy generate`).
+    #[command(after_help = "Examples:
+  palisade generate audit-policy -o audit-policy.yaml                         for the shipped rules
+  palisade generate audit-policy --rules my-rules.yaml -o audit-policy.yaml   for your Falco rules
+  palisade generate audit-policy --rules default --rules my-rules.yaml        for both")]
     AuditPolicy(AuditPolicyGenerateArgs),
     /// A least-privilege Role and binding from an audit log (= `rbac generate`).
+    #[command(after_help = "Examples:
+  palisade generate rbac --audit-log examples/audit/audit.log --serviceaccount shop:web
+  palisade generate rbac --audit-log audit.log --user alice --exact-verbs        only the verbs seen
+  palisade generate rbac --audit-log audit.log --user alice --format terraform   as Terraform
+  palisade generate rbac --audit-log audit.log --user alice --name alice-ro      name the roles")]
     Rbac(RbacGenerateArgs),
 }
 
@@ -444,6 +497,11 @@ pub struct FixArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade audit policy lint examples/audit/bad-policy.yaml            what the audit Policy misses
+  palisade audit analyze examples/audit/audit.log                      detection rules over a log
+  palisade audit check-apiserver examples/audit/kube-apiserver.yaml    the audit flags
+  palisade audit install --url https://10.0.0.5:8443/audit -o audit/   the audit sink")]
 pub struct AuditArgs {
     #[command(subcommand)]
     pub command: AuditCommand,
@@ -452,6 +510,10 @@ pub struct AuditArgs {
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// The audit Policy (audit.k8s.io/v1).
+    #[command(after_help = "Examples:
+  palisade audit policy generate -o audit-policy.yaml                         a recommended Policy
+  palisade audit policy lint examples/audit/cis-policy.yaml --rules default   lint it
+  palisade audit policy explain audit-policy.yaml --user alice --verb get --resource secrets")]
     Policy {
         #[command(subcommand)]
         command: AuditPolicyCommand,
@@ -459,6 +521,11 @@ pub enum AuditCommand {
     /// Run Falco k8s_audit rules over audit logs (JSON lines or EventList
     /// documents; `-` reads stdin) and print the alerts. Exit 1 when an alert
     /// is at or above --fail-on, 2 when input or rules could not be read.
+    #[command(after_help = "Examples:
+  palisade audit analyze examples/audit/audit.log                              the shipped rules
+  palisade audit analyze audit.log --rules default --rules my-rules.yaml       and your own
+  palisade audit analyze /var/log/kube-audit.log --follow --format json        as the log grows
+  palisade audit analyze audit.log --min-priority warning --fail-on critical   in CI")]
     Analyze {
         #[arg(value_name = "LOG", required = true)]
         logs: Vec<PathBuf>,
@@ -487,6 +554,11 @@ pub enum AuditCommand {
     /// The API server's audit webhook backend over HTTPS: checks every
     /// EventList batch against the rules, commits the alerts to SQLite, then
     /// answers 200; sends alerts to the outputs; /metrics, /healthz.
+    #[command(after_help = "Examples:
+  palisade audit serve --tls-cert sink-tls.crt --tls-key sink-tls.key --token-file sink-token
+  palisade audit serve --tls-cert tls.crt --tls-key tls.key --client-ca ca.crt           mTLS
+  palisade audit serve --tls-cert tls.crt --tls-key tls.key --token-file token --fsync   durable
+  palisade audit serve --tls-cert tls.crt --tls-key tls.key --insecure-no-auth           tests only")]
     Serve {
         #[arg(long, value_name = "FILE")]
         tls_cert: PathBuf,
@@ -544,6 +616,10 @@ pub enum AuditCommand {
         output_min_priority: String,
     },
     /// Query the alerts a sink stored.
+    #[command(after_help = "Examples:
+  palisade audit alerts --since 24h                              the last day's alerts
+  palisade audit alerts --rule \"Attach/Exec Pod\" --limit 20      one rule's latest
+  palisade audit alerts --db audit.db --since 7d --format json   a week, as JSON")]
     Alerts {
         #[arg(long, value_name = "FILE", default_value = "palisade-audit.db")]
         db: PathBuf,
@@ -560,6 +636,10 @@ pub enum AuditCommand {
     /// Write what the API server needs to send its events to `audit serve`
     /// (webhook kubeconfig, flags, audit Policy) and the sink's certificate
     /// and credential.
+    #[command(after_help = "Examples:
+  palisade audit install --url https://10.0.0.5:8443 -o audit/                        token auth
+  palisade audit install --url https://10.0.0.5:8443 --auth client-cert -o audit/     client certs
+  palisade audit install --url https://10.0.0.5:8443 --policy policy.yaml -o audit/   your Policy")]
     Install {
         /// The sink's URL as the API server reaches it.
         #[arg(long, value_name = "URL")]
@@ -584,6 +664,10 @@ pub enum AuditCommand {
     /// The audit flags of a kube-apiserver static-pod manifest: policy file,
     /// log backend and six-month retention, webhook backend mode. Exit 1 on
     /// a finding at or above --fail-on.
+    #[command(after_help = "Examples:
+  palisade audit check-apiserver /etc/kubernetes/manifests/kube-apiserver.yaml         on the node
+  palisade audit check-apiserver examples/audit/kube-apiserver.yaml --fail-on medium   stricter
+  palisade audit check-apiserver kube-apiserver.yaml --format json                     for scripts")]
     CheckApiserver {
         #[arg(value_name = "MANIFEST")]
         manifest: PathBuf,
@@ -613,6 +697,11 @@ pub struct RulesArgs {
 pub enum AuditPolicyCommand {
     /// The level and omitted stages a request gets, and the rule that decides
     /// (the first that matches; none means level None).
+    #[command(after_help = "Examples:
+  palisade audit policy explain examples/audit/cis-policy.yaml --user bob --verb get --resource pods
+  palisade audit policy explain policy.yaml --user bob --verb get --resource secrets        Secrets
+  palisade audit policy explain policy.yaml --user bob --verb create --resource pods/exec   exec
+  palisade audit policy explain policy.yaml --user bob --verb get --non-resource-url /healthz")]
     Explain {
         #[arg(value_name = "POLICY")]
         policy: PathBuf,
@@ -642,12 +731,20 @@ pub enum AuditPolicyCommand {
     /// A recommended Policy for a small cluster: metadata of everything, the
     /// request bodies detection rules read, never Secret or token bodies, no
     /// health-check or kube-proxy noise. It lints clean.
+    #[command(after_help = "Examples:
+  palisade audit policy generate -o audit-policy.yaml                         for the shipped rules
+  palisade audit policy generate --rules my-rules.yaml -o audit-policy.yaml   for your Falco rules
+  palisade audit policy generate --rules default --rules my-rules.yaml        for both")]
     Generate(AuditPolicyGenerateArgs),
     /// Rules that can never match, a missing catch-all, secrets and tokens
     /// logged with their bodies, exec and writes not logged, RequestReceived
     /// logged, resourceNames with create, misspelled groups and resources,
     /// and (with --rules) detection rules the policy blinds.
     /// Exit 1 on a finding at or above --fail-on.
+    #[command(after_help = "Examples:
+  palisade audit policy lint examples/audit/bad-policy.yaml                     what is wrong
+  palisade audit policy lint examples/audit/cis-policy.yaml --rules default     rules it blinds
+  palisade audit policy lint audit-policy.yaml --fail-on medium --format json   for CI")]
     Lint {
         #[arg(value_name = "POLICY")]
         policy: PathBuf,
@@ -669,6 +766,11 @@ pub enum AuditPolicyCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade admission install -o admission.yaml                                the manifests
+  palisade admission review examples/admission/requests/privileged-pod.json   one request, offline
+  palisade admission certs --dir tls/                                         its certificates
+  palisade admission serve --tls-cert tls/tls.crt --tls-key tls/tls.key       the webhook")]
 pub struct AdmissionArgs {
     #[command(subcommand)]
     pub command: AdmissionCommand,
@@ -677,6 +779,10 @@ pub struct AdmissionArgs {
 #[derive(Subcommand, Debug)]
 pub enum AdmissionCommand {
     /// Serve /validate, /mutate, /healthz, /readyz and /metrics over HTTPS.
+    #[command(after_help = "Examples:
+  palisade admission serve --tls-cert tls/tls.crt --tls-key tls/tls.key   default checks
+  palisade admission serve --config admission.yaml --tls-cert tls/tls.crt --tls-key tls/tls.key
+  palisade admission serve --tls-cert tls/tls.crt --tls-key tls/tls.key --addr 127.0.0.1:9443")]
     Serve {
         /// The admission configuration (modes, exemptions, policies, inventory).
         #[arg(long, value_name = "FILE")]
@@ -695,6 +801,11 @@ pub enum AdmissionCommand {
     },
     /// Answer one AdmissionReview offline, as the webhook would (the
     /// response on stdout; exit 1 when denied).
+    #[command(after_help = "Examples:
+  palisade admission review examples/admission/requests/privileged-pod.json   exit 1: denied
+  palisade admission review --config examples/admission/config.yaml request.json
+  palisade admission review --mutate request.json                             what /mutate changes
+  palisade admission review - < request.json                                  the request on stdin")]
     Review {
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
@@ -707,6 +818,9 @@ pub enum AdmissionCommand {
     },
     /// Write a new CA (`ca.crt`) and serving certificate (`tls.crt`,
     /// `tls.key`) for the webhook Service into a directory.
+    #[command(after_help = "Examples:
+  palisade admission certs --dir tls/               for the Service in namespace palisade
+  palisade admission certs -n security --dir tls/   for a webhook in another namespace")]
     Certs {
         #[arg(short = 'n', long, default_value = "palisade")]
         namespace: String,
@@ -716,6 +830,11 @@ pub enum AdmissionCommand {
     /// Write the manifests (or Terraform) that run the webhook: certificates
     /// in a Secret, a hardened Deployment with a PodDisruptionBudget, the
     /// Service, NetworkPolicies and the webhook configurations.
+    #[command(after_help = "Examples:
+  palisade admission install -o admission.yaml                                  fails open
+  palisade admission install --mutate --failure-policy Fail -o admission.yaml   mutate; fail closed
+  palisade admission install --format terraform -o admission.tf                 as Terraform
+  palisade admission install --url https://10.0.0.5:8443 --certs-dir tls/       outside the cluster")]
     Install {
         #[arg(short = 'n', long, default_value = "palisade")]
         namespace: String,
@@ -755,6 +874,9 @@ pub enum AdmissionCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade policy test policies/                     every suite.yaml under it
+  palisade policy eval --policies gatekeeper/ k8s/   constraints on manifests")]
 pub struct PolicyArgs {
     #[command(subcommand)]
     pub command: PolicyCommand,
@@ -764,6 +886,10 @@ pub struct PolicyArgs {
 pub enum PolicyCommand {
     /// Run gator verify Suite files (or every suite.yaml under a directory).
     /// Exit 1 when a case fails.
+    #[command(after_help = "Examples:
+  palisade policy test policies/                                    every suite.yaml under it
+  palisade policy test policies/unique-ingress-host/suite.yaml -v   every case
+  palisade policy test policies/ --format json                      for scripts")]
     Test {
         #[arg(value_name = "SUITE", required = true)]
         suites: Vec<PathBuf>,
@@ -775,6 +901,11 @@ pub enum PolicyCommand {
     },
     /// Apply ConstraintTemplates and Constraints to manifests, as the webhook
     /// would at admission; violations are findings in any scan format.
+    #[command(after_help = "Examples:
+  palisade policy eval --policies gatekeeper/ k8s/                                  as at admission
+  palisade policy eval --policies gatekeeper/ --inventory live.yaml k8s/            data.inventory
+  palisade policy eval --policies gatekeeper/ k8s/ --format sarif -o policy.sarif   for GitHub
+  palisade policy eval --policies gatekeeper/ --cluster --fail-on medium            the live cluster")]
     Eval {
         /// Files or directories of ConstraintTemplates and Constraints.
         #[arg(long = "policies", value_name = "PATH", required = true)]
@@ -815,6 +946,11 @@ pub struct NetpolArgs {
 pub enum NetpolCommand {
     /// Whether FROM may connect to TO on PORT, and which policies (and which
     /// rule) allowed or isolated each side. Exit 0 allowed, 1 blocked.
+    #[command(after_help = "Examples:
+  palisade netpol reach --from shop/api --to data/postgres --port 5432 examples/demo
+  palisade netpol reach --from 203.0.113.7 --to shop/frontend --port 80 k8s/       from outside
+  palisade netpol reach --from shop/api --to 10.0.0.0/8 --port 443/TCP k8s/        to a CIDR
+  palisade netpol reach --from shop/frontend --to shop/api --port 8080 --cluster   the live cluster")]
     Reach {
         /// NS/WORKLOAD (`shop/api`, `shop/api[Deployment]`) or an address outside the cluster.
         #[arg(long, value_name = "NS/WORKLOAD|IP")]
@@ -833,6 +969,10 @@ pub enum NetpolCommand {
     /// Every allowed connection between workloads and to/from addresses
     /// outside the cluster. `connlist` is np-guard netpol-analyzer's `list`
     /// text format.
+    #[command(after_help = "Examples:
+  palisade netpol matrix examples/demo                     every allowed connection
+  palisade netpol matrix --cluster --format connlist       netpol-analyzer's list format
+  palisade netpol matrix k8s/ --format dot -o netpol.dot   a Graphviz graph")]
     Matrix {
         #[command(flatten)]
         input: InputArgs,
@@ -845,10 +985,20 @@ pub enum NetpolCommand {
     /// manifests declare (Services named in env vars, arguments and
     /// ConfigMaps; Ingress backends) and for observed flows. `-n NS` limits
     /// it to one namespace.
+    #[command(after_help = "Examples:
+  palisade netpol generate examples/demo -n shop                         policies for namespace shop
+  palisade netpol generate k8s/ --flows flows.csv -o netpol.yaml         also the flows Hubble saw
+  palisade netpol generate k8s/ --format terraform -o netpol.tf          as Terraform
+  palisade netpol generate k8s/ --ingress-controller-namespace traefik   another ingress controller")]
     Generate(NetpolGenerateArgs),
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade drift --iac k8s/ --cluster                                        the live cluster
+  palisade drift --iac k8s/ --live prod.yaml                                 a dump (scan --dump)
+  palisade drift --iac infra/ --var-file prod.tfvars --cluster               Terraform too
+  palisade drift --iac k8s/ --live prod.yaml --format markdown -o drift.md   for a review")]
 pub struct DriftArgs {
     /// The infrastructure as code: manifests, Terraform (repeatable).
     #[arg(long = "iac", value_name = "PATH", required = true, num_args = 1..)]
@@ -1023,6 +1173,11 @@ pub struct ScanArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade pss examples/demo --level restricted             every pod against restricted
+  palisade pss k8s/ --level baseline --version v1.30        as a v1.30 API server enforces it
+  palisade pss --cluster -n shop --level restricted         what restricted would reject, live
+  palisade pss deploy.yaml --level baseline --format json   for scripts")]
 pub struct PssArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -1041,6 +1196,10 @@ pub struct PssArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade checks list                                 every check: id, severity, area, title
+  palisade checks list --format markdown > checks.md   the catalogue, for a wiki
+  palisade checks explain pss-privileged               why a finding matters, and the fix")]
 pub struct ChecksArgs {
     #[command(subcommand)]
     pub command: ChecksCommand,
@@ -1049,11 +1208,19 @@ pub struct ChecksArgs {
 #[derive(Subcommand, Debug)]
 pub enum ChecksCommand {
     /// List every check: id, severity, area, title, frameworks.
+    #[command(after_help = "Examples:
+  palisade checks list                                 id, severity, area, title, frameworks
+  palisade checks list --format json                   for scripts
+  palisade checks list --format markdown > checks.md   for a wiki")]
     List {
         #[arg(short, long, default_value = "table", value_parser = ["table", "json", "markdown"])]
         format: String,
     },
     /// Explain one check: why it matters and how to fix it.
+    #[command(after_help = "Examples:
+  palisade checks explain pss-privileged       privileged containers
+  palisade checks explain rbac-cluster-admin   bindings to cluster-admin
+  palisade checks explain image-latest-tag     images by a moving tag")]
     Explain {
         /// Check id, e.g. pss-privileged.
         id: String,
@@ -1076,6 +1243,11 @@ pub enum RbacCommand {
     /// Subjects that may do VERB on RESOURCE, with the binding, role and
     /// rule (and aggregation source) that grants it. `-n NAMESPACE` asks
     /// about that namespace; without it, every grant is listed with its scope.
+    #[command(after_help = "Examples:
+  palisade rbac who-can get secrets examples/demo            every grant, with its scope
+  palisade rbac who-can get secrets -n shop examples/demo    in namespace shop
+  palisade rbac who-can create pods/exec --cluster           who can exec into pods, live
+  palisade rbac who-can get secrets --name db -n shop k8s/   one Secret (resourceNames)")]
     WhoCan {
         /// get, list, create, update, patch, delete, bind, escalate, impersonate, …
         verb: String,
@@ -1091,6 +1263,11 @@ pub enum RbacCommand {
     },
     /// Whether SUBJECT may do VERB on RESOURCE (in `-n NAMESPACE`, else
     /// cluster-wide), and why. Exit 0 yes, 1 no.
+    #[command(after_help = "Examples:
+  palisade rbac can jobs:default create pods -n jobs examples/demo          exit 0 yes, 1 no
+  palisade rbac can oncall@example.com create pods/exec examples/demo       cluster-wide
+  palisade rbac can alice delete deployments.apps -n shop --group ci k8s/   with her groups
+  palisade rbac can serviceaccount:shop:api get secrets -n shop --cluster   the live cluster")]
     Can {
         /// alice, user:NAME, group:NAME, NAMESPACE:SERVICEACCOUNT, system:serviceaccount:NS:NAME.
         subject: String,
@@ -1107,6 +1284,11 @@ pub enum RbacCommand {
         format: String,
     },
     /// Everything SUBJECT is granted, per namespace.
+    #[command(after_help = "Examples:
+  palisade rbac explain oncall@example.com examples/demo           everything a user is granted
+  palisade rbac explain shop:api examples/demo                     a service account
+  palisade rbac explain group:ci examples/demo                     a group
+  palisade rbac explain alice --group ci --cluster --format json   a user and her groups, live")]
     Explain {
         subject: String,
         #[arg(long = "group", value_name = "GROUP")]
@@ -1118,6 +1300,9 @@ pub enum RbacCommand {
     },
     /// Who can do what: for every built-in resource and common verb, the
     /// subjects allowed and where.
+    #[command(after_help = "Examples:
+  palisade rbac matrix examples/demo             who can do what, and where
+  palisade rbac matrix --cluster --format json   the live cluster, for scripts")]
     Matrix {
         #[command(flatten)]
         input: InputArgs,
@@ -1125,8 +1310,16 @@ pub enum RbacCommand {
         format: String,
     },
     /// Risky permissions (the RBAC checks of `scan`), with scope-dependent severity.
+    #[command(after_help = "Examples:
+  palisade rbac risks examples/demo                       risky permissions, by severity
+  palisade rbac risks --cluster --fail-on critical        the live cluster; exit 1 on critical
+  palisade rbac risks k8s/ --format sarif -o rbac.sarif   GitHub code scanning")]
     Risks(ScanArgs),
     /// Escalation paths to cluster-admin, shortest first. Exit 1 when any exists.
+    #[command(after_help = "Examples:
+  palisade rbac paths examples/demo                        escalation paths to cluster-admin
+  palisade rbac paths examples/demo --format mermaid       a diagram for a pull request
+  palisade rbac paths --cluster --format dot > paths.dot   the live cluster, for Graphviz")]
     Paths {
         #[command(flatten)]
         input: InputArgs,
@@ -1134,20 +1327,146 @@ pub enum RbacCommand {
         format: String,
     },
     /// Least-privilege Role/ClusterRole and binding from an audit log.
+    #[command(after_help = "Examples:
+  palisade rbac generate --audit-log examples/audit/audit.log --serviceaccount shop:web
+  palisade rbac generate --audit-log audit.log --user alice --exact-verbs        only the verbs seen
+  palisade rbac generate --audit-log audit.log --user alice --format terraform   as Terraform
+  palisade rbac generate --audit-log audit.log --user alice --name alice-ro      name the roles")]
     Generate(RbacGenerateArgs),
 }
 
 #[cfg(test)]
 mod tests {
+    use clap::{CommandFactory, Parser};
+
     #[test]
     fn arguments_are_consistent() {
-        use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    /// The arguments of an example's command line: whitespace separates
+    /// them, single and double quotes group them, and a pipe or redirection
+    /// (`|`, `>`, `<`) ends the palisade command.
+    fn split_example(command: &str) -> Vec<String> {
+        let mut args = Vec::new();
+        let mut arg = String::new();
+        let mut in_arg = false;
+        let mut quote = None;
+        for c in command.chars() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => arg.push(c),
+                None if c == '\'' || c == '"' => {
+                    quote = Some(c);
+                    in_arg = true;
+                }
+                None if c.is_whitespace() => {
+                    if in_arg {
+                        args.push(std::mem::take(&mut arg));
+                        in_arg = false;
+                    }
+                }
+                None if !in_arg && matches!(c, '|' | '>' | '<') => return args,
+                None => {
+                    arg.push(c);
+                    in_arg = true;
+                }
+            }
+        }
+        assert!(quote.is_none(), "unbalanced quotes in example `{command}`");
+        if in_arg {
+            args.push(arg);
+        }
+        args
+    }
+
+    /// Every command's examples, `(command path, example command line)`, and
+    /// the commands without any.
+    fn collect_examples(
+        cmd: &clap::Command,
+        path: &str,
+        examples: &mut Vec<(String, String)>,
+        missing: &mut Vec<String>,
+    ) {
+        let after_help = cmd
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        if !after_help.contains("Examples:") {
+            missing.push(path.to_string());
+        }
+        for line in after_help.lines() {
+            let Some(rest) = line.strip_prefix("  palisade ") else {
+                continue;
+            };
+            // The command ends where two or more spaces start the comment.
+            let command = rest.split("  ").next().unwrap_or_default().trim_end();
+            examples.push((path.to_string(), format!("palisade {command}")));
+        }
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            collect_examples(
+                sub,
+                &format!("{path} {}", sub.get_name()),
+                examples,
+                missing,
+            );
+        }
+    }
+
+    #[test]
+    fn every_command_has_examples_that_parse() {
+        let mut examples = Vec::new();
+        let mut missing = Vec::new();
+        collect_examples(
+            &super::Cli::command(),
+            "palisade",
+            &mut examples,
+            &mut missing,
+        );
+        assert!(
+            missing.is_empty(),
+            "no Examples: in the help of {missing:?}"
+        );
+        assert!(
+            examples.len() > 100,
+            "only {} examples found",
+            examples.len()
+        );
+        for (path, example) in &examples {
+            let args = split_example(example);
+            if let Err(e) = super::Cli::try_parse_from(&args) {
+                panic!("example `{example}` in the help of `{path}` does not parse: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn examples_are_split_like_a_shell() {
+        assert_eq!(
+            split_example("palisade audit alerts --rule \"Attach/Exec Pod\" --since '24h' > a.txt"),
+            [
+                "palisade",
+                "audit",
+                "alerts",
+                "--rule",
+                "Attach/Exec Pod",
+                "--since",
+                "24h"
+            ]
+        );
+        assert_eq!(
+            split_example("palisade scan - | tee out"),
+            ["palisade", "scan", "-"]
+        );
     }
 }
 
 /// `palisade monitor`.
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade monitor rules examples/demo -o palisade-alerts.yaml   a PrometheusRule
+  palisade monitor coverage examples/demo                        critical workloads not watched
+  palisade monitor metrics k8s/ -o palisade.prom                 posture metrics")]
 pub struct MonitorArgs {
     #[command(subcommand)]
     pub command: MonitorCommand,
@@ -1163,14 +1482,27 @@ pub enum MonitorCommand {
     /// unavailable, crash loops, restarts, failed jobs, volume claims
     /// filling up, certificates expiring). Critical workloads get
     /// `severity: critical`.
+    #[command(after_help = "Examples:
+  palisade monitor rules examples/demo -o palisade-alerts.yaml                  a PrometheusRule
+  palisade monitor rules k8s/ --rule-label release=kube-prometheus-stack        for the operator
+  palisade monitor rules --cluster --format prometheus -o palisade.rules.yaml   a rule file
+  palisade monitor rules k8s/ --components admission,audit                      what you deployed")]
     Rules(MonitorRulesArgs),
     /// Which business-critical workloads no alerting rule of the input
     /// (PrometheusRule objects, Prometheus rule files) names or watches by
     /// namespace. Exit 1 when there are such gaps.
+    #[command(after_help = "Examples:
+  palisade monitor coverage examples/demo                              rules in the manifests
+  palisade monitor coverage k8s/ --rules monitoring/rules/             and in rule files
+  palisade monitor coverage --cluster --critical-label tier=critical   your critical label")]
     Coverage(MonitorCoverageArgs),
     /// A scan's metrics in the Prometheus text format, for the textfile
     /// collector or a Pushgateway: posture score, findings by severity,
     /// when it ran, and the age of the vulnerability database.
+    #[command(after_help = "Examples:
+  palisade monitor metrics examples/demo                                       Prometheus text
+  palisade monitor metrics k8s/ --db osv.sqlite -o palisade.prom               and the OSV age
+  palisade monitor metrics --cluster -o /var/lib/node-exporter/palisade.prom   node-exporter")]
     Metrics(MonitorMetricsArgs),
 }
 
@@ -1320,6 +1652,11 @@ pub struct ReportArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  palisade scan k8s/ --history posture.sqlite      record a scan
+  palisade history --db posture.sqlite             the score over time, what changed
+  palisade history --source \"cluster prod\"         one source's runs
+  palisade history --format json -o history.json   for scripts")]
 pub struct HistoryArgs {
     /// The history database (default: $XDG_DATA_HOME/palisade/history.sqlite).
     #[arg(long, value_name = "FILE")]
