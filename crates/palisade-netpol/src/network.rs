@@ -249,7 +249,35 @@ impl Network {
                     .take(8)
                     .collect();
                 Err(if known.is_empty() {
-                    format!("no workload {spec} (namespace {ns} has none)")
+                    let mut namespaces: Vec<&str> = self
+                        .endpoints
+                        .iter()
+                        .map(|e| e.namespace.as_str())
+                        .collect();
+                    namespaces.sort_unstable();
+                    namespaces.dedup();
+                    match palisade_findings::suggest::closest(
+                        ns,
+                        namespaces.iter().copied(),
+                        |d, c| d <= 2.max(c.len() / 3),
+                    ) {
+                        Some(near) => format!(
+                            "no workload {spec}: namespace {ns} has none; did you mean namespace {near}?"
+                        ),
+                        None => format!(
+                            "no workload {spec}: namespace {ns} has none (namespaces with workloads: {})",
+                            namespaces.join(", ")
+                        ),
+                    }
+                } else if let Some(near) = palisade_findings::suggest::closest(
+                    name,
+                    self.endpoints
+                        .iter()
+                        .filter(|e| e.namespace == ns)
+                        .map(|e| e.name.as_str()),
+                    |d, c| d <= 2.max(c.len() / 3),
+                ) {
+                    format!("no workload {spec}; did you mean {ns}/{near}?")
                 } else {
                     format!(
                         "no workload {spec}; namespace {ns} has {}",

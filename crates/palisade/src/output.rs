@@ -230,3 +230,31 @@ pub fn fix_command(input: &InputArgs) -> Option<String> {
         .collect();
     Some(format!("palisade fix {}", paths.join(" ")))
 }
+
+/// A namespace the user named that the input neither declares nor uses:
+/// said once on stderr, with the closest one that exists. The answer is
+/// still given (RBAC grants through ClusterRoleBindings reach every
+/// namespace), so this is a warning, not an error.
+pub fn warn_unknown_namespace(model: &palisade_model::Model, namespace: Option<&str>) {
+    let Some(ns) = namespace else { return };
+    // `-n` also names the namespace of objects that set none, so only the
+    // declared Namespaces and the API server's own count as known
+    let mut known: Vec<String> = model.of_kind("Namespace").map(|o| o.name.clone()).collect();
+    if known.is_empty() {
+        return;
+    }
+    known.extend(["default", "kube-system", "kube-public", "kube-node-lease"].map(String::from));
+    known.sort();
+    known.dedup();
+    if known.iter().any(|k| k == ns) {
+        return;
+    }
+    let hint =
+        match palisade_findings::suggest::closest(ns, known.iter().map(String::as_str), |d, c| {
+            d <= 2.max(c.len() / 3)
+        }) {
+            Some(near) => format!("; did you mean {near}?"),
+            None => format!(" (it has {})", known.join(", ")),
+        };
+    eprintln!("palisade: warning: namespace {ns} is not in the input{hint}");
+}

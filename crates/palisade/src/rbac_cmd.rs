@@ -118,6 +118,7 @@ pub fn run(args: RbacArgs) -> u8 {
                 Ok(x) => x,
                 Err(code) => return code,
             };
+            crate::output::warn_unknown_namespace(&model, namespace.as_deref());
             let rbac = Rbac::build(&model);
             let grants: Vec<GrantOut> = rbac
                 .who_can(&req, namespace.is_none())
@@ -174,6 +175,7 @@ pub fn run(args: RbacArgs) -> u8 {
                 Ok(x) => x,
                 Err(code) => return code,
             };
+            crate::output::warn_unknown_namespace(&model, namespace.as_deref());
             let rbac = Rbac::build(&model);
             let who = Identity::new(subject.clone(), &groups);
             let d = rbac.can(&who, &req);

@@ -263,3 +263,24 @@ fn invalid_policies_are_reported_and_the_rest_analysed() {
     assert_eq!(f["location"]["line"], 11);
     assert_eq!(f["severity"], "high");
 }
+
+/// Unknown workloads and namespaces are refused with the closest match.
+#[test]
+fn misspelt_workloads_and_namespaces_are_suggested() {
+    for (from, says) in [
+        (
+            "shp/api",
+            "namespace shp has none; did you mean namespace shop?",
+        ),
+        ("shop/apii", "did you mean shop/api?"),
+    ] {
+        let a = palisade()
+            .current_dir(repo())
+            .args(["netpol", "reach", "--from", from, "--to", "shop/frontend"])
+            .args(["--port", "80", "examples/demo"])
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(stderr.contains(says), "{stderr}");
+    }
+}

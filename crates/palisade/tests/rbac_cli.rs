@@ -316,3 +316,41 @@ fn resources_read_as_kubectl_reads_them_and_typos_are_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("did you mean \"pss-privileged\""), "{err}");
 }
+
+/// A misspelt namespace is said once, with the closest declared one; the
+/// answer is still given (cluster-wide grants reach every namespace).
+#[test]
+fn misspelt_namespace_is_suggested() {
+    let a = palisade()
+        .current_dir(repo())
+        .args([
+            "rbac",
+            "who-can",
+            "get",
+            "secrets",
+            "-n",
+            "shp",
+            "examples/demo",
+        ])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("namespace shp is not in the input; did you mean shop?"),
+        "{stderr}"
+    );
+    let a = palisade()
+        .current_dir(repo())
+        .args([
+            "rbac",
+            "who-can",
+            "get",
+            "secrets",
+            "-n",
+            "default",
+            "examples/demo",
+        ])
+        .assert()
+        .success();
+    assert!(a.get_output().stderr.is_empty());
+}
