@@ -10,6 +10,13 @@ pub fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
 pub fn render(r: &ScanReport) -> String {
     let s = &r.summary;
     let mut out = String::new();
@@ -17,7 +24,7 @@ pub fn render(r: &ScanReport) -> String {
     let _ = writeln!(
         out,
         "**{}** · {} findings in {} objects ({} workloads) from {} files · {} suppressed · {} input errors\n",
-        crate::score_text(s),
+        capitalized(&crate::score_text(s)),
         s.total,
         s.objects,
         s.workloads,
