@@ -150,7 +150,22 @@ pub(crate) fn apply(
         };
         if node.kind == NodeKind::File {
             let want = interest.want(&path, size, mode);
-            if want != Want::Nothing && size <= interest.max_content() {
+            let within_total =
+                tree.content_read.saturating_add(size) <= interest.max_total_content();
+            if want != Want::Nothing && size <= interest.max_content() && !within_total {
+                if !tree.over_budget {
+                    tree.over_budget = true;
+                    warnings.push(Warning {
+                        location: format!("{where_}: {raw}"),
+                        message: format!(
+                            "not read, nor any further file: the files read from this image \
+                             already hold {} MiB in memory, the most one image may take",
+                            interest.max_total_content() >> 20
+                        ),
+                    });
+                }
+            } else if want != Want::Nothing && size <= interest.max_content() {
+                tree.content_read += size;
                 let mut buf = Vec::with_capacity(size.min(64 << 20) as usize);
                 if let Err(e) = (&mut entry).take(size).read_to_end(&mut buf) {
                     warnings.push(Warning {
@@ -179,5 +194,45 @@ pub(crate) fn apply(
             n.layer = layer;
             tree.insert(path, n);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Interest, Want};
+
+    /// Wants every file's content, with a small total budget.
+    struct Greedy;
+
+    impl Interest for Greedy {
+        fn want(&self, _: &str, _: u64, _: u32) -> Want {
+            Want::Content
+        }
+        fn probe(&self, _: &str, _: &[u8]) -> Option<Vec<u8>> {
+            None
+        }
+        fn max_total_content(&self) -> u64 {
+            2_500
+        }
+    }
+
+    #[test]
+    fn content_read_stays_within_the_total_budget() {
+        let mut b = tar::Builder::new(Vec::new());
+        for i in 0..5 {
+            let data = vec![b'x'; 1000];
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, format!("f{i}"), &data[..]).unwrap();
+        }
+        let bytes = b.into_inner().unwrap();
+        let (tree, warnings) = crate::tree_from_layer(&bytes, &Greedy);
+        let read: Vec<_> = (0..5).filter(|i| tree.read(&format!("f{i}")).is_some()).collect();
+        assert_eq!(read, vec![0, 1]);
+        assert_eq!(tree.len(), 5, "every file is still listed");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].message.contains("the most one image may take"));
     }
 }

@@ -48,6 +48,13 @@ pub trait Interest: Sync {
     fn max_content(&self) -> u64 {
         256 << 20
     }
+    /// Most bytes of content read into memory for the whole target, every
+    /// layer together: past it further files are listed, not read, with a
+    /// warning. Many files each just under [`Interest::max_content`] (a
+    /// small, highly compressed image) stay within this.
+    fn max_total_content(&self) -> u64 {
+        512 << 20
+    }
 }
 
 /// A problem met while reading the target; reading went on.

@@ -45,6 +45,10 @@ pub struct Tree {
     /// A directory target: content is read from here on demand.
     disk_root: Option<PathBuf>,
     max_content: u64,
+    /// Bytes of content read into memory so far (kept or probed).
+    pub(crate) content_read: u64,
+    /// A warning about the total content budget was given.
+    pub(crate) over_budget: bool,
 }
 
 /// Cleans a path from a layer or a link: `.` and empty parts dropped, `..`
@@ -73,6 +77,8 @@ impl Tree {
             nodes: BTreeMap::new(),
             disk_root,
             max_content,
+            content_read: 0,
+            over_budget: false,
         }
     }
 
