@@ -227,23 +227,56 @@ fn refresh() -> u64 {
     60
 }
 
-/// Server limits.
+/// Server limits: what one request may cost (see `docs/admission.md`,
+/// "Limits", for how the defaults fit the installed 256 MiB).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Limits {
-    /// Largest request body, in bytes (the API server sends at most 3 MiB objects).
+    /// Largest AdmissionReview, in bytes; a larger one is refused (an
+    /// AdmissionReview with `allowed: false`, code 413). The API server
+    /// takes request bodies of at most 3 MiB and stores objects of at most
+    /// 1.5 MiB (etcd), so 3 MiB holds every object that can exist.
     #[serde(default = "max_body")]
     pub max_request_bytes: usize,
     /// Per-request time limit, in seconds; match the webhook's `timeoutSeconds`.
     #[serde(default = "timeout")]
     pub timeout_seconds: u64,
+    /// Most containers (with init and ephemeral containers) in the pod
+    /// spec of a reviewed object; more are refused (code 422) before any
+    /// check runs. A review costs ~7 KB of heap (~16 KB of RSS) per container.
+    #[serde(default = "max_containers")]
+    pub max_containers: usize,
+    /// Reviews decided at once; each takes one slot per
+    /// `maxRequestBytes / maxConcurrentReviews` of body (at least one), so
+    /// the bodies being decided never add up to more than `maxRequestBytes`.
+    #[serde(default = "max_concurrent")]
+    pub max_concurrent_reviews: usize,
+    /// Namespaces with a `namespace` label of their own in the metrics;
+    /// later ones count as `other`.
+    #[serde(default = "max_namespace_labels")]
+    pub max_namespace_labels: usize,
 }
 
+/// 3 MiB: the API server's own limit on a request body.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 3 * 1024 * 1024;
+pub const DEFAULT_MAX_CONTAINERS: usize = 256;
+pub const DEFAULT_MAX_CONCURRENT_REVIEWS: usize = 8;
+pub const DEFAULT_MAX_NAMESPACE_LABELS: usize = 100;
+
 fn max_body() -> usize {
-    4 * 1024 * 1024
+    DEFAULT_MAX_REQUEST_BYTES
 }
 fn timeout() -> u64 {
     10
+}
+fn max_containers() -> usize {
+    DEFAULT_MAX_CONTAINERS
+}
+fn max_concurrent() -> usize {
+    DEFAULT_MAX_CONCURRENT_REVIEWS
+}
+fn max_namespace_labels() -> usize {
+    DEFAULT_MAX_NAMESPACE_LABELS
 }
 
 impl Default for Limits {
@@ -251,6 +284,9 @@ impl Default for Limits {
         Self {
             max_request_bytes: max_body(),
             timeout_seconds: timeout(),
+            max_containers: max_containers(),
+            max_concurrent_reviews: max_concurrent(),
+            max_namespace_labels: max_namespace_labels(),
         }
     }
 }

@@ -217,6 +217,12 @@ fn workload_objects(o: &InstallOptions) -> Vec<Json> {
                     "ports": [{"name": "https", "containerPort": 8443}],
                     "securityContext": {"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
                         "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
+                    // 256Mi holds the worst case the default limits allow
+                    // (config::Limits; docs/admission.md, "Limits"): ~37 MB
+                    // idle + the reviews in flight, bodies of at most 3 MiB
+                    // together at up to ~43x (~175 MB) + 512 connections
+                    // at ~45 KB (23 MB) ≈ 235 MB. One CPU: one decision
+                    // thread, whose freed memory the next decision reuses.
                     "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"cpu": "1", "memory": "256Mi"}},
                     "readinessProbe": {"httpGet": {"path": "/readyz", "port": 8443, "scheme": "HTTPS"}, "periodSeconds": 5},
                     "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8443, "scheme": "HTTPS"}, "periodSeconds": 10},

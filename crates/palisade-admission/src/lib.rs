@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod install;
+pub mod limits;
 pub mod mutate;
 
 pub use config::{Config, ConfigError, FailurePolicy, Mode};
@@ -61,7 +62,8 @@ pub struct Decision {
     /// The AdmissionReview to send back.
     pub response: Json,
     pub allowed: bool,
-    /// `allow`, `deny`, `warn` (allowed with warnings) or `mutate`.
+    /// `allow`, `deny`, `warn` (allowed with warnings), `mutate`, or
+    /// `refused` (over a limit, not checked: see [`limits`]).
     pub outcome: &'static str,
     pub namespace: String,
     pub verdicts: Vec<Verdict>,
@@ -399,7 +401,7 @@ impl Admission {
 
     /// Answers one AdmissionReview (the raw request body).
     pub fn review(&self, body: &[u8], endpoint: Endpoint) -> Result<Decision, BadRequest> {
-        let doc: Json = serde_json::from_slice(body)
+        let mut doc: Json = serde_json::from_slice(body)
             .map_err(|e| BadRequest(format!("the body is not JSON: {e}")))?;
         let api_version = doc
             .get("apiVersion")
@@ -418,7 +420,7 @@ impl Admission {
             return Err(BadRequest("kind is not AdmissionReview".into()));
         }
         let req = doc
-            .get("request")
+            .get_mut("request")
             .filter(|r| r.is_object())
             .ok_or_else(|| BadRequest("the AdmissionReview has no request".into()))?;
         let uid = req
@@ -427,7 +429,8 @@ impl Admission {
             .filter(|u| !u.is_empty())
             .ok_or_else(|| BadRequest("request.uid is missing".into()))?
             .to_string();
-        let mut review = Review::from_request(req);
+        let mut review = review_of(req);
+        let req: &Json = req;
         let ns = review.namespace.clone();
         let respond = |allowed: bool,
                        outcome: &'static str,
@@ -472,6 +475,21 @@ impl Admission {
             || groups.iter().any(|g| ex.groups.iter().any(|x| x == g))
         {
             return Ok(respond(true, "allow", json!({}), Vec::new(), Vec::new()));
+        }
+        // what the review may cost: refused before any check or policy runs
+        let containers = limits::count_containers(&review.object);
+        let max = self.config.limits.max_containers;
+        if containers > max {
+            let what = if ns.is_empty() {
+                format!("{} {}", review.kind, review.name)
+            } else {
+                format!("{} {}/{}", review.kind, ns, review.name)
+            };
+            let message = format!(
+                "palisade refused {what} without checking it: its pod spec has {containers} containers (containers, initContainers and ephemeralContainers together), over the webhook's limit of {max} (raise it with `palisade admission serve --max-containers` or limits.maxContainers)"
+            );
+            let extra = json!({"status": {"code": 422, "reason": "Invalid", "message": message}});
+            return Ok(respond(false, "refused", extra, Vec::new(), Vec::new()));
         }
         if endpoint == Endpoint::Mutate {
             let rule_mutate = self.config.namespace_rule(&ns).and_then(|r| r.mutate);
@@ -617,6 +635,32 @@ impl Admission {
         extra["status"] = json!({"code": 403, "reason": "Forbidden", "message": message});
         respond(false, "deny", extra, verdicts, errs)
     }
+}
+
+/// The review of `req`, its object and old object moved out of the
+/// request rather than copied: a large object would otherwise be held two
+/// or three times over while it is judged.
+fn review_of(req: &mut Json) -> Review {
+    let mut take = |key: &str| req.get_mut(key).map(Json::take).filter(|o| !o.is_null());
+    let object = take("object");
+    let old_object = take("oldObject");
+    let mut review = Review::from_request(req);
+    // as Review::from_request: DELETE carries only oldObject, and that is
+    // what is reviewed
+    review.object = match object {
+        Some(o) => o,
+        None => old_object.clone().unwrap_or(Json::Null),
+    };
+    review.old_object = old_object;
+    if review.name.is_empty() {
+        review.name = review
+            .object
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+    }
+    review
 }
 
 /// The reviewed object in the model, in the request's namespace.

@@ -125,7 +125,7 @@ pub fn files(o: &InstallOptions) -> Result<Vec<File>, String> {
         secret: false,
     });
     let flags = format!(
-        "# Add to the kube-apiserver command (static pod: /etc/kubernetes/manifests/kube-apiserver.yaml)\n# and mount {dir} read-only into the pod.\n--audit-policy-file={dir}/audit-policy.yaml\n--audit-webhook-config-file={dir}/audit-webhook-kubeconfig.yaml\n# batch: the API server buffers and never waits on the sink per request.\n--audit-webhook-mode=batch\n--audit-webhook-batch-buffer-size=10000\n--audit-webhook-batch-max-size=400\n--audit-webhook-batch-max-wait=5s\n--audit-webhook-batch-throttle-enable=true\n--audit-webhook-batch-throttle-qps=10\n--audit-webhook-truncate-enabled=true\n--audit-webhook-truncate-max-event-size=262144\n# Keep a local copy for six months as well (CIS 3.2).\n--audit-log-path=/var/log/kubernetes/audit/audit.log\n--audit-log-maxage=183\n--audit-log-maxbackup=10\n--audit-log-maxsize=100\n",
+        "# Add to the kube-apiserver command (static pod: /etc/kubernetes/manifests/kube-apiserver.yaml)\n# and mount {dir} read-only into the pod.\n--audit-policy-file={dir}/audit-policy.yaml\n--audit-webhook-config-file={dir}/audit-webhook-kubeconfig.yaml\n# batch: the API server buffers and never waits on the sink per request.\n--audit-webhook-mode=batch\n--audit-webhook-batch-buffer-size=10000\n--audit-webhook-batch-max-size=400\n--audit-webhook-batch-max-wait=5s\n--audit-webhook-batch-throttle-enable=true\n--audit-webhook-batch-throttle-qps=10\n--audit-webhook-truncate-enabled=true\n--audit-webhook-truncate-max-event-size=262144\n# batches split at 4 MiB: the sink takes up to 5 MiB (--max-body-bytes) and sizes its memory on it.\n--audit-webhook-truncate-max-batch-size=4194304\n# Keep a local copy for six months as well (CIS 3.2).\n--audit-log-path=/var/log/kubernetes/audit/audit.log\n--audit-log-maxage=183\n--audit-log-maxbackup=10\n--audit-log-maxsize=100\n",
         dir = o.apiserver_dir
     );
     out.push(File {
@@ -170,6 +170,34 @@ mod tests {
         let stream = palisade_yaml::parse_stream(text, &palisade_yaml::Limits::default());
         assert!(stream.errors.is_empty(), "{:?}", stream.errors);
         stream.documents[0].root.to_json()
+    }
+
+    #[test]
+    fn batches_are_split_below_the_sinks_body_limit() {
+        let files = files(&InstallOptions {
+            url: "https://127.0.0.1:18444/audit".into(),
+            hosts: vec![],
+            auth: Auth::Token,
+            apiserver_dir: "/etc/kubernetes/audit".into(),
+            policy: String::new(),
+        })
+        .unwrap();
+        let flags = &files
+            .iter()
+            .find(|f| f.name == "kube-apiserver-flags.txt")
+            .unwrap()
+            .content;
+        let batch: usize = flags
+            .lines()
+            .find_map(|l| l.strip_prefix("--audit-webhook-truncate-max-batch-size="))
+            .unwrap()
+            .parse()
+            .unwrap();
+        // a few hundred bytes of EventList around the events
+        assert!(
+            batch + 64 * 1024 <= crate::DEFAULT_MAX_BODY_BYTES,
+            "{batch}"
+        );
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub mod outputs;
 pub mod store;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::body::Body;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,12 +26,22 @@ use axum_server::tls_rustls::RustlsConfig;
 use metrics::Metrics;
 use outputs::{OutputOptions, Outputs};
 use palisade_falco::{Matching, RuleSet, Scratch};
+use palisade_webhook::ServerLimits;
+use palisade_webhook::limits::{BodyError, Budget};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::{Batch, StoreOptions, StoredAlert, StoredEvent, Submit, Writer};
-use tokio::sync::Semaphore;
+use store::{Batch, StoreHealth, StoreOptions, StoredAlert, StoredEvent, Submit, Writer};
+
+/// The default `max_body_bytes`: 5 MiB. A batch costs up to ~25 times its
+/// size while it is checked (its parsed events; measured with arrays of
+/// small numbers, the worst shape), and the bodies in flight add up to at
+/// most `max_body_bytes` ([`Budget`]), so: ~37 MB idle + 25 × 5 MiB
+/// (131 MB) + ~23 MB for 512 idle connections + ~10 MB of alerts queued
+/// for the outputs ≈ 200 MB, inside a 256 MiB (268 MB) limit.
+/// `audit install` has the API server split batches at 4 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 5 << 20;
 
 /// How to serve.
 #[derive(Debug, Clone)]
@@ -43,9 +53,17 @@ pub struct SinkOptions {
     pub client_ca: Option<PathBuf>,
     /// Require `Authorization: Bearer <token>`.
     pub token: Option<String>,
+    /// The largest batch; larger are answered 413. Also the most bytes of
+    /// batches in flight at once (see [`Budget`]): a batch costs up to ~25
+    /// times its size while it is checked, so this bounds the sink's memory.
     pub max_body_bytes: usize,
     /// Batches being checked at once; more are answered 429.
     pub max_inflight: usize,
+    /// Connections, and the time to send headers and a body.
+    pub limits: ServerLimits,
+    /// Require the bearer token on `/metrics` as well (with a client CA,
+    /// every path already needs a client certificate).
+    pub metrics_auth: bool,
     pub store: StoreOptions,
     /// Also keep the events themselves (secret data blanked).
     pub store_events: bool,
@@ -64,7 +82,12 @@ pub struct Sink {
     outputs: Outputs,
     pub metrics: Arc<Metrics>,
     token: Option<String>,
-    inflight: Arc<Semaphore>,
+    /// Batches in flight, by count and by bytes.
+    inflight: Budget,
+    max_body_bytes: usize,
+    body_timeout: Duration,
+    metrics_auth: bool,
+    health: Arc<StoreHealth>,
     store_events: bool,
     matching: Matching,
 }
@@ -116,7 +139,7 @@ fn check(s: &Sink, body: &[u8]) -> Result<Checked, String> {
         }
         if s.store_events {
             let mut j = ev.json.clone();
-            palisade_falco::redact::blank_objects(&mut j);
+            palisade_redact::json::blank_objects(&mut j);
             stored.push(StoredEvent {
                 time_ns: ev.time_ns() as i64,
                 audit_id: ev.audit_id().unwrap_or("").to_string(),
@@ -132,14 +155,24 @@ fn check(s: &Sink, body: &[u8]) -> Result<Checked, String> {
     })
 }
 
-async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, mut body: Body) -> Response {
     let started = Instant::now();
     if !authorized(&s, &headers) {
         s.metrics.reject("unauthorized");
         s.metrics.request(401);
         return text(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
     }
-    let Ok(permit) = s.inflight.clone().try_acquire_owned() else {
+    let declared = palisade_webhook::limits::content_length(&headers);
+    if declared.is_some_and(|n| n > s.max_body_bytes as u64) {
+        palisade_webhook::limits::drain(&mut body, s.body_timeout, |_| {}).await;
+        return too_large(&s);
+    }
+    // a place (by count and bytes) before the body is read: a refused
+    // batch costs nothing but its headers
+    let Some(permit) = s
+        .inflight
+        .try_acquire(declared.map_or(s.max_body_bytes, |n| n as usize))
+    else {
         s.metrics.reject("busy");
         s.metrics.request(429);
         return (
@@ -149,21 +182,57 @@ async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> 
         )
             .into_response();
     };
-    let s2 = s.clone();
-    let checked = tokio::task::spawn_blocking(move || check(&s2, &body)).await;
-    let checked = match checked {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => {
+    let body = match palisade_webhook::limits::read_body(
+        &mut body,
+        s.max_body_bytes,
+        s.body_timeout,
+        declared,
+    )
+    .await
+    {
+        Ok(b) => b,
+        Err(BodyError::TooLarge(_)) => {
+            drop(permit);
+            palisade_webhook::limits::drain(&mut body, s.body_timeout, |_| {}).await;
+            return too_large(&s);
+        }
+        Err(BodyError::TimedOut) => {
+            s.metrics.reject("body_timeout");
+            s.metrics.request(408);
+            return text(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!("the batch did not arrive within {:?}", s.body_timeout),
+            );
+        }
+        Err(BodyError::Failed(e)) => {
             s.metrics.reject("bad_request");
             s.metrics.request(400);
-            return text(StatusCode::BAD_REQUEST, &e);
+            return text(
+                StatusCode::BAD_REQUEST,
+                &format!("reading the batch failed: {e}"),
+            );
         }
+    };
+    let s2 = s.clone();
+    // the place goes with the work: a request gone meanwhile (the API
+    // server timed out) does not free it while its batch is still checked
+    let checked = tokio::task::spawn_blocking(move || (check(&s2, &body), permit)).await;
+    let (checked, permit) = match checked {
+        Ok((r, permit)) => (r, permit),
         Err(_) => {
             s.metrics.request(500);
             return text(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "checking the batch failed",
             );
+        }
+    };
+    let checked = match checked {
+        Ok(c) => c,
+        Err(e) => {
+            s.metrics.reject("bad_request");
+            s.metrics.request(400);
+            return text(StatusCode::BAD_REQUEST, &e);
         }
     };
     s.metrics.events(checked.count);
@@ -173,6 +242,7 @@ async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> 
         alerts: checked.alerts,
         events: checked.events,
         done,
+        place: Some(permit),
     }) {
         Submit::Queued => {}
         Submit::Full(_) => {
@@ -191,7 +261,6 @@ async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> 
         }
     }
     let committed = wait.await;
-    drop(permit);
     match committed {
         Ok(Ok(())) => {
             for r in records {
@@ -212,20 +281,50 @@ async fn ingest(State(s): State<Arc<Sink>>, headers: HeaderMap, body: Bytes) -> 
     }
 }
 
+fn too_large(s: &Sink) -> Response {
+    s.metrics.reject("too_large");
+    s.metrics.request(413);
+    text(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "the batch is over the limit of {} bytes (--max-body-bytes)",
+            s.max_body_bytes
+        ),
+    )
+}
+
+/// 200 while the store's last commit succeeded, else 503 with why.
+pub fn health(h: &StoreHealth) -> Response {
+    match h.error() {
+        None => text(StatusCode::OK, "ok"),
+        Some(e) => text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!("the alert store cannot write: {e}"),
+        ),
+    }
+}
+
+async fn healthz(State(s): State<Arc<Sink>>) -> Response {
+    health(&s.health)
+}
+
 async fn metrics_handler(State(s): State<Arc<Sink>>, headers: HeaderMap) -> Response {
+    if s.metrics_auth && !authorized(&s, &headers) {
+        return text(StatusCode::UNAUTHORIZED, "a valid bearer token is required");
+    }
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
     let (content_type, body) = palisade_webhook::negotiate(accept, s.metrics.encode());
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
 
-/// The routes, for the server and for tests.
-pub fn router(s: Arc<Sink>, max_body_bytes: usize) -> Router {
+/// The routes, for the server and for tests. `/audit` reads its body
+/// itself, within the limits, once the batch has its place.
+pub fn router(s: Arc<Sink>) -> Router {
     Router::new()
         .route("/audit", post(ingest))
         .route("/", post(ingest))
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_handler))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
         .with_state(s)
 }
 
@@ -276,8 +375,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let tls = RustlsConfig::from_config(server_config(&opts)?);
-    let metrics = Arc::new(Metrics::new());
     let (writer, store_thread) = store::start(&opts.store).map_err(std::io::Error::other)?;
+    let health = writer.health();
+    let mut metrics = Metrics::new();
+    metrics.register_store(&health);
+    let metrics = Arc::new(metrics);
     let outputs =
         outputs::start(opts.outputs.clone(), metrics.clone()).map_err(std::io::Error::other)?;
     let sink = Arc::new(Sink {
@@ -286,7 +388,11 @@ pub async fn serve(
         outputs,
         metrics,
         token: opts.token.clone(),
-        inflight: Arc::new(Semaphore::new(opts.max_inflight.max(1))),
+        inflight: Budget::new(opts.max_inflight, opts.max_body_bytes),
+        max_body_bytes: opts.max_body_bytes,
+        body_timeout: opts.limits.body_timeout,
+        metrics_auth: opts.metrics_auth,
+        health,
         store_events: opts.store_events,
         matching: opts.matching,
     });
@@ -318,8 +424,18 @@ pub async fn serve(
             handle.graceful_shutdown(Some(drain));
         });
     }
-    let app = router(sink.clone(), opts.max_body_bytes);
-    let served = palisade_webhook::serve_https(opts.addr, listener, tls, handle, app).await;
+    let app = router(sink.clone());
+    let connections = sink.metrics.connections();
+    let served = palisade_webhook::serve_https(
+        opts.addr,
+        listener,
+        tls,
+        handle,
+        app,
+        &opts.limits,
+        connections,
+    )
+    .await;
     // Let the writer finish what was acknowledged-in-progress.
     drop(sink);
     let _ = tokio::task::spawn_blocking(move || store_thread.join()).await;

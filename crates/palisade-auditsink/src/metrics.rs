@@ -1,6 +1,9 @@
 //! Prometheus metrics (OpenMetrics text): requests by status, events
 //! received, alerts by rule and priority, refusals by reason, output
-//! deliveries by output and result, and the time a batch takes.
+//! deliveries by output and result, failed store commits, connections
+//! (open, refused, failed), and the time a batch takes. Every label value
+//! comes from a bounded set: status codes, fixed reasons and outputs, and
+//! the loaded rules' names and priorities (nothing a request names).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -38,6 +41,7 @@ pub struct Metrics {
     rejected: Family<ReasonLabels, Counter>,
     outputs: Family<OutputLabels, Counter>,
     batch_seconds: Histogram,
+    connections: palisade_webhook::limits::ConnectionMetrics,
 }
 
 impl Default for Metrics {
@@ -68,7 +72,11 @@ impl Metrics {
             "Alerts raised, by rule and priority",
             alerts.clone(),
         );
-        registry.register("rejected", "Requests refused, by reason", rejected.clone());
+        registry.register(
+            "rejected",
+            "Requests refused, by reason: unauthorized, busy, store_busy, too_large, body_timeout, bad_request",
+            rejected.clone(),
+        );
         registry.register(
             "output_deliveries",
             "Alert deliveries by output and result",
@@ -79,6 +87,8 @@ impl Metrics {
             "Time from a batch's arrival to its acknowledgement (rules and commit)",
             batch_seconds.clone(),
         );
+        let connections = palisade_webhook::limits::ConnectionMetrics::default();
+        connections.register(&mut registry);
         Metrics {
             registry,
             requests,
@@ -87,7 +97,22 @@ impl Metrics {
             rejected,
             outputs,
             batch_seconds,
+            connections,
         }
+    }
+
+    /// The connection metrics (for `palisade_webhook::serve_https`).
+    pub fn connections(&self) -> palisade_webhook::limits::ConnectionMetrics {
+        self.connections.clone()
+    }
+
+    /// Counts the store's failed commits as `store_errors_total`.
+    pub fn register_store(&mut self, health: &crate::store::StoreHealth) {
+        self.registry.register(
+            "store_errors",
+            "Commits of alerts that failed (a full disk, …); /healthz answers 503 until one succeeds",
+            health.failures.clone(),
+        );
     }
 
     pub fn request(&self, code: u16) {

@@ -101,6 +101,7 @@ async fn deliver(
     body: Vec<u8>,
     o: &OutputOptions,
     m: &Metrics,
+    log: &palisade_webhook::limits::LogLimiter,
 ) {
     let mut delay = o.backoff;
     for attempt in 1..=o.attempts.max(1) {
@@ -110,11 +111,20 @@ async fn deliver(
                 return;
             }
             Ok(s) if (400..500).contains(&s) && s != 408 && s != 429 => {
-                eprintln!("palisade: {name} output refused the alert (HTTP {s}); not retried");
+                let m = format!("{name} output refused the alert (HTTP {s}); not retried");
+                log.log(&m, &m);
                 break;
             }
-            Ok(s) => eprintln!("palisade: {name} output answered HTTP {s} (attempt {attempt})"),
-            Err(e) => eprintln!("palisade: {name} output failed: {e} (attempt {attempt})"),
+            // a receiver that is down fails every alert: one line per
+            // interval, with the count of those left out
+            Ok(s) => {
+                let m = format!("{name} output answered HTTP {s}");
+                log.log(&m, format!("{m} (attempt {attempt})"));
+            }
+            Err(e) => {
+                let m = format!("{name} output failed: {e}");
+                log.log(&m, format!("{m} (attempt {attempt})"));
+            }
         }
         if attempt < o.attempts {
             tokio::time::sleep(delay).await;
@@ -155,6 +165,7 @@ pub fn start(o: OutputOptions, metrics: Arc<Metrics>) -> Result<Outputs, String>
     };
     let (tx, mut rx) = mpsc::channel::<AlertRecord>(o.queue.max(1));
     let m = metrics.clone();
+    let log = palisade_webhook::limits::LogLimiter::new(palisade_webhook::limits::LOG_EVERY);
     tokio::spawn(async move {
         while let Some(a) = rx.recv().await {
             let line = serde_json::to_string(&a).unwrap_or_default();
@@ -168,11 +179,20 @@ pub fn start(o: OutputOptions, metrics: Arc<Metrics>) -> Result<Outputs, String>
                 m.output("file", ok, false);
             }
             if let Some(t) = &webhook {
-                deliver("webhook", &client, t, line.clone().into_bytes(), &o, &m).await;
+                deliver(
+                    "webhook",
+                    &client,
+                    t,
+                    line.clone().into_bytes(),
+                    &o,
+                    &m,
+                    &log,
+                )
+                .await;
             }
             if let Some(t) = &slack {
                 let body = serde_json::json!({"text": slack_text(&a)}).to_string();
-                deliver("slack", &client, t, body.into_bytes(), &o, &m).await;
+                deliver("slack", &client, t, body.into_bytes(), &o, &m, &log).await;
             }
         }
     });

@@ -4,9 +4,13 @@
 //! committed together (group commit). Old rows are pruned on a timer.
 
 use palisade_falco::AlertRecord;
+use palisade_webhook::limits::{LOG_EVERY, LogLimiter};
+use prometheus_client::metrics::counter::Counter;
 use rusqlite::{Connection, params};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// One alert ready to store.
@@ -30,6 +34,9 @@ pub struct Batch {
     pub alerts: Vec<StoredAlert>,
     pub events: Vec<StoredEvent>,
     pub done: tokio::sync::oneshot::Sender<Result<(), String>>,
+    /// The batch's place in the sink's budget, given back once it is
+    /// committed (or refused), even when its request is gone by then.
+    pub place: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// How the store keeps data.
@@ -168,10 +175,48 @@ fn write(c: &mut Connection, batches: &[Batch]) -> Result<(), String> {
     tx.commit().map_err(|e| e.to_string())
 }
 
+/// Whether the store can write: the outcome of its last commit. A full
+/// disk (or any failed commit) turns the sink's `/healthz` to 503 until a
+/// commit succeeds again.
+#[derive(Debug, Default)]
+pub struct StoreHealth {
+    failing: AtomicBool,
+    last_error: Mutex<Option<String>>,
+    /// Failed commits (`palisade_audit_store_errors_total`).
+    pub failures: Counter,
+}
+
+impl StoreHealth {
+    /// Why the last commit failed; `None` when it succeeded (or none was tried).
+    pub fn error(&self) -> Option<String> {
+        if !self.failing.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.last_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Records a commit's outcome; `true` when it ended a run of failures.
+    pub fn record(&self, r: &Result<(), String>) -> bool {
+        match r {
+            Ok(()) => self.failing.swap(false, Ordering::Relaxed),
+            Err(e) => {
+                *self.last_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e.clone());
+                self.failing.store(true, Ordering::Relaxed);
+                self.failures.inc();
+                false
+            }
+        }
+    }
+}
+
 /// The writer's handle: cheap to clone, refuses when the queue is full.
 #[derive(Clone)]
 pub struct Writer {
     tx: SyncSender<Batch>,
+    health: Arc<StoreHealth>,
 }
 
 pub enum Submit {
@@ -181,6 +226,11 @@ pub enum Submit {
 }
 
 impl Writer {
+    /// Whether the last commit succeeded.
+    pub fn health(&self) -> Arc<StoreHealth> {
+        self.health.clone()
+    }
+
     pub fn submit(&self, b: Batch) -> Submit {
         match self.tx.try_send(b) {
             Ok(()) => Submit::Queued,
@@ -196,14 +246,20 @@ pub fn start(opts: &StoreOptions) -> Result<(Writer, std::thread::JoinHandle<()>
     prune(&c, opts.retention)?;
     let (tx, rx) = sync_channel::<Batch>(opts.queue.max(1));
     let retention = opts.retention;
+    let health = Arc::new(StoreHealth::default());
+    let h2 = health.clone();
     let h = std::thread::Builder::new()
         .name("palisade-audit-store".into())
-        .spawn(move || run(&mut c, rx, retention))
+        .spawn(move || run(&mut c, rx, retention, &h2))
         .map_err(|e| e.to_string())?;
-    Ok((Writer { tx }, h))
+    Ok((Writer { tx, health }, h))
 }
 
-fn run(c: &mut Connection, rx: Receiver<Batch>, retention: Duration) {
+fn run(c: &mut Connection, rx: Receiver<Batch>, retention: Duration, health: &StoreHealth) {
+    // a full disk fails every batch the API server sends (and sends again):
+    // one line per interval, with the count of those left out
+    let log = LogLimiter::new(LOG_EVERY);
+    let mut failed_since_ok = 0u64;
     let mut last_prune = std::time::Instant::now();
     loop {
         let first = match rx.recv_timeout(Duration::from_secs(60)) {
@@ -211,7 +267,7 @@ fn run(c: &mut Connection, rx: Receiver<Batch>, retention: Duration) {
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
                 if last_prune.elapsed() > Duration::from_secs(3600) {
                     if let Err(e) = prune(c, retention) {
-                        eprintln!("palisade: pruning the audit store failed: {e}");
+                        log.log("prune", format!("pruning the audit store failed: {e}"));
                     }
                     last_prune = std::time::Instant::now();
                 }
@@ -228,9 +284,18 @@ fn run(c: &mut Connection, rx: Receiver<Batch>, retention: Duration) {
         }
         let r = write(c, &batches);
         if let Err(e) = &r {
-            eprintln!("palisade: writing alerts failed: {e}");
+            failed_since_ok += 1;
+            log.log(e, format!("writing alerts failed: {e}"));
+        }
+        if health.record(&r) {
+            eprintln!(
+                "palisade: the alert store writes again (after {failed_since_ok} failed commit(s))"
+            );
+            failed_since_ok = 0;
         }
         for b in batches {
+            // the place first: the answer may bring the next batch at once
+            drop(b.place);
             let _ = b.done.send(r.clone());
         }
         if last_prune.elapsed() > Duration::from_secs(3600) {
@@ -337,6 +402,7 @@ mod tests {
                 json: "{}".into(),
             }],
             done,
+            place: None,
         };
         write(&mut c, &[b]).unwrap();
         assert_eq!(prune(&c, Duration::from_secs(183 * 86_400)).unwrap(), 2);
@@ -377,6 +443,7 @@ mod tests {
                 json: "{}".into(),
             }],
             done,
+            place: None,
         }
     }
 
@@ -415,6 +482,41 @@ mod tests {
         write(&mut c, &[batch(vec![alert(6, "r")], "b")]).unwrap();
         assert_eq!(count(&c, "alerts"), 3);
         assert_eq!(count(&c, "events"), 2);
+    }
+
+    /// A full disk (SQLite's "database or disk is full", here from a cap
+    /// on the database's pages) marks the store unhealthy; the next commit
+    /// that succeeds marks it healthy again.
+    #[test]
+    fn a_failed_commit_marks_the_store_unhealthy_until_one_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = open(&dir.path().join("full.db"), false).unwrap();
+        let pages: i64 = c
+            .pragma_query_value(None, "page_count", |r| r.get(0))
+            .unwrap();
+        c.pragma_update(None, "max_page_count", pages + 4).unwrap();
+        let (tx, rx) = sync_channel::<Batch>(4);
+        let health = Arc::new(StoreHealth::default());
+        let h2 = health.clone();
+        let t = std::thread::spawn(move || run(&mut c, rx, Duration::from_secs(86_400), &h2));
+        let send = |b: Batch| {
+            let (done, wait) = tokio::sync::oneshot::channel();
+            tx.send(Batch { done, ..b }).unwrap();
+            wait.blocking_recv().unwrap()
+        };
+        assert_eq!(health.error(), None);
+        let mut big = batch(vec![alert(1, "r")], "big");
+        big.events[0].json = "x".repeat(1 << 20);
+        let r = send(big);
+        assert!(r.as_ref().is_err_and(|e| e.contains("full")), "{r:?}");
+        let why = health.error().expect("unhealthy after a failed commit");
+        assert!(why.contains("full"), "{why}");
+        assert_eq!(health.failures.get(), 1);
+        // a commit that fits: healthy again
+        send(batch(vec![alert(2, "r")], "small")).unwrap();
+        assert_eq!(health.error(), None);
+        drop(tx);
+        t.join().unwrap();
     }
 
     #[test]

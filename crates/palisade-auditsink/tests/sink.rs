@@ -1,6 +1,7 @@
 //! The sink over real TLS: authentication (token, client certificate),
-//! refusals (400, 401, 413), alerts stored before the 200, events stored
-//! with secret data blanked, outputs with retry, metrics.
+//! refusals (400, 401, 413, 429 before the body is read, 408), alerts
+//! stored before the 200, events stored with secret data blanked, outputs
+//! with retry, metrics (behind the token with `metrics_auth`), health.
 
 use palisade_auditsink::install::{Auth, InstallOptions, files};
 use palisade_auditsink::outputs::OutputOptions;
@@ -62,6 +63,8 @@ fn setup(auth: Auth, outputs: OutputOptions) -> Setup {
         token,
         max_body_bytes: 64 * 1024,
         max_inflight: 4,
+        limits: Default::default(),
+        metrics_auth: false,
         store: StoreOptions {
             path: dir.path().join("audit.db"),
             retention: Duration::from_secs(3650 * 86_400),
@@ -237,8 +240,109 @@ fn token_auth_store_events_and_refusals() {
             ),
             "{m}"
         );
+        assert!(
+            m.contains("palisade_audit_rejected_total{reason=\"too_large\"} 1"),
+            "{m}"
+        );
+        assert!(m.contains("palisade_audit_store_errors_total 0"), "{m}");
+        assert!(m.contains("palisade_audit_connections_open 2"), "{m}");
+        let (st, b) = c.send("GET", "/healthz", vec![]).await.unwrap();
+        assert_eq!((st, b), (200, b"ok\n".to_vec()));
     });
     stop(&rt, running);
+}
+
+/// With `metrics_auth`, `/metrics` wants the token too; `/healthz` never does.
+#[test]
+fn metrics_behind_the_token_when_asked() {
+    let mut s = setup(Auth::Token, OutputOptions::default());
+    s.opts.metrics_auth = true;
+    let rt = runtime();
+    let token = s.opts.token.clone().unwrap();
+    let running = start(&rt, &s.opts, s.listener);
+    rt.block_on(async {
+        let ca = std::fs::read(s.dir.path().join("sink-ca.crt")).unwrap();
+        let mut c = connect(s.addr, tls_config(&ca).unwrap()).await;
+        let (st, _) = c.send("GET", "/metrics", vec![]).await.unwrap();
+        assert_eq!(st, 401);
+        let auth = format!("Bearer {token}");
+        let (st, m) = c
+            .send_with("GET", "/metrics", &[("authorization", &auth)], vec![])
+            .await
+            .unwrap();
+        assert_eq!(st, 200);
+        assert!(String::from_utf8_lossy(&m).contains("palisade_audit_events_total 0"));
+    });
+    stop(&rt, running);
+}
+
+/// Batches in flight are bounded before their bodies are read: with the
+/// one place taken (by a batch whose body has not arrived), the next is
+/// answered 429 at once; the slow one gets 408 after the body timeout.
+#[test]
+fn a_busy_sink_refuses_before_reading_and_slow_bodies_time_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = setup(Auth::Token, OutputOptions::default());
+    s.opts.max_inflight = 1;
+    s.opts.limits.body_timeout = Duration::from_secs(1);
+    let rt = runtime();
+    let token = s.opts.token.clone().unwrap();
+    let running = start(&rt, &s.opts, s.listener);
+    rt.block_on(async {
+        let ca = std::fs::read(s.dir.path().join("sink-ca.crt")).unwrap();
+        let mut c = connect(s.addr, tls_config(&ca).unwrap()).await;
+        let auth = format!("Bearer {token}");
+        let tls = Arc::new(palisade_http::tls_config(&tls_config(&ca).unwrap()).unwrap());
+        let tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost".to_string()).unwrap();
+        let mut slow = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        slow.write_all(
+            format!("POST /audit HTTP/1.1\r\nHost: localhost\r\nAuthorization: {auth}\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{{").as_bytes(),
+        )
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (st, _) = c
+            .send_with("POST", "/audit", &[("authorization", &auth)], batch(events()))
+            .await
+            .unwrap();
+        assert_eq!(st, 429);
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), slow.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        // the place is free again
+        let (st, _) = c
+            .send_with("POST", "/audit", &[("authorization", &auth)], batch(events()))
+            .await
+            .unwrap();
+        assert_eq!(st, 200);
+        let (_, m) = c.send("GET", "/metrics", vec![]).await.unwrap();
+        let m = String::from_utf8(m).unwrap();
+        assert!(m.contains("palisade_audit_rejected_total{reason=\"busy\"} 1"), "{m}");
+        assert!(m.contains("palisade_audit_rejected_total{reason=\"body_timeout\"} 1"), "{m}");
+    });
+    stop(&rt, running);
+}
+
+/// `/healthz` follows the store: 503 with the reason after a failed commit
+/// (a full disk), 200 again after one succeeds.
+#[test]
+fn health_follows_the_store() {
+    let h = palisade_auditsink::store::StoreHealth::default();
+    assert_eq!(palisade_auditsink::health(&h).status(), 200);
+    h.record(&Err("database or disk is full".into()));
+    let r = palisade_auditsink::health(&h);
+    assert_eq!(r.status(), 503);
+    let body = runtime()
+        .block_on(axum::body::to_bytes(r.into_body(), 1 << 20))
+        .unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("disk is full"));
+    assert!(h.record(&Ok(())), "recovery is reported");
+    assert_eq!(palisade_auditsink::health(&h).status(), 200);
 }
 
 #[test]

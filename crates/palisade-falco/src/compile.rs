@@ -578,8 +578,8 @@ impl RuleSet {
                     let one = |x: &str| -> String {
                         match redact {
                             Redact::No => x.to_string(),
-                            Redact::DataMap => crate::redact::data_map(x),
-                            Redact::Objects => crate::redact::objects(x),
+                            Redact::DataMap => palisade_redact::json::data_map(x),
+                            Redact::Objects => palisade_redact::json::objects(x),
                         }
                     };
                     match v {

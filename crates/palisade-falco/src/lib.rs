@@ -16,7 +16,6 @@ pub mod compile;
 pub mod condition;
 pub mod event;
 pub mod fields;
-pub mod redact;
 pub mod rules;
 
 pub use compile::{Alert, Matching, Rule, RuleSet, Scratch, compile};

@@ -229,7 +229,9 @@ mod tests {
         }
         let bytes = b.into_inner().unwrap();
         let (tree, warnings) = crate::tree_from_layer(&bytes, &Greedy);
-        let read: Vec<_> = (0..5).filter(|i| tree.read(&format!("f{i}")).is_some()).collect();
+        let read: Vec<_> = (0..5)
+            .filter(|i| tree.read(&format!("f{i}")).is_some())
+            .collect();
         assert_eq!(read, vec![0, 1]);
         assert_eq!(tree.len(), 5, "every file is still listed");
         assert_eq!(warnings.len(), 1, "{warnings:?}");

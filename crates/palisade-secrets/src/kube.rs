@@ -11,7 +11,7 @@ use base64::Engine;
 use palisade_value::Node;
 use std::collections::HashSet;
 
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+use palisade_redact::LAST_APPLIED;
 
 /// A YAML or JSON file that names an `apiVersion` and a `kind`.
 pub(crate) fn looks_like_manifest(path: &str, buf: &[u8]) -> bool {
@@ -139,16 +139,16 @@ fn secret(ctx: &mut Ctx, node: &Node, name: &str) {
             );
             let found = ctx.scanner.candidates(&value, FileKind::Config);
             if found.is_empty() {
-                if !credential_key(k) && !random_material(&value) {
+                if !palisade_redact::credential_name(k) && !random_material(&value) {
                     // A user name, a database name, a host: not secret.
                     continue;
                 }
                 let f = make(
+                    ctx.scanner.key(),
                     &RULES[index("kubernetes-secret-data")],
                     &value,
                     ctx.path,
-                    line,
-                    v.column,
+                    (line, v.column),
                     Some(k.to_string()),
                     note(ctx, what),
                 );
@@ -173,32 +173,6 @@ fn sealed(ctx: &mut Ctx, node: &Node) {
             ctx.owned.insert(line);
         }
     }
-}
-
-/// Secret keys that name a credential.
-fn credential_key(k: &str) -> bool {
-    const PARTS: &[&str] = &[
-        "pass",
-        "pwd",
-        "secret",
-        "token",
-        "key",
-        "cred",
-        "auth",
-        "private",
-        "dockerconfigjson",
-        "dockercfg",
-        "ssh",
-        "session",
-        "cookie",
-        "salt",
-        "signing",
-        "jwt",
-        "oauth",
-        "dsn",
-    ];
-    let lower = k.to_ascii_lowercase();
-    PARTS.iter().any(|p| lower.contains(p))
 }
 
 /// A value that looks generated: long and high in entropy.
@@ -309,11 +283,11 @@ fn push(
             r = rule(id).unwrap_or(r);
         }
         let f = make(
+            ctx.scanner.key(),
             r,
             &text[c.start..c.end],
             ctx.path,
-            line,
-            column,
+            (line, column),
             c.key.clone(),
             note(ctx, what.to_string()),
         );
@@ -327,92 +301,9 @@ fn push(
 /// clear), and literal `env` values and ConfigMap values whose name says
 /// credential. For redacting text that quotes the document (diffs).
 pub fn values_to_redact(doc: &Node) -> Vec<String> {
-    let mut out = Vec::new();
-    collect(doc, &mut out);
-    out.retain(|v| v.len() >= 3 && (v.starts_with('{') || !is_placeholder(v.as_bytes())));
-    out.sort_by_key(|v| std::cmp::Reverse(v.len()));
-    out.dedup();
+    let mut out = palisade_redact::values_in(doc);
+    out.retain(|v| v.starts_with('{') || !is_placeholder(v.as_bytes()));
     out
-}
-
-fn collect(doc: &Node, out: &mut Vec<String>) {
-    if let Some(items) = doc.get("items").and_then(Node::as_seq) {
-        for i in items {
-            collect(i, out);
-        }
-    }
-    match doc.get_str("kind") {
-        Some("Secret") => {
-            for (field, encoded) in [("data", true), ("stringData", false)] {
-                for (_, v) in doc
-                    .get(field)
-                    .and_then(Node::as_map)
-                    .into_iter()
-                    .flat_map(|m| m.iter())
-                {
-                    let Some(s) = v.as_str() else { continue };
-                    out.push(s.to_string());
-                    if encoded
-                        && let Ok(b) = base64::engine::general_purpose::STANDARD.decode(s.trim())
-                        && let Ok(t) = String::from_utf8(b)
-                    {
-                        out.extend(t.lines().map(str::to_string));
-                        out.push(t);
-                    }
-                    if !encoded {
-                        out.extend(s.lines().map(str::to_string));
-                    }
-                }
-            }
-            if let Some(a) = doc
-                .get("metadata")
-                .and_then(|m| m.get("annotations"))
-                .and_then(|a| a.get_str(LAST_APPLIED))
-            {
-                out.push(a.to_string());
-            }
-        }
-        Some("ConfigMap") => {
-            for (k, v) in doc
-                .get("data")
-                .and_then(Node::as_map)
-                .into_iter()
-                .flat_map(|m| m.iter())
-            {
-                if credential_key(k)
-                    && let Some(s) = v.as_str()
-                {
-                    out.push(s.to_string());
-                }
-            }
-        }
-        _ => {}
-    }
-    env_values(doc, out);
-}
-
-fn env_values(node: &Node, out: &mut Vec<String>) {
-    if let Some(m) = node.as_map() {
-        for (k, v) in m.iter() {
-            if k == "env"
-                && let Some(items) = v.as_seq()
-            {
-                for item in items {
-                    if let (Some(name), Some(value)) = (item.get_str("name"), item.get_str("value"))
-                        && credential_key(name)
-                    {
-                        out.push(value.to_string());
-                    }
-                }
-            } else if k != "metadata" {
-                env_values(v, out);
-            }
-        }
-    } else if let Some(s) = node.as_seq() {
-        for i in s {
-            env_values(i, out);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -12,25 +12,27 @@
 //! values and the `last-applied-configuration` annotation.
 //!
 //! A [`Finding`] never holds the secret: only a masked form that shows at
-//! most the token's public prefix, and a SHA-256 fingerprint that baselines
-//! match on.
+//! most the token's public prefix and never the value's length, and a keyed
+//! fingerprint (HMAC-SHA256 under the repository's key, see
+//! [`fingerprint`]) that baselines and code scanning match on.
 
 mod allow;
 pub mod collect;
+pub mod fingerprint;
 mod kube;
 pub mod report;
 pub mod rules;
 mod scan;
 
 pub use allow::is_test_path;
+pub use fingerprint::FingerprintKey;
 pub use kube::values_to_redact;
 pub use rules::{RULES, Rule, rule};
 pub use scan::{FileKind, Scanner, is_binary};
 
 use palisade_findings::Severity;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 /// One secret found.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -51,8 +53,10 @@ pub struct Finding {
     pub key: Option<String>,
     /// The secret masked: at most its public prefix, then `*`.
     pub redacted: String,
-    /// SHA-256 of the secret (hex, 32 digits): the same secret has the same
-    /// fingerprint wherever it is, and the value cannot be read back from it.
+    /// HMAC-SHA256 of the secret under the repository's key,
+    /// `hmac-sha256:KEYID:MAC` (see [`fingerprint`]): the same secret has
+    /// the same fingerprint wherever it is under the same key, and without
+    /// the key not even a weak value can be guessed from it.
     pub fingerprint: String,
     /// In a test or fixture path: reported as `info`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -87,34 +91,13 @@ pub fn entropy(b: &[u8]) -> f32 {
         .sum()
 }
 
-/// The fingerprint of a secret value.
-pub fn fingerprint(secret: &[u8]) -> String {
-    let d = Sha256::digest(secret);
-    d[..16].iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The masked form: the rule's public prefix (`AKIA`, `ghp_`), then
 /// sixteen `*` whatever the value's length, so a mask tells nothing of
 /// how long a password is.
 pub fn redact(rule: &Rule, secret: &[u8]) -> String {
     let shown = rule.shown_prefix.min(secret.len());
-    let mut s: String = secret[..shown].iter().map(|&b| b as char).collect();
-    s.extend(std::iter::repeat_n('*', 16));
-    s
-}
-
-/// `text` with every one of `values` (those of three characters or more)
-/// replaced by `<redacted>`, longest first so a value that contains another
-/// goes whole: for text that is printed (a diff, a patch) around values
-/// [`values_to_redact`] found.
-pub fn redact_values(text: &str, values: &[String]) -> String {
-    let mut t = text.to_string();
-    let mut values: Vec<&String> = values.iter().filter(|s| s.len() >= 3).collect();
-    values.sort_by_key(|s| std::cmp::Reverse(s.len()));
-    for v in values {
-        t = t.replace(v.as_str(), "<redacted>");
-    }
-    t
+    let prefix: String = secret[..shown].iter().map(|&b| b as char).collect();
+    palisade_redact::mask(&prefix)
 }
 
 /// Findings accepted by a baseline: a previous JSON report of `palisade
@@ -123,11 +106,38 @@ pub fn redact_values(text: &str, values: &[String]) -> String {
 #[derive(Debug, Default)]
 pub struct Baseline {
     accepted: HashSet<(String, String)>,
+    key_ids: BTreeSet<String>,
+}
+
+/// Why a baseline cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineError {
+    /// Not a report or a list of findings (the message says where).
+    Invalid(String),
+    /// Written by an older palisade: `unkeyed` of its `total` fingerprints
+    /// are plain SHA-256, which this version neither writes nor matches.
+    Unkeyed { unkeyed: usize, total: usize },
+}
+
+impl std::fmt::Display for BaselineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BaselineError::Invalid(m) => f.write_str(m),
+            BaselineError::Unkeyed { unkeyed, total } => write!(
+                f,
+                "{unkeyed} of its {total} fingerprints are unkeyed SHA-256, as palisade wrote \
+                 them before fingerprints were keyed; they can be reversed for weak values, so \
+                 they are neither written nor matched any more: regenerate the baseline"
+            ),
+        }
+    }
 }
 
 impl Baseline {
     /// Reads a report (`{"findings": [...]}`) or a bare list of findings.
-    pub fn parse(text: &str) -> Result<Baseline, String> {
+    /// Fingerprints must be keyed ([`fingerprint::SCHEME`]); a baseline of
+    /// unkeyed ones is [`BaselineError::Unkeyed`].
+    pub fn parse(text: &str) -> Result<Baseline, BaselineError> {
         #[derive(Deserialize)]
         struct Entry {
             path: String,
@@ -139,16 +149,69 @@ impl Baseline {
             Report { findings: Vec<Entry> },
             List(Vec<Entry>),
         }
-        let doc: Doc = serde_json::from_str(text).map_err(|e| format!("{}: {e}", e.line()))?;
+        let doc: Doc = serde_json::from_str(text)
+            .map_err(|e| BaselineError::Invalid(format!("{}: {e}", e.line())))?;
         let entries = match doc {
             Doc::Report { findings } | Doc::List(findings) => findings,
         };
+        let mut key_ids = BTreeSet::new();
+        let mut unkeyed = 0;
+        for (i, e) in entries.iter().enumerate() {
+            match fingerprint::parse(&e.fingerprint) {
+                fingerprint::Parsed::Keyed { key_id } => {
+                    key_ids.insert(key_id.to_string());
+                }
+                fingerprint::Parsed::Unkeyed => unkeyed += 1,
+                fingerprint::Parsed::Unknown => {
+                    return Err(BaselineError::Invalid(format!(
+                        "finding {}: {:?} is not a fingerprint palisade writes \
+                         ({}:KEYID:MAC)",
+                        i + 1,
+                        e.fingerprint,
+                        fingerprint::SCHEME
+                    )));
+                }
+            }
+        }
+        if unkeyed > 0 {
+            return Err(BaselineError::Unkeyed {
+                unkeyed,
+                total: entries.len(),
+            });
+        }
         Ok(Baseline {
             accepted: entries
                 .into_iter()
                 .map(|e| (e.path, e.fingerprint))
                 .collect(),
+            key_ids,
         })
+    }
+
+    /// The ids of the keys its fingerprints were made with (one, for a
+    /// baseline palisade wrote; none when it is empty).
+    pub fn key_ids(&self) -> &BTreeSet<String> {
+        &self.key_ids
+    }
+
+    /// Why a scan fingerprinting with `key` cannot use this baseline: its
+    /// fingerprints were made with another key, so nothing would match.
+    pub fn check_key(&self, key: &FingerprintKey) -> Result<(), String> {
+        let other: Vec<&str> = self
+            .key_ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| *id != key.id())
+            .collect();
+        if other.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "its fingerprints were made with the key {}, this scan's key is {}",
+                other.join(", "),
+                key.id()
+            ))
+        }
     }
 
     pub fn accepts(&self, f: &Finding) -> bool {
@@ -189,20 +252,41 @@ mod tests {
     }
 
     #[test]
-    fn fingerprints_are_stable_and_do_not_show_the_value() {
-        let f = fingerprint(b"hunter22");
-        assert_eq!(f.len(), 32);
-        assert_eq!(f, fingerprint(b"hunter22"));
-        assert_ne!(f, fingerprint(b"hunter23"));
-    }
-
-    #[test]
     fn baseline_formats() {
-        let b =
-            Baseline::parse(r#"{"findings":[{"path":"a","fingerprint":"f","rule":"x"}]}"#).unwrap();
+        let key = FingerprintKey::new(b"0123456789abcdef").unwrap();
+        let fp = key.fingerprint(b"hunter22");
+        let b = Baseline::parse(&format!(
+            r#"{{"findings":[{{"path":"a","fingerprint":"{fp}","rule":"x"}}]}}"#
+        ))
+        .unwrap();
         assert_eq!(b.len(), 1);
-        let b = Baseline::parse(r#"[{"path":"a","fingerprint":"f"}]"#).unwrap();
+        assert_eq!(b.key_ids().iter().collect::<Vec<_>>(), [key.id()]);
+        assert!(b.check_key(&key).is_ok());
+        let other = FingerprintKey::new(b"0123456789abcdeF").unwrap();
+        let e = b.check_key(&other).unwrap_err();
+        assert!(e.contains(key.id()) && e.contains(other.id()), "{e}");
+        let b = Baseline::parse(&format!(r#"[{{"path":"a","fingerprint":"{fp}"}}]"#)).unwrap();
         assert_eq!(b.len(), 1);
-        assert!(Baseline::parse("{").is_err());
+        assert!(Baseline::default().check_key(&other).is_ok());
+        assert!(matches!(
+            Baseline::parse("{"),
+            Err(BaselineError::Invalid(_))
+        ));
+        assert!(matches!(
+            Baseline::parse(r#"[{"path":"a","fingerprint":"f"}]"#),
+            Err(BaselineError::Invalid(_))
+        ));
+        // a baseline of an older palisade: unkeyed SHA-256, refused
+        let old = format!(
+            r#"[{{"path":"a","fingerprint":"{}"}},{{"path":"b","fingerprint":"{fp}"}}]"#,
+            "0f".repeat(16)
+        );
+        assert_eq!(
+            Baseline::parse(&old).unwrap_err(),
+            BaselineError::Unkeyed {
+                unkeyed: 1,
+                total: 2
+            }
+        );
     }
 }

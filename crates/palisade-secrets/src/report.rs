@@ -171,7 +171,8 @@ impl Report {
                 )
                 .build();
             let mut fp = BTreeMap::new();
-            fp.insert("palisade/secret/v1".to_string(), f.fingerprint.clone());
+            // v2: keyed (HMAC-SHA256); v1 was an unkeyed SHA-256.
+            fp.insert("palisade/secret/v2".to_string(), f.fingerprint.clone());
             let level = palisade_report::sarif::level(f.severity);
             let b = SarifResult::builder()
                 .rule_id(f.rule.clone())

@@ -4,8 +4,9 @@
 use crate::allow::{
     generic_value_ok, is_placeholder, is_placeholder_token, is_test_path, is_wordish,
 };
+use crate::fingerprint::FingerprintKey;
 use crate::rules::{Mode, RULES, Rule, Validate};
-use crate::{Finding, entropy, fingerprint, kube, redact};
+use crate::{Finding, entropy, kube, redact};
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine;
 use palisade_findings::Severity;
@@ -51,11 +52,12 @@ pub(crate) struct Candidate {
     pub key: Option<String>,
 }
 
-/// Every rule, compiled.
+/// Every rule, compiled, and the key that fingerprints what they find.
 pub struct Scanner {
     keywords: AhoCorasick,
     keyword_rule: Vec<u16>,
     patterns: Vec<Option<Regex>>,
+    key: FingerprintKey,
 }
 
 impl Default for Scanner {
@@ -68,7 +70,15 @@ impl Default for Scanner {
 const LINE_REACH: usize = 2048;
 
 impl Scanner {
+    /// A scanner whose fingerprints use a one-off random key (they match
+    /// no other scanner's); see [`Self::with_key`].
     pub fn new() -> Scanner {
+        Scanner::with_key(FingerprintKey::ephemeral())
+    }
+
+    /// A scanner whose fingerprints use `key`: the repository's key, for
+    /// reports that a baseline or code scanning compares across runs.
+    pub fn with_key(key: FingerprintKey) -> Scanner {
         let mut words = Vec::new();
         let mut keyword_rule = Vec::new();
         for (i, r) in RULES.iter().enumerate() {
@@ -93,7 +103,13 @@ impl Scanner {
             keywords,
             keyword_rule,
             patterns,
+            key,
         }
+    }
+
+    /// The key of this scanner's fingerprints.
+    pub fn key(&self) -> &FingerprintKey {
+        &self.key
     }
 
     /// Every secret in one file. Binary files yield nothing. Test and
@@ -197,11 +213,11 @@ impl Scanner {
             pos = c.start;
             let column = (c.start - line_start) as u32 + 1;
             out.push(make(
+                &self.key,
                 &RULES[c.rule],
                 &buf[c.start..c.end],
                 path,
-                line,
-                column,
+                (line, column),
                 c.key.clone(),
                 None,
             ));
@@ -210,13 +226,14 @@ impl Scanner {
     }
 }
 
-/// A finding for `secret`.
+/// A finding for `secret` at `(line, column)` of `path`, fingerprinted with
+/// `fp_key`.
 pub(crate) fn make(
+    fp_key: &FingerprintKey,
     rule: &Rule,
     secret: &[u8],
     path: &str,
-    line: u32,
-    column: u32,
+    (line, column): (u32, u32),
     key: Option<String>,
     note: Option<String>,
 ) -> Finding {
@@ -229,7 +246,7 @@ pub(crate) fn make(
         column,
         key,
         redacted: redact(rule, secret),
-        fingerprint: fingerprint(secret),
+        fingerprint: fp_key.fingerprint(secret),
         test_fixture: false,
         note,
         why: rule.why.to_string(),

@@ -116,7 +116,16 @@ enum Input {
 }
 
 /// Reads every path (`-` for stdin).
+///
+/// The trees of every file read together stay within
+/// `opts.limits.max_bytes` (a budget shared by the parallel readers), unless
+/// the caller shares a budget of its own.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
+    let mut run = opts.clone();
+    if run.limits.shared.is_none() {
+        run.limits.shared = Some(Arc::new(palisade_yaml::Budget::new(run.limits.max_bytes)));
+    }
+    let opts = &run;
     let mut out = Loaded::default();
     let mut inputs = Vec::new();
     for p in paths {

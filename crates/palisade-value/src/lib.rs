@@ -12,5 +12,5 @@ mod node;
 mod path;
 
 pub use de::{TypeError, from_node, from_node_except};
-pub use node::{Map, Node, Value};
+pub use node::{Map, Node, Value, str_heap};
 pub use path::{Path, Seg};

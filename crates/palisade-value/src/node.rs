@@ -179,6 +179,23 @@ impl Node {
         }
     }
 
+    /// The bytes the tree takes in memory: every node, the strings that do
+    /// not fit inline and the keys of mappings. What the readers' memory
+    /// budgets count (an alias expands to a copy of this many bytes).
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Node>()
+            + match &self.value {
+                Value::Str(s) => str_heap(s),
+                Value::Seq(items) => items.iter().map(Node::bytes).sum(),
+                Value::Map(m) => m
+                    .entries
+                    .iter()
+                    .map(|(k, v)| std::mem::size_of::<CompactString>() + str_heap(k) + v.bytes())
+                    .sum(),
+                _ => 0,
+            }
+    }
+
     /// A short name for the node's type, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self.value {
@@ -258,6 +275,15 @@ impl Serialize for Node {
                 map.end()
             }
         }
+    }
+}
+
+/// Heap bytes of a string: none while it is stored inline.
+pub fn str_heap(s: &str) -> usize {
+    if s.len() > std::mem::size_of::<CompactString>() {
+        s.len()
+    } else {
+        0
     }
 }
 

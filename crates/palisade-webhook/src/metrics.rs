@@ -1,8 +1,15 @@
 //! Prometheus metrics (OpenMetrics text): requests by endpoint, decision and
 //! namespace; verdicts by policy, mode and namespace; policy evaluation
-//! errors; rejected requests; and a latency histogram whose buckets reach
-//! the webhook timeout. Served as OpenMetrics to scrapers that ask for it
-//! (Prometheus) and in the Prometheus text format 0.0.4 otherwise.
+//! errors; rejected requests; connections (open, refused, failed); and a
+//! latency histogram whose buckets reach the webhook timeout. Served as
+//! OpenMetrics to scrapers that ask for it (Prometheus) and in the
+//! Prometheus text format 0.0.4 otherwise.
+//!
+//! Every label value comes from a bounded set: endpoints, decisions,
+//! modes, reasons and failure policies are fixed words; policies are the
+//! configured checks and constraints; and of the namespaces, which any
+//! request names, only the first `limits.maxNamespaceLabels` (100) seen
+//! get a value of their own, later ones count as `other`.
 
 use palisade_admission::Decision;
 use prometheus_client::encoding::EncodeLabelSet;
@@ -38,16 +45,15 @@ struct RejectLabels {
     reason: &'static str,
 }
 
-/// Distinct namespaces that get a label value of their own; requests from
-/// any further namespace count under `namespace="other"`. Whoever may
-/// create namespaces could otherwise grow the scrape (and the webhook's
-/// memory) without bound.
-pub const MAX_NAMESPACE_LABELS: usize = 500;
-
 /// The webhook's metrics.
 pub struct Metrics {
-    /// The namespaces labelled so far (at most [`MAX_NAMESPACE_LABELS`]).
+    /// The namespaces labelled so far (at most `namespace_limit`). Whoever
+    /// may create namespaces could otherwise grow the scrape (and the
+    /// webhook's memory) without bound: each namespace is a series per
+    /// endpoint and decision, and per policy and mode.
     namespaces: std::sync::Mutex<std::collections::HashSet<String>>,
+    namespace_limit: usize,
+    connections: crate::limits::ConnectionMetrics,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     verdicts: Family<VerdictLabels, Counter>,
@@ -70,7 +76,17 @@ pub fn buckets(timeout: Duration) -> Vec<f64> {
 }
 
 impl Metrics {
+    /// With the default namespace limit.
     pub fn new(timeout: Duration) -> Metrics {
+        Self::with_namespace_labels(
+            timeout,
+            palisade_admission::config::DEFAULT_MAX_NAMESPACE_LABELS,
+        )
+    }
+
+    /// The first `namespaces` namespaces seen get a label value of their
+    /// own, later ones count as `other`.
+    pub fn with_namespace_labels(timeout: Duration, namespaces: usize) -> Metrics {
         let mut registry = Registry::with_prefix("palisade_admission");
         let requests = Family::<RequestLabels, Counter>::default();
         let verdicts = Family::<VerdictLabels, Counter>::default();
@@ -94,7 +110,7 @@ impl Metrics {
         );
         registry.register(
             "rejected",
-            "Requests not answered with an AdmissionReview (bad request, timeout, internal error)",
+            "Requests not answered with an AdmissionReview, by reason: bad_request, too_large (over the limit, no uid to answer), body_timeout, overloaded, timeout, internal_error",
             rejected.clone(),
         );
         registry.register(
@@ -102,8 +118,12 @@ impl Metrics {
             "Time to answer an admission request",
             latency.clone(),
         );
+        let connections = crate::limits::ConnectionMetrics::default();
+        connections.register(&mut registry);
         Metrics {
             namespaces: Default::default(),
+            namespace_limit: namespaces,
+            connections,
             registry,
             requests,
             verdicts,
@@ -113,13 +133,18 @@ impl Metrics {
         }
     }
 
-    /// The label value for a namespace: its name while fewer than
-    /// [`MAX_NAMESPACE_LABELS`] have one, else `other`.
+    /// The connection metrics (for [`crate::serve_https`]).
+    pub fn connections(&self) -> crate::limits::ConnectionMetrics {
+        self.connections.clone()
+    }
+
+    /// The label value for a namespace: its name while fewer than the
+    /// limit have one, else `other`.
     fn namespace_label(&self, ns: &str) -> String {
         let mut seen = self.namespaces.lock().unwrap_or_else(|e| e.into_inner());
         if seen.contains(ns) {
             ns.to_string()
-        } else if seen.len() < MAX_NAMESPACE_LABELS {
+        } else if seen.len() < self.namespace_limit {
             seen.insert(ns.to_string());
             ns.to_string()
         } else {
@@ -274,35 +299,62 @@ mod tests {
 
     #[test]
     fn namespace_labels_are_bounded() {
+        let limit = palisade_admission::config::DEFAULT_MAX_NAMESPACE_LABELS;
         let m = Metrics::new(Duration::from_secs(1));
+        let verdict = |policy: &str, mode| palisade_admission::Verdict {
+            policy: policy.into(),
+            mode,
+            message: String::new(),
+            fix: String::new(),
+        };
         let decision = |ns: String| Decision {
             response: serde_json::Value::Null,
             allowed: true,
             outcome: "allow",
             namespace: ns,
-            verdicts: Vec::new(),
+            verdicts: vec![
+                verdict("image-latest-tag", palisade_admission::Mode::Warn),
+                verdict("pss-privileged", palisade_admission::Mode::Deny),
+            ],
             policy_errors: Vec::new(),
         };
-        for i in 0..MAX_NAMESPACE_LABELS + 300 {
+        for i in 0..1000 {
             m.record("validate", &decision(format!("ns-{i}")));
         }
         // a namespace seen before keeps its own label
         m.record("validate", &decision("ns-0".into()));
         let om = m.encode();
-        let series = om
-            .lines()
-            .filter(|l| l.starts_with("palisade_admission_requests_total{"))
-            .count();
+        let series = |name: &str| om.lines().filter(|l| l.starts_with(name)).count();
         assert_eq!(
-            series,
-            MAX_NAMESPACE_LABELS + 1,
+            series("palisade_admission_requests_total{"),
+            limit + 1,
             "one series per labelled namespace, and other"
         );
+        assert_eq!(
+            series("palisade_admission_verdicts_total{policy=\"image-latest-tag\""),
+            limit + 1
+        );
+        assert_eq!(
+            series("palisade_admission_verdicts_total{"),
+            2 * (limit + 1)
+        );
         assert!(
-            om.contains("namespace=\"other\"} 300"),
+            om.contains("namespace=\"other\"} 900"),
             "{}",
             &om[..om.len().min(2000)]
         );
         assert!(om.contains("namespace=\"ns-0\"} 2"));
+        // the limit is the operator's
+        let m = Metrics::with_namespace_labels(Duration::from_secs(1), 3);
+        for i in 0..1000 {
+            m.record("mutate", &decision(format!("ns-{i}")));
+        }
+        let om = m.encode();
+        assert_eq!(
+            om.lines()
+                .filter(|l| l.starts_with("palisade_admission_requests_total{"))
+                .count(),
+            4
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The webhook over real TLS on loopback: allow, deny, warn, mutate, 400,
-//! 413, policy errors per failure mode, health, metrics, certificate
-//! reload and graceful shutdown.
+//! requests over the limits refused as AdmissionReviews, policy errors per
+//! failure mode, health, metrics, certificate reload and graceful
+//! shutdown; connection caps, header, idle and body timeouts.
 
 use palisade_admission::install::certificates;
 use palisade_admission::{Admission, Config};
@@ -107,6 +108,7 @@ fn webhook_over_tls() {
         tls_key: key.clone(),
         reload_every: Duration::from_millis(100),
         drain: Duration::from_secs(5),
+        limits: Default::default(),
     };
     let server = rt.spawn(serve(state.clone(), opts, Some(listener), handle.clone()));
     rt.block_on(async {
@@ -151,12 +153,29 @@ fn webhook_over_tls() {
         let (s, body) = post(&mut c, "/validate", serde_json::to_vec(&no_uid).unwrap()).await;
         assert_eq!(s, 400);
         assert!(body.to_string().contains("uid"));
-        // 413
+        // over maxRequestBytes: refused as an AdmissionReview (an HTTP
+        // error would be "admitted unchecked" under failurePolicy Ignore)
         let mut big = pod(safe(), json!({}));
         big["metadata"]["annotations"] = json!({"blob": "x".repeat(100_000)});
         let mut c2 = Client::connect(addr, NAME, tls.clone()).await.unwrap();
-        let (s, _) = c2.send("POST", "/validate", review("u5", "shop", big)).await.unwrap();
-        assert_eq!(s, 413);
+        let (s, r) = post(&mut c2, "/validate", review("u5", "shop", big)).await;
+        assert_eq!(s, 200);
+        assert_eq!(r["response"]["uid"], "u5", "{r:#}");
+        assert_eq!(r["response"]["allowed"], false);
+        assert_eq!(r["response"]["status"]["code"], 413);
+        let msg = r["response"]["status"]["message"].as_str().unwrap();
+        assert!(msg.contains("limit of 65536 bytes") && msg.contains("--max-request-bytes"), "{msg}");
+        // the connection is still good for the next request
+        let (s, r) = post(&mut c2, "/validate", review("u5b", "shop", pod(safe(), json!({})))).await;
+        assert_eq!((s, r["response"]["allowed"].clone()), (200, json!(true)));
+        // over maxContainers: refused before any check runs
+        let mut many = pod(safe(), json!({}));
+        many["spec"]["containers"] = json!(vec![json!({"name": "c", "image": "x"}); 300]);
+        let (s, r) = post(&mut c, "/mutate", review("u5c", "shop", many)).await;
+        assert_eq!(s, 200);
+        assert_eq!(r["response"]["allowed"], false, "{r:#}");
+        assert_eq!(r["response"]["status"]["code"], 422);
+        assert!(r["response"]["status"]["message"].as_str().unwrap().contains("--max-containers"));
         // a policy error: fail-closed denies, fail-open allows with a warning
         let (_, r) = post(&mut c, "/validate", review("u6", "closed", pod(safe(), json!({"broken": "yes"})))).await;
         assert_eq!(r["response"]["allowed"], false, "{r:#}");
@@ -172,6 +191,9 @@ fn webhook_over_tls() {
         assert!(m.contains("palisade_admission_policy_errors_total{policy=\"K8sBroken/open\",failure_policy=\"fail-open\"} 1"), "{m}");
         assert!(m.contains("palisade_admission_rejected_total{endpoint=\"validate\",reason=\"bad_request\"} 2"), "{m}");
         assert!(m.contains("palisade_admission_request_duration_seconds_bucket{le=\"5.0\"}"), "{m}");
+        assert!(m.contains("palisade_admission_requests_total{endpoint=\"validate\",decision=\"refused\",namespace=\"shop\"} 1"), "{m}");
+        assert!(m.contains("palisade_admission_requests_total{endpoint=\"mutate\",decision=\"refused\",namespace=\"shop\"} 1"), "{m}");
+        assert!(m.contains("palisade_admission_connections_open "), "{m}");
         // certificate reload: a new CA and certificate replace the files
         let next = certificates("test").unwrap();
         std::fs::write(&key, &next.key_pem).unwrap();
@@ -226,6 +248,7 @@ fn slow_headers_are_cut_off() {
         tls_key: key,
         reload_every: Duration::from_secs(60),
         drain: Duration::from_secs(1),
+        limits: Default::default(),
     };
     rt.spawn(serve(
         AppState::new(admission),
@@ -284,4 +307,227 @@ fn slow_headers_are_cut_off() {
         );
     });
     handle.shutdown();
+}
+
+/// A webhook on loopback with `config` and `limits`; its runtime, address,
+/// handle and the CA to trust.
+struct Running {
+    rt: tokio::runtime::Runtime,
+    addr: SocketAddr,
+    handle: axum_server::Handle<SocketAddr>,
+    ca: String,
+    _dir: tempfile::TempDir,
+}
+
+fn start(config: &str, limits: palisade_webhook::ServerLimits) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = certificates("test").unwrap();
+    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    std::fs::write(&cert, &certs.cert_pem).unwrap();
+    std::fs::write(&key, &certs.key_pem).unwrap();
+    let (admission, errors) = Admission::load(Config::parse(config, "c.yaml").unwrap());
+    assert!(errors.is_empty(), "{errors:?}");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let handle = axum_server::Handle::new();
+    let state = AppState::with_limits(admission, &limits);
+    let opts = ServeOptions {
+        addr,
+        tls_cert: cert,
+        tls_key: key,
+        reload_every: Duration::from_secs(60),
+        drain: Duration::from_secs(1),
+        limits,
+    };
+    rt.spawn(serve(state, opts, Some(listener), handle.clone()));
+    Running {
+        rt,
+        addr,
+        handle,
+        ca: certs.ca_pem,
+        _dir: dir,
+    }
+}
+
+type Tls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+/// A raw TLS connection (for what a well-behaved client never sends).
+async fn raw(addr: SocketAddr, ca: &str) -> std::io::Result<Tls> {
+    let tls = std::sync::Arc::new(
+        palisade_http::tls_config(&tls_config(ca.as_bytes()).unwrap()).unwrap(),
+    );
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let name = rustls::pki_types::ServerName::try_from(NAME.to_string()).unwrap();
+    tokio_rustls::TlsConnector::from(tls)
+        .connect(name, tcp)
+        .await
+}
+
+/// Everything the server sends until it closes (or `limit` passes).
+async fn read_all(s: &mut Tls, limit: Duration) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(limit, s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn connections_are_capped_per_client_and_slow_or_idle_ones_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let limits = palisade_webhook::ServerLimits {
+        max_connections: 100,
+        max_connections_per_client: 3,
+        header_timeout: Duration::from_secs(1),
+        body_timeout: Duration::from_secs(1),
+    };
+    let r = start("", limits);
+    let (addr, ca) = (r.addr, r.ca.clone());
+    r.rt.block_on(async {
+        let tls = tls_config(ca.as_bytes()).unwrap();
+        let mut open = Vec::new();
+        for _ in 0..3 {
+            let c = loop {
+                match Client::connect(addr, NAME, tls.clone()).await {
+                    Ok(c) => break c,
+                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            };
+            open.push(c);
+        }
+        // a fourth connection from the same address is closed at once
+        assert!(
+            Client::connect(addr, NAME, tls.clone()).await.is_err(),
+            "a connection over the per-client cap was served"
+        );
+        let (_, m) = open[0].send("GET", "/metrics", vec![]).await.unwrap();
+        let m = String::from_utf8(m).unwrap();
+        assert!(m.contains("palisade_admission_connections_refused_total{reason=\"client_limit\"} 1"), "{m}");
+        assert!(m.contains("palisade_admission_connections_open 3"), "{m}");
+        // one closed, one more fits
+        open.pop();
+        let mut again = None;
+        for _ in 0..100 {
+            if let Ok(c) = Client::connect(addr, NAME, tls.clone()).await {
+                again = Some(c);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert!(again.is_some(), "a closed connection did not give its place back");
+        drop(again);
+        drop(open);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        // a kept-alive connection idle past the header timeout is closed
+        let mut s = raw(addr, &ca).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        let started = std::time::Instant::now();
+        let rest = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+        assert!(matches!(rest, Ok(Ok(0)) | Ok(Err(_))), "an idle connection was kept: {rest:?}");
+        assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+        // a body that does not arrive: 408 after the body timeout
+        let mut s = raw(addr, &ca).await.unwrap();
+        s.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"apiVersion\"")
+            .await
+            .unwrap();
+        let answer = read_all(&mut s, Duration::from_secs(5)).await;
+        assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+        // a chunked body over the limit (no Content-Length to refuse it by):
+        // refused by the uid at its start
+        let mut s = raw(addr, &ca).await.unwrap();
+        s.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let head = br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"chunked-1","namespace":"shop","object":{"x":""#;
+        s.write_all(format!("{:x}\r\n", head.len()).as_bytes()).await.unwrap();
+        s.write_all(head).await.unwrap();
+        s.write_all(b"\r\n").await.unwrap();
+        let pad = vec![b'a'; 256 * 1024];
+        for _ in 0..13 {
+            s.write_all(format!("{:x}\r\n", pad.len()).as_bytes()).await.unwrap();
+            s.write_all(&pad).await.unwrap();
+            s.write_all(b"\r\n").await.unwrap();
+        }
+        s.write_all(b"0\r\n\r\n").await.unwrap();
+        let answer = read_all(&mut s, Duration::from_secs(10)).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains("\"uid\":\"chunked-1\"") && answer.contains("\"code\":413"), "{answer}");
+    });
+    r.handle.shutdown();
+}
+
+#[test]
+fn reviews_in_flight_are_bounded_and_wait_their_turn() {
+    // one slot: a second review waits for the first, and a wait past the
+    // time limit is answered 503 (overloaded), not left to pile up
+    let r = start(
+        "limits: {maxConcurrentReviews: 1, timeoutSeconds: 1}\n",
+        Default::default(),
+    );
+    let (addr, ca) = (r.addr, r.ca.clone());
+    r.rt.block_on(async {
+        let tls = tls_config(ca.as_bytes()).unwrap();
+        let mut c = loop {
+            match Client::connect(addr, NAME, tls.clone()).await {
+                Ok(c) => break c,
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        // several at once all get their answer, one after the other
+        let mut tasks = Vec::new();
+        for i in 0..4 {
+            let tls = tls.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut c = Client::connect(addr, NAME, tls).await.unwrap();
+                let (s, b) = c
+                    .send(
+                        "POST",
+                        "/validate",
+                        review(&format!("p{i}"), "shop", pod(safe(), json!({}))),
+                    )
+                    .await
+                    .unwrap();
+                (s, serde_json::from_slice::<Json>(&b).unwrap())
+            }));
+        }
+        for t in tasks {
+            let (s, r) = t.await.unwrap();
+            assert_eq!(s, 200);
+            assert_eq!(r["response"]["allowed"], true, "{r:#}");
+        }
+        // a request that holds the only slot (its body never finishes)
+        // makes the next one wait, then answer 503
+        let mut hold = raw(addr, &ca).await.unwrap();
+        use tokio::io::AsyncWriteExt;
+        hold.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let (s, b) = c
+            .send(
+                "POST",
+                "/validate",
+                review("late", "shop", pod(safe(), json!({}))),
+            )
+            .await
+            .unwrap();
+        assert_eq!(s, 503, "{}", String::from_utf8_lossy(&b));
+        drop(hold);
+        let (_, m) = c.send("GET", "/metrics", vec![]).await.unwrap();
+        let m = String::from_utf8(m).unwrap();
+        assert!(
+            m.contains(
+                "palisade_admission_rejected_total{endpoint=\"validate\",reason=\"overloaded\"} 1"
+            ),
+            "{m}"
+        );
+    });
+    r.handle.shutdown();
 }

@@ -2,8 +2,12 @@
 //!
 //! * every node keeps its line and column (for map values: those of the key);
 //! * scalars resolve as Kubernetes tooling does (YAML 1.1, see `scalar`);
-//! * anchors, aliases and `<<` merge keys are expanded under a node budget,
-//!   so a "billion laughs" document is an error, not an out-of-memory kill;
+//! * anchors, aliases and `<<` merge keys are expanded under a memory
+//!   budget counted in bytes — every node, string and key, an alias by the
+//!   bytes it copies — over all documents of a stream and, when the caller
+//!   shares a [`Budget`], over every stream of a run; so a "billion laughs"
+//!   document, or one large object split over many documents, is an error
+//!   with its line, not an out-of-memory kill;
 //! * nesting depth is bounded; duplicate keys are reported;
 //! * a broken document does not take the rest of the stream with it: the
 //!   reader resumes at the next `---` line after a syntax error.
@@ -19,20 +23,82 @@ use std::collections::HashMap;
 use std::fmt;
 
 /// Resource budgets for one stream.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Deepest nesting of mappings and sequences.
     pub max_depth: usize,
-    /// Most nodes in one document, alias expansions included.
-    pub max_nodes: usize,
+    /// Most bytes the trees of one stream may take in memory, all its
+    /// documents together, aliases expanded ([`Node::bytes`]).
+    pub max_bytes: usize,
+    /// A budget shared by every stream read with these limits (one scan
+    /// reading many files in parallel): the run's trees together stay
+    /// within it.
+    pub shared: Option<std::sync::Arc<Budget>>,
 }
+
+/// The default [`Limits::max_bytes`]: 1 GiB of trees.
+pub const DEFAULT_MAX_BYTES: usize = 1 << 30;
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_depth: 256,
-            max_nodes: 2_000_000,
+            max_bytes: DEFAULT_MAX_BYTES,
+            shared: None,
         }
+    }
+}
+
+/// Bytes of trees allowed across streams, and how many are taken.
+#[derive(Debug)]
+pub struct Budget {
+    limit: usize,
+    used: std::sync::atomic::AtomicUsize,
+}
+
+impl Budget {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            used: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Bytes taken so far.
+    pub fn used(&self) -> usize {
+        self.used.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn give_back(&self, n: usize) {
+        self.used
+            .fetch_sub(n.min(self.used()), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Takes `n` bytes; false (and nothing taken) when that would pass the limit.
+    fn take(&self, n: usize) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.used
+            .fetch_update(Relaxed, Relaxed, |u| {
+                u.checked_add(n).filter(|&t| t <= self.limit)
+            })
+            .is_ok()
+    }
+}
+
+/// "1.5 GiB", "300 MiB": a byte count as people read it.
+pub fn human_bytes(n: usize) -> String {
+    const MIB: f64 = (1u64 << 20) as f64;
+    let mib = n as f64 / MIB;
+    if mib >= 1024.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else if mib >= 1.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{} KiB", n.div_ceil(1024))
     }
 }
 
@@ -64,6 +130,8 @@ impl fmt::Display for Error {
 pub struct Stream {
     pub documents: Vec<Document>,
     pub errors: Vec<Error>,
+    /// Bytes this stream took from the shared budget.
+    reserved: usize,
 }
 
 /// The scanner's complaint about a quoted scalar whose continuation lines
@@ -86,6 +154,10 @@ pub fn parse_stream(text: &str, limits: &Limits) -> Stream {
         let Some(e) = s.errors.iter().find(|e| e.message.contains(QUOTED_INDENT)) else {
             return s;
         };
+        // read again: what this reading took is given back
+        if let Some(shared) = &limits.shared {
+            shared.give_back(s.reserved);
+        }
         match reindent_quoted(t, e.line, e.column) {
             Some(fixed) => repaired = Some(fixed),
             None => return s,
@@ -142,13 +214,28 @@ fn parse_stream_strict(text: &str, limits: &Limits) -> Stream {
     let line_starts = line_starts(text);
     let mut start_line = 0usize; // 0-based line where this pass starts
     let mut doc_index = 0usize;
+    // the budget is the stream's: a pass resumed after an error goes on counting
+    let mut used = Used::default();
     loop {
         let offset = line_starts[start_line];
-        let pass = parse_from(&text[offset..], start_line as u32, limits, &mut doc_index);
+        let pass = parse_from(
+            &text[offset..],
+            start_line as u32,
+            limits,
+            &mut doc_index,
+            &mut used,
+        );
         out.documents.extend(pass.documents);
+        out.reserved = used.reserved;
         match pass.fatal {
             None => {
                 out.errors.extend(pass.errors);
+                break;
+            }
+            Some(err) if pass.over_budget => {
+                // past the memory budget the rest of the stream is not read
+                out.errors.extend(pass.errors);
+                out.errors.push(err);
                 break;
             }
             Some(err) => {
@@ -198,7 +285,25 @@ struct Pass {
     documents: Vec<Document>,
     errors: Vec<Error>,
     fatal: Option<Error>,
+    /// The fatal error is the memory budget's.
+    over_budget: bool,
 }
+
+/// Bytes a stream's trees take, and how many of them it reserved from the
+/// shared budget.
+#[derive(Debug, Default, Clone, Copy)]
+struct Used {
+    bytes: usize,
+    reserved: usize,
+    /// Bytes copied by aliases.
+    aliased: usize,
+}
+
+/// Aliases may copy at most this many times the stream's own size (and at
+/// least [`MIN_ALIAS_BYTES`]): real manifests use a few anchors for shared
+/// labels or env blocks, an alias bomb multiplies its size a millionfold.
+const ALIAS_RATIO: usize = 16;
+const MIN_ALIAS_BYTES: usize = 16 << 20;
 
 enum Frame {
     Seq {
@@ -222,7 +327,12 @@ struct Builder<'a> {
     line_offset: u32,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
+    /// Bytes of this stream's trees so far (all its documents), and those
+    /// reserved from the shared budget (in chunks).
+    used: Used,
+    over_budget: bool,
+    /// Most bytes aliases may copy in this stream.
+    max_aliased: usize,
     root: Option<Node>,
     errors: Vec<Error>,
 }
@@ -235,20 +345,38 @@ impl Builder<'_> {
         )
     }
 
+    /// Counts `n` bytes of tree against the stream's and the run's budgets.
     fn count(&mut self, n: usize, line: u32, column: u32) -> Result<(), Error> {
-        self.nodes += n;
-        if self.nodes > self.limits.max_nodes {
-            return Err(Error {
-                line,
-                column,
-                message: format!(
-                    "document has more than {} nodes (aliases expanded); refusing to read it \
-                     (a 'billion laughs' alias bomb or a runaway generator)",
-                    self.limits.max_nodes
-                ),
-            });
+        self.used.bytes = self.used.bytes.saturating_add(n);
+        if self.used.bytes > self.limits.max_bytes {
+            self.over_budget = true;
+            return Err(self.over(self.limits.max_bytes, "for one file", line, column));
+        }
+        if let Some(shared) = &self.limits.shared
+            && self.used.bytes > self.used.reserved
+        {
+            // reserve in chunks so parallel readers rarely touch the atomic
+            let chunk = (self.used.bytes - self.used.reserved).max(RESERVE_CHUNK);
+            if !shared.take(chunk) {
+                self.over_budget = true;
+                return Err(self.over(shared.limit(), "for the whole input", line, column));
+            }
+            self.used.reserved += chunk;
         }
         Ok(())
+    }
+
+    fn over(&self, limit: usize, scope: &str, line: u32, column: u32) -> Error {
+        Error {
+            line,
+            column,
+            message: format!(
+                "reading this would take more than {} of memory {scope} (aliases expanded); \
+                 refusing it — an alias bomb, or an input larger than the memory budget \
+                 (raise it with --max-memory); the rest of this file is not read",
+                human_bytes(limit)
+            ),
+        }
     }
 
     fn open(&mut self, frame: Frame, line: u32, column: u32) -> Result<(), Error> {
@@ -267,7 +395,7 @@ impl Builder<'_> {
                 message: format!("nesting deeper than {} levels", self.limits.max_depth),
             });
         }
-        self.count(1, line, column)?;
+        self.count(std::mem::size_of::<Node>(), line, column)?;
         self.stack.push(frame);
         Ok(())
     }
@@ -275,7 +403,7 @@ impl Builder<'_> {
     /// Attaches a finished node to its parent (or makes it the root).
     fn attach(&mut self, mut node: Node, anchor: usize) {
         if anchor != 0 {
-            let size = node.size();
+            let size = node.bytes();
             self.anchors.insert(anchor, (node.clone(), size));
         }
         match self.stack.last_mut() {
@@ -314,7 +442,13 @@ impl Builder<'_> {
         line: u32,
         column: u32,
     ) -> Result<(), Error> {
-        self.count(1, line, column)?;
+        // a key: its string in the map entry; a value: a node
+        let size = if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+            std::mem::size_of::<CompactString>()
+        } else {
+            std::mem::size_of::<Node>()
+        };
+        self.count(size + palisade_value::str_heap(text), line, column)?;
         if let Some(Frame::Map {
             key: key @ None, ..
         }) = self.stack.last_mut()
@@ -352,11 +486,8 @@ impl Builder<'_> {
             }
         };
         // the key of an aliased key node
-        if let Some(Frame::Map {
-            key: key @ None, ..
-        }) = self.stack.last_mut()
-        {
-            let text = match &node.value {
+        if matches!(self.stack.last(), Some(Frame::Map { key: None, .. })) {
+            let text: CompactString = match &node.value {
                 Value::Str(s) => s.clone(),
                 Value::Int(i) => i.to_string().into(),
                 Value::Bool(b) => b.to_string().into(),
@@ -368,8 +499,28 @@ impl Builder<'_> {
                     });
                 }
             };
-            *key = Some((text, line, column, false));
+            self.count(
+                std::mem::size_of::<CompactString>() + palisade_value::str_heap(&text),
+                line,
+                column,
+            )?;
+            if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+                *key = Some((text, line, column, false));
+            }
             return Ok(());
+        }
+        self.used.aliased = self.used.aliased.saturating_add(size);
+        if self.used.aliased > self.max_aliased {
+            self.over_budget = true;
+            return Err(Error {
+                line,
+                column,
+                message: format!(
+                    "aliases expand to more than {} ({ALIAS_RATIO} times the size of the file); \
+                     refusing it (a 'billion laughs' alias bomb); the rest of this file is not read",
+                    human_bytes(self.max_aliased)
+                ),
+            });
         }
         self.count(size, line, column)?;
         self.attach(node, 0);
@@ -439,11 +590,21 @@ impl Builder<'_> {
     }
 }
 
-fn parse_from(text: &str, line_offset: u32, limits: &Limits, doc_index: &mut usize) -> Pass {
+/// Bytes taken from a shared budget at a time.
+const RESERVE_CHUNK: usize = 1 << 20;
+
+fn parse_from(
+    text: &str,
+    line_offset: u32,
+    limits: &Limits,
+    doc_index: &mut usize,
+    used: &mut Used,
+) -> Pass {
     let mut pass = Pass {
         documents: Vec::new(),
         errors: Vec::new(),
         fatal: None,
+        over_budget: false,
     };
     let mut parser = Parser::new_from_str(text);
     let mut b = Builder {
@@ -451,7 +612,11 @@ fn parse_from(text: &str, line_offset: u32, limits: &Limits, doc_index: &mut usi
         line_offset,
         stack: Vec::new(),
         anchors: HashMap::new(),
-        nodes: 0,
+        used: *used,
+        over_budget: false,
+        max_aliased: (text.len() + line_offset as usize * 80)
+            .saturating_mul(ALIAS_RATIO)
+            .max(MIN_ALIAS_BYTES),
         root: None,
         errors: Vec::new(),
     };
@@ -466,6 +631,7 @@ fn parse_from(text: &str, line_offset: u32, limits: &Limits, doc_index: &mut usi
                     column: e.marker().col() as u32 + 1,
                     message: format!("invalid YAML: {}", e.info()),
                 });
+                *used = b.used;
                 return pass;
             }
         };
@@ -475,7 +641,6 @@ fn parse_from(text: &str, line_offset: u32, limits: &Limits, doc_index: &mut usi
                 in_doc = true;
                 b.stack.clear();
                 b.anchors.clear();
-                b.nodes = 0;
                 b.root = None;
                 Ok(())
             }
@@ -530,11 +695,14 @@ fn parse_from(text: &str, line_offset: u32, limits: &Limits, doc_index: &mut usi
             // a budget or structure error: give up on this pass, resume after it
             pass.errors.append(&mut b.errors);
             pass.fatal = Some(e);
+            pass.over_budget = b.over_budget;
+            *used = b.used;
             return pass;
         }
     }
     debug_assert!(!in_doc || b.root.is_none());
     pass.errors.append(&mut b.errors);
+    *used = b.used;
     pass
 }
 

@@ -93,9 +93,81 @@ fn billion_laughs_is_refused() {
     let s = parse(&text);
     assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
     assert!(s.errors[0].message.contains("billion laughs"));
-    // the document after the bomb is still read
-    assert_eq!(s.documents.len(), 1);
-    assert_eq!(s.documents[0].root.get_str("kind"), Some("After"));
+    assert!(
+        s.errors[0]
+            .message
+            .contains("the rest of this file is not read")
+    );
+    assert!(s.documents.is_empty());
+}
+
+/// Ten 10 KB strings aliased level upon level: few nodes, many bytes. The
+/// budget counts bytes, so this is refused after copying at most 16 MiB.
+#[test]
+fn large_strings_aliased_are_counted_by_their_bytes() {
+    let mut text = String::from("l0: &l0\n");
+    for i in 0..10 {
+        text.push_str(&format!("  - &s{i} \"{}\"\n", "x".repeat(10_000)));
+    }
+    for lvl in 1..=4 {
+        let refs = vec![format!("*l{}", lvl - 1); 10].join(", ");
+        text.push_str(&format!("l{lvl}: &l{lvl} [{refs}]\n"));
+    }
+    let s = parse(&text);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert!(
+        s.errors[0].message.contains("billion laughs"),
+        "{:?}",
+        s.errors
+    );
+}
+
+/// The budget is the stream's: one large object split over many documents
+/// does not get a fresh budget with each.
+#[test]
+fn the_budget_spans_the_documents_of_a_stream() {
+    let doc = format!(
+        "items: [{}]\n",
+        vec!["abcdefghijklmnopqrstuvwxyz0123456789"; 1000].join(", ")
+    );
+    let text = vec![doc.as_str(); 20].join("---\n");
+    let one = parse(&doc);
+    assert!(one.errors.is_empty());
+    let per_doc = one.documents[0].root.bytes();
+    let limits = Limits {
+        max_bytes: per_doc * 5,
+        ..Limits::default()
+    };
+    let s = parse_stream(&text, &limits);
+    assert_eq!(s.errors.len(), 1, "{:?}", s.errors);
+    assert!(
+        s.errors[0].message.contains("--max-memory"),
+        "{:?}",
+        s.errors
+    );
+    assert!(s.documents.len() <= 5, "{}", s.documents.len());
+}
+
+/// A budget shared by several streams bounds them together, and a stream
+/// read again (the quoted-indent repair) gives back what it took.
+#[test]
+fn a_shared_budget_bounds_every_stream() {
+    let doc = format!(
+        "items: [{}]\n",
+        vec!["abcdefghijklmnopqrstuvwxyz0123456789"; 20_000].join(", ")
+    );
+    let shared = std::sync::Arc::new(Budget::new(3 << 20));
+    let limits = Limits {
+        shared: Some(shared.clone()),
+        ..Limits::default()
+    };
+    let mut refused = 0;
+    for _ in 0..10 {
+        let s = parse_stream(&doc, &limits);
+        refused += usize::from(!s.errors.is_empty());
+    }
+    assert!(refused > 0);
+    assert!(shared.used() <= shared.limit());
 }
 
 #[test]

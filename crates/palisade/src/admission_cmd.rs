@@ -69,23 +69,51 @@ pub fn run(args: AdmissionArgs) -> u8 {
             tls_key,
             addr,
             drain,
+            max_request_bytes,
+            max_containers,
+            max_concurrent_reviews,
+            max_namespace_labels,
+            connections,
         } => {
-            let admission = match load(config.as_deref()) {
+            let mut admission = match load(config.as_deref()) {
                 Ok(a) => a,
                 Err(code) => return code,
+            };
+            // the flags over the configuration's limits
+            let l = &mut admission.config.limits;
+            for (flag, value) in [
+                (&mut l.max_request_bytes, max_request_bytes),
+                (&mut l.max_containers, max_containers),
+                (&mut l.max_concurrent_reviews, max_concurrent_reviews),
+                (&mut l.max_namespace_labels, max_namespace_labels),
+            ] {
+                if let Some(v) = value {
+                    *flag = v;
+                }
+            }
+            if l.max_request_bytes == 0 || l.max_concurrent_reviews == 0 {
+                return usage_error(
+                    "--max-request-bytes and --max-concurrent-reviews must be at least 1",
+                );
+            }
+            let limits = palisade_webhook::ServerLimits {
+                max_connections: connections.max_connections,
+                max_connections_per_client: connections.max_connections_per_client,
+                ..Default::default()
             };
             eprintln!(
                 "palisade: admission webhook on https://{addr} ({} built-in checks, {} Gatekeeper constraints)",
                 palisade_admission::admission_check_ids().len(),
                 admission.policies().constraints().len()
             );
-            let state = AppState::new(admission);
+            let state = AppState::with_limits(admission, &limits);
             let opts = ServeOptions {
                 addr,
                 tls_cert,
                 tls_key,
                 reload_every: Duration::from_secs(10),
                 drain: Duration::from_secs(drain),
+                limits,
             };
             // decisions run on the blocking pool, one thread per core: an
             // overloaded server queues requests instead of threads and memory

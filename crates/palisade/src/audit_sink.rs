@@ -56,6 +56,8 @@ pub fn run(cmd: AuditCommand) -> u8 {
             fsync,
             max_body_bytes,
             max_inflight,
+            metrics_auth,
+            connections,
             output_stdout,
             output_file,
             output_webhook,
@@ -97,6 +99,12 @@ pub fn run(cmd: AuditCommand) -> u8 {
                 token,
                 max_body_bytes,
                 max_inflight,
+                limits: palisade_webhook::ServerLimits {
+                    max_connections: connections.max_connections,
+                    max_connections_per_client: connections.max_connections_per_client,
+                    ..Default::default()
+                },
+                metrics_auth,
                 store: StoreOptions {
                     path: db,
                     retention: Duration::from_secs(retention_days * 86_400),

@@ -591,11 +591,22 @@ pub enum AuditCommand {
         /// fsync every commit (survives power loss, not only a killed process).
         #[arg(long)]
         fsync: bool,
-        #[arg(long, value_name = "BYTES", default_value_t = 16 << 20)]
+        /// Largest batch (413 above it), and the most bytes of batches in
+        /// flight at once: a batch costs up to ~25 times its size while it
+        /// is checked, so 5 MiB keeps the sink within 256 MiB (docs/audit.md,
+        /// "Limits"). `audit install` has the API server split batches at 4 MiB.
+        #[arg(long, value_name = "BYTES", default_value_t = palisade_auditsink::DEFAULT_MAX_BODY_BYTES)]
         max_body_bytes: usize,
         /// Batches checked at once; more are answered 429 at once.
         #[arg(long, default_value_t = 8)]
         max_inflight: usize,
+        /// Require the bearer token on /metrics too (by default it is open
+        /// to Prometheus; with --client-ca every path needs a client
+        /// certificate anyway).
+        #[arg(long, requires = "token_file")]
+        metrics_auth: bool,
+        #[command(flatten)]
+        connections: ConnectionArgs,
         /// Print each alert as a JSON line on stdout.
         #[arg(long)]
         output_stdout: bool,
@@ -798,6 +809,27 @@ pub enum AdmissionCommand {
         /// How long requests in flight may take to finish on SIGTERM.
         #[arg(long, value_name = "SECONDS", default_value_t = 20)]
         drain: u64,
+        /// Largest AdmissionReview; a larger one is refused, unchecked, with
+        /// an AdmissionReview naming the limit (default: the configuration's
+        /// limits.maxRequestBytes, 3 MiB).
+        #[arg(long, value_name = "BYTES")]
+        max_request_bytes: Option<usize>,
+        /// Most containers (init and ephemeral ones included) in a reviewed
+        /// pod spec; more are refused, unchecked (default:
+        /// limits.maxContainers, 256).
+        #[arg(long, value_name = "N")]
+        max_containers: Option<usize>,
+        /// Reviews decided at once; a review takes one slot per
+        /// max-request-bytes/N of body, so the bodies being decided add up to
+        /// at most --max-request-bytes (default: limits.maxConcurrentReviews, 8).
+        #[arg(long, value_name = "N")]
+        max_concurrent_reviews: Option<usize>,
+        /// Namespaces with a `namespace` label of their own in /metrics;
+        /// later ones count as `other` (default: limits.maxNamespaceLabels, 100).
+        #[arg(long, value_name = "N")]
+        max_namespace_labels: Option<usize>,
+        #[command(flatten)]
+        connections: ConnectionArgs,
     },
     /// Answer one AdmissionReview offline, as the webhook would (the
     /// response on stdout; exit 1 when denied).
@@ -871,6 +903,19 @@ pub enum AdmissionCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// Connection caps of the HTTPS servers (`admission serve`, `audit serve`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct ConnectionArgs {
+    /// Connections open at once; more are closed before the TLS handshake
+    /// (an idle TLS connection costs ~45 KB).
+    #[arg(long, value_name = "N", default_value_t = palisade_webhook::limits::DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// Connections open at once from one client IP; more are closed before
+    /// the TLS handshake.
+    #[arg(long, value_name = "N", default_value_t = palisade_webhook::limits::DEFAULT_MAX_CONNECTIONS_PER_CLIENT)]
+    pub max_connections_per_client: usize,
 }
 
 #[derive(Args, Debug)]
@@ -1066,6 +1111,11 @@ pub struct InputArgs {
     /// Largest file to read, in MiB.
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub max_file_size: u64,
+    /// Most memory the parsed input may take, in MiB, all files together
+    /// (aliases expanded). Raise it for honest large inputs, such as a dump
+    /// of tens of thousands of pods.
+    #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_memory: u64,
     /// Also read files that .gitignore excludes, and hidden files.
     #[arg(long)]
     pub no_ignore: bool,

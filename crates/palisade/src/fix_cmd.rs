@@ -368,11 +368,7 @@ pub fn run(args: FixArgs) -> u8 {
                 .context_radius(3)
                 .header(&file, &file)
                 .to_string();
-            let _ = write!(
-                stdout,
-                "{}",
-                palisade_secrets::redact_values(&patch, &secrets)
-            );
+            let _ = write!(stdout, "{}", palisade_redact::text(&patch, &secrets));
         } else if !args.dry_run
             && let Err(e) = write_atomically(&path, &text)
         {

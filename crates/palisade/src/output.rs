@@ -96,7 +96,11 @@ pub fn load_options(i: &InputArgs) -> LoadOptions {
         max_file_size: i.max_file_size.saturating_mul(1024 * 1024),
         no_ignore: i.no_ignore,
         var_files: i.var_files.clone(),
-        ..LoadOptions::default()
+        limits: palisade_yaml::Limits {
+            max_bytes: usize::try_from(i.max_memory.saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX),
+            ..Default::default()
+        },
     }
 }
 

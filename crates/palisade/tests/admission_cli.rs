@@ -363,3 +363,112 @@ fn review_answers_one_request_offline() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("uid"));
 }
+
+/// The limit flags over the configuration: a pod over `--max-containers`
+/// and a review over `--max-request-bytes` are refused as AdmissionReviews
+/// naming the flag; a zero concurrency is a usage error.
+#[test]
+fn serve_flags_set_the_review_limits() {
+    let out = palisade()
+        .args([
+            "admission",
+            "serve",
+            "--tls-cert",
+            "x",
+            "--tls-key",
+            "y",
+            "--max-concurrent-reviews",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+    let dir = tempfile::tempdir().unwrap();
+    let certs = palisade_admission::install::certificates("demo").unwrap();
+    std::fs::write(dir.path().join("tls.crt"), &certs.cert_pem).unwrap();
+    std::fs::write(dir.path().join("tls.key"), &certs.key_pem).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("palisade"))
+        .current_dir(repo())
+        .args(["admission", "serve", "--addr"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--tls-cert")
+        .arg(dir.path().join("tls.crt"))
+        .arg("--tls-key")
+        .arg(dir.path().join("tls.key"))
+        .args(["--max-containers", "1", "--max-request-bytes", "8192"])
+        .args(["--max-concurrent-reviews", "2", "--max-connections", "16"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let answers = rt.block_on(async {
+        let tls = palisade_webhook::client::tls_config(certs.ca_pem.as_bytes()).unwrap();
+        let mut c = None;
+        for _ in 0..200 {
+            if let Ok(x) = palisade_webhook::client::Client::connect(
+                addr,
+                "palisade-webhook.demo.svc",
+                tls.clone(),
+            )
+            .await
+            {
+                c = Some(x);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let mut c = c.expect("the server came up");
+        let one: Value = serde_json::from_slice(
+            &std::fs::read(repo().join("examples/admission/requests/privileged-pod.json")).unwrap(),
+        )
+        .unwrap();
+        let mut two = one.clone();
+        let c0 = two["request"]["object"]["spec"]["containers"][0].clone();
+        two["request"]["object"]["spec"]["containers"] = serde_json::json!([c0.clone(), c0]);
+        let mut big = one.clone();
+        big["request"]["object"]["metadata"]["annotations"] =
+            serde_json::json!({"pad": "x".repeat(10_000)});
+        let mut out = Vec::new();
+        for body in [one, two, big] {
+            let (s, b) = c
+                .send("POST", "/validate", serde_json::to_vec(&body).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(s, 200, "{}", String::from_utf8_lossy(&b));
+            out.push(serde_json::from_slice::<Value>(&b).unwrap()["response"].clone());
+        }
+        out
+    });
+    // one container: judged (and denied for what it is)
+    let msg = answers[0]["status"]["message"].as_str().unwrap();
+    assert!(msg.contains("pss-privileged"), "{msg}");
+    // two: refused unchecked, naming the flag
+    assert_eq!(answers[1]["allowed"], false);
+    assert_eq!(answers[1]["status"]["code"], 422);
+    let msg = answers[1]["status"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("limit of 1") && msg.contains("--max-containers"),
+        "{msg}"
+    );
+    // over 8192 bytes: refused by its uid
+    assert_eq!(answers[2]["allowed"], false);
+    assert_eq!(answers[2]["status"]["code"], 413);
+    assert!(
+        answers[2]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit of 8192 bytes")
+    );
+    sigterm(child.id());
+    assert!(child.wait().unwrap().success());
+}

@@ -221,3 +221,84 @@ fn serve_refuses_to_start_without_authentication() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--token-file or --client-ca"));
 }
+
+/// `--metrics-auth` puts /metrics behind the token (and needs one);
+/// `--max-body-bytes` refuses larger batches; `audit install` has the API
+/// server split batches below the sink's default limit.
+#[test]
+fn serve_flags_metrics_auth_and_body_limit() {
+    let out = Command::new(bin())
+        .args(["audit", "serve", "--tls-cert", "x", "--tls-key", "y"])
+        .args(["--insecure-no-auth", "--metrics-auth"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--token-file"));
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let out = Command::new(bin())
+        .args(["audit", "install", "--url"])
+        .arg(format!("https://localhost:{port}/audit"))
+        .arg("-o")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let flags = std::fs::read_to_string(dir.path().join("kube-apiserver-flags.txt")).unwrap();
+    assert!(
+        flags.contains("--audit-webhook-truncate-max-batch-size=4194304"),
+        "{flags}"
+    );
+    let token = std::fs::read_to_string(dir.path().join("sink-token"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let ca = std::fs::read(dir.path().join("sink-ca.crt")).unwrap();
+    let mut child = Command::new(bin())
+        .current_dir(dir.path())
+        .args([
+            "audit",
+            "serve",
+            "--tls-cert",
+            "sink-tls.crt",
+            "--tls-key",
+            "sink-tls.key",
+        ])
+        .args(["--token-file", "sink-token", "--db", "audit.db", "--addr"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--metrics-auth", "--max-body-bytes", "4096"])
+        .args(["--max-connections-per-client", "8"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let auth = format!("Bearer {token}");
+    rt.block_on(async {
+        let mut c = connect(port, &ca).await;
+        let (st, _) = c.send("GET", "/metrics", vec![]).await.unwrap();
+        assert_eq!(st, 401);
+        let big = batch();
+        assert!(big.len() > 4096);
+        let (st, b) = c
+            .send_with("POST", "/audit", &[("authorization", &auth)], big)
+            .await
+            .unwrap();
+        assert_eq!(st, 413, "{}", String::from_utf8_lossy(&b));
+        let (st, m) = c
+            .send_with("GET", "/metrics", &[("authorization", &auth)], vec![])
+            .await
+            .unwrap();
+        assert_eq!(st, 200);
+        let m = String::from_utf8(m).unwrap();
+        assert!(
+            m.contains("palisade_audit_rejected_total{reason=\"too_large\"} 1"),
+            "{m}"
+        );
+    });
+    child.kill().unwrap();
+    let _ = child.wait();
+}

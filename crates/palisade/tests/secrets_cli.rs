@@ -6,7 +6,9 @@ use serde_json::Value;
 use std::path::Path;
 
 fn palisade() -> Command {
-    Command::cargo_bin("palisade").unwrap()
+    let mut c = Command::cargo_bin("palisade").unwrap();
+    c.env_remove("PALISADE_FINGERPRINT_KEY");
+    c
 }
 
 /// A deterministic pseudo-random token (no live-looking secret committed).
@@ -272,7 +274,12 @@ fn table_and_sarif() {
         v["runs"][0]["tool"]["driver"]["rules"][0]["id"],
         "kubernetes-secret-data"
     );
-    assert!(r["partialFingerprints"]["palisade/secret/v1"].is_string());
+    assert!(
+        r["partialFingerprints"]["palisade/secret/v2"]
+            .as_str()
+            .unwrap()
+            .starts_with("hmac-sha256:")
+    );
 }
 
 #[test]
@@ -335,4 +342,312 @@ fn a_checkout_under_a_test_folder_is_scanned_like_any_other() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+}
+
+fn severity_of(v: &Value, suffix: &str) -> String {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+        .map(|f| f["severity"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn folders_above_the_scanned_root_neither_mark_nor_hide() {
+    // a checkout at TMP/test/repo, scanned by its absolute path
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("test").join("repo");
+    write(
+        &repo,
+        "deploy/.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws(11)).as_bytes(),
+    );
+    write(
+        &repo,
+        "test/fixture.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws(12)).as_bytes(),
+    );
+    let scan = |dir: &Path, root: &Path| {
+        let out = palisade()
+            .current_dir(dir)
+            .args(["secrets", "-f", "json"])
+            .arg(root)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code().unwrap(), v)
+    };
+    let (code, v) = scan(d.path(), &repo);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(severity_of(&v, "deploy/.env"), "critical", "{v}");
+    // the same key below the root, under test/, is a fixture
+    assert_eq!(severity_of(&v, "test/fixture.env"), "info", "{v}");
+
+    // ignore files above the root hide nothing: a `.ignore` or `.gitignore`
+    // in the folder that holds the checkout, which is no git work tree
+    write(d.path(), ".ignore", b"*\n");
+    write(d.path(), "test/.gitignore", b"*\nrepo/\n");
+    let (code, v) = scan(d.path(), &repo);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(severity_of(&v, "deploy/.env"), "critical", "{v}");
+
+    // the checkout is a work tree: what is above it still hides nothing,
+    // and its own .gitignore applies to a folder scanned inside it
+    std::fs::create_dir_all(repo.join(".git/info")).unwrap();
+    write(&repo, ".gitignore", b"local.env\n");
+    write(&repo, ".git/info/exclude", b"mine.env\n");
+    for name in ["local.env", "mine.env"] {
+        write(
+            &repo,
+            &format!("deploy/{name}"),
+            format!("AWS_ACCESS_KEY_ID={}\n", aws(13)).as_bytes(),
+        );
+    }
+    let (code, v) = scan(&repo, Path::new("deploy"));
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(rules(&v, "findings"), ["aws-access-key-id deploy/.env"]);
+    let (_, v) = scan(d.path(), &repo);
+    assert_eq!(severity_of(&v, "deploy/.env"), "critical", "{v}");
+    assert_eq!(severity_of(&v, "local.env"), "");
+}
+
+#[test]
+fn a_file_named_on_its_own_counts_its_folders_below_the_current_directory() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("test").join("repo");
+    write(
+        &repo,
+        "x.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws(21)).as_bytes(),
+    );
+    write(
+        &repo,
+        "test/fixtures/y.env",
+        format!("AWS_ACCESS_KEY_ID={}\n", aws(22)).as_bytes(),
+    );
+    let sev = |dir: &Path, arg: &Path| {
+        let out = palisade()
+            .current_dir(dir)
+            .args(["secrets", "-f", "json"])
+            .arg(arg)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            out.status.code().unwrap(),
+            v["findings"][0]["severity"].clone(),
+        )
+    };
+    // by absolute path: nothing above the current directory counts, nor
+    // anything when the file is elsewhere
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert_eq!(
+        sev(elsewhere.path(), &repo.join("x.env")),
+        (1, "critical".into())
+    );
+    assert_eq!(sev(&repo, &repo.join("x.env")), (1, "critical".into()));
+    // (from TMP, the argument is `test/repo/x.env` below it)
+    assert_eq!(sev(d.path(), &repo.join("x.env")), (0, "info".into()));
+    // what the argument says below the current directory does
+    assert_eq!(
+        sev(&repo, &repo.join("test/fixtures/y.env")),
+        (0, "info".into())
+    );
+    assert_eq!(
+        sev(&repo, Path::new("test/fixtures/y.env")),
+        (0, "info".into())
+    );
+    // ... unless it leaves it
+    assert_eq!(
+        sev(&repo.join("test"), Path::new("../x.env")),
+        (1, "critical".into())
+    );
+}
+
+/// SHA-256 of `data`, hex (from ring, through rustls).
+fn sha256_hex(data: &[u8]) -> String {
+    let suite = rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
+    let h = suite.tls13().unwrap().common.hash_provider.hash(data);
+    h.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn fingerprints(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(v["baselined"].as_array().unwrap())
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn fingerprints_are_keyed_by_the_repository() {
+    let d = tempfile::tempdir().unwrap();
+    let password = "Summer2024!";
+    write(
+        d.path(),
+        "app.yaml",
+        format!("db:\n  password: {password}\n").as_bytes(),
+    );
+    let key_file = d.path().join(".palisade/fingerprint.key");
+
+    // a table prints no fingerprint, and writes no key
+    palisade()
+        .current_dir(d.path())
+        .args(["secrets", "."])
+        .assert()
+        .code(1);
+    assert!(!key_file.exists());
+
+    // JSON creates the repository's key: 32 random bytes in hex, 0600
+    let out = palisade()
+        .current_dir(d.path())
+        .args(["secrets", ".", "-f", "json", "-o", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("created ./.palisade/fingerprint.key"));
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(key.trim().len(), 64);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let baseline = std::fs::read_to_string(d.path().join("baseline.json")).unwrap();
+    let v: Value = serde_json::from_str(&baseline).unwrap();
+    let fp = fingerprints(&v);
+    assert_eq!(fp.len(), 1, "{v}");
+    assert!(fp[0].starts_with("hmac-sha256:"), "{fp:?}");
+
+    // neither the baseline, nor JSON, nor SARIF holds the plain SHA-256
+    // of the value, nor its first 16 bytes (the old fingerprint)
+    let plain = sha256_hex(password.as_bytes());
+    let (code, v, json) = run_json(d.path(), &["."]);
+    assert_eq!(code, 1);
+    let sarif = palisade()
+        .current_dir(d.path())
+        .args(["secrets", ".", "-f", "sarif"])
+        .output()
+        .unwrap();
+    let sarif = String::from_utf8(sarif.stdout).unwrap();
+    for text in [&baseline, &json, &sarif] {
+        assert!(!text.contains(&plain[..32]), "{text}");
+        assert!(!text.contains(password), "{text}");
+        // the key never leaves its file
+        assert!(!text.contains(key.trim()));
+    }
+    // the same key, the same fingerprint, run after run (the key file is
+    // scanned too and found to be no secret)
+    assert_eq!(fingerprints(&v), fp);
+    assert!(sarif.contains(&fp[0]));
+
+    // the variable wins over the file; the file's text gives the same
+    // fingerprints, another key other ones
+    let with_env = |k: &str, args: &[&str]| {
+        let out = palisade()
+            .current_dir(d.path())
+            .env("PALISADE_FINGERPRINT_KEY", k)
+            .arg("secrets")
+            .args(args)
+            .args(["-f", "json"])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or_default(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (_, v, _) = with_env(key.trim(), &["."]);
+    assert_eq!(fingerprints(&v), fp);
+    let (_, v, _) = with_env("another key, long enough", &["."]);
+    assert_ne!(fingerprints(&v), fp);
+    let (code, _, err) = with_env("short", &["."]);
+    assert_eq!(code, 2);
+    assert!(err.contains("PALISADE_FINGERPRINT_KEY"), "{err}");
+
+    // the baseline matches under its key ...
+    let (code, v, _) = run_json(d.path(), &[".", "--baseline", "baseline.json"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["baselined"].as_array().unwrap().len(), 1);
+    // ... and under another one is refused, not silently matching nothing
+    let (code, _, err) = with_env(
+        "another key, long enough",
+        &[".", "--baseline", "baseline.json"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("baseline.json: its fingerprints were made with the key"),
+        "{err}"
+    );
+    // ... as it is when the key is missing
+    std::fs::remove_file(&key_file).unwrap();
+    let out = palisade()
+        .current_dir(d.path())
+        .args(["secrets", ".", "--baseline", "baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no key here"), "{err}");
+    assert!(
+        !key_file.exists(),
+        "a baseline's key is found, never replaced"
+    );
+}
+
+#[test]
+fn an_old_baseline_of_unkeyed_fingerprints_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "app.yaml", b"db:\n  password: Summer2024!\n");
+    // what palisade wrote before: the first 16 bytes of the SHA-256
+    let old = format!(
+        r#"{{"findings":[{{"rule":"generic-password","path":"./app.yaml","fingerprint":"{}"}}]}}"#,
+        &sha256_hex(b"Summer2024!")[..32]
+    );
+    write(d.path(), "old.json", old.as_bytes());
+    let out = palisade()
+        .current_dir(d.path())
+        .args(["secrets", ".", "--baseline", "old.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unkeyed"), "{err}");
+    assert!(
+        err.contains("palisade secrets . --format json -o old.json"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_read_only_repository_gets_a_one_off_key_and_a_warning() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "app.yaml", b"db:\n  password: Summer2024!\n");
+    // `.palisade` cannot become a folder (as under a read-only checkout)
+    write(d.path(), ".palisade", b"");
+    let run = || {
+        let out = palisade()
+            .current_dir(d.path())
+            .args(["secrets", "app.yaml", "-f", "json"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            fingerprints(&v),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (a, err) = run();
+    assert!(err.contains("one-off key"), "{err}");
+    let (b, _) = run();
+    assert_eq!(a.len(), 1);
+    assert!(a[0].starts_with("hmac-sha256:"));
+    assert_ne!(a, b, "unstable, but never an unkeyed hash");
 }

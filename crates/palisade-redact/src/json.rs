@@ -1,10 +1,8 @@
-//! Secret values never leave palisade: outputs that would print a
-//! ConfigMap's or Secret's data keep the keys and blank the values.
+//! Redaction of JSON documents: audit events (request and response
+//! objects), alert fields, anything stored or sent.
 
+use crate::{LAST_APPLIED, REDACTED, flag_value_positions};
 use serde_json::Value;
-
-/// The placeholder printed instead of a value.
-pub const REDACTED: &str = "<redacted>";
 
 fn blank_map(v: &mut Value) {
     if let Value::Object(m) = v {
@@ -16,47 +14,14 @@ fn blank_map(v: &mut Value) {
     }
 }
 
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
-/// A command-line flag whose value is a credential (`--token`, `--db-password`).
-fn credential_flag(flag: &str) -> bool {
-    let f = flag.trim_start_matches('-').to_ascii_lowercase();
-    f.starts_with(|c: char| c.is_ascii_alphabetic())
-        && [
-            "token",
-            "password",
-            "passwd",
-            "secret",
-            "apikey",
-            "api-key",
-            "api_key",
-            "access-key",
-            "credential",
-        ]
-        .iter()
-        .any(|p| f.contains(p))
-}
-
 /// `args`/`command`: the value of `--token=X` and the word after `--token`.
 fn blank_args(items: &mut [Value]) {
-    let mut next_is_value = false;
-    for item in items {
-        let Value::String(s) = item else {
-            next_is_value = false;
-            continue;
-        };
-        if next_is_value && !s.starts_with('-') {
-            *s = REDACTED.into();
-            next_is_value = false;
-            continue;
-        }
-        next_is_value = false;
-        if let Some((flag, _)) = s.split_once('=') {
-            if flag.starts_with('-') && credential_flag(flag) {
-                *s = format!("{flag}={REDACTED}");
-            }
-        } else if s.starts_with('-') && credential_flag(s) {
-            next_is_value = true;
+    let words: Vec<&str> = items.iter().map(|v| v.as_str().unwrap_or("")).collect();
+    let positions = flag_value_positions(&words);
+    for (i, at) in positions {
+        if let Value::String(s) = &mut items[i] {
+            s.truncate(at);
+            s.push_str(REDACTED);
         }
     }
 }
@@ -140,6 +105,7 @@ pub fn objects(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::LAST_APPLIED;
 
     #[test]
     fn values_go_keys_stay() {
