@@ -7,8 +7,16 @@
 //! * `.tf` files are read per directory (a Terraform module) with the
 //!   directory's `terraform.tfvars` and `*.auto.tfvars` and any `--var-file`;
 //! * in a walked directory, files with no Kubernetes object at all (Helm
-//!   `values.yaml`, CI configs, …) are skipped quietly, and so are the
-//!   `templates/` of a Helm chart (render them and pipe them to `-`);
+//!   `values.yaml`, CI configs, …) are skipped quietly;
+//! * with [`LoadOptions::render`], a Helm chart (a directory with
+//!   `Chart.yaml`) or a kustomization (a directory with
+//!   `kustomization.yaml`) — named, or met in a walk — is rendered through
+//!   `palisade-render` once, and nothing under it is read on its own (its
+//!   templates, values, subcharts in `charts/`, patches and resources are
+//!   its inputs, not manifests); objects point at the template or source
+//!   file they came from (a kustomize Component met in a walk is left to
+//!   the kustomizations that include it). Without it, the `templates/` of a
+//!   chart are skipped (render them and pipe them to `-`);
 //! * files are read and parsed in parallel; objects come back in a stable
 //!   order (path, then position), each with its file and line;
 //! * every problem is an [`InputError`] with file and line; the rest of the
@@ -16,6 +24,7 @@
 
 use palisade_findings::InputError;
 use palisade_model::{Object, ObjectOptions, objects_from_document};
+pub use palisade_render::RenderOptions;
 use palisade_value::Node;
 use rayon::prelude::*;
 use std::io::Read;
@@ -34,6 +43,12 @@ pub struct LoadOptions {
     pub no_ignore: bool,
     /// Terraform variable files applied to every module read.
     pub var_files: Vec<PathBuf>,
+    /// Render Helm charts and kustomizations (with these options) instead of
+    /// skipping their templates; `None` reads them as before rendering
+    /// existed (chart templates skipped, kustomization files read as files).
+    pub render: Option<palisade_render::RenderOptions>,
+    /// Directories rendered as Helm charts whatever they hold (`scan --helm`).
+    pub helm: Vec<PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -44,6 +59,8 @@ impl Default for LoadOptions {
             limits: palisade_yaml::Limits::default(),
             no_ignore: false,
             var_files: Vec::new(),
+            render: None,
+            helm: Vec::new(),
         }
     }
 }
@@ -58,8 +75,14 @@ pub struct Loaded {
     /// Files skipped because they hold no Kubernetes object.
     pub skipped: Vec<String>,
     /// Helm charts found in a walk (directories with `Chart.yaml`) whose
-    /// `templates/` were not read: templates are not manifests until rendered.
+    /// `templates/` were not read because rendering was off: templates are
+    /// not manifests until rendered.
     pub charts: Vec<PathBuf>,
+    /// The charts and kustomizations that were rendered.
+    pub rendered: Vec<PathBuf>,
+    /// The files objects were rendered from (templates, kustomize sources,
+    /// `… (rendered)`): what `palisade fix` cannot edit.
+    pub rendered_files: std::collections::BTreeSet<String>,
 }
 
 impl Loaded {
@@ -100,6 +123,12 @@ impl Loaded {
                 c.display()
             ));
         }
+        for r in &self.rendered {
+            why.push(format!(
+                "{} rendered to no object (are its templates switched off by its values?)",
+                r.display()
+            ));
+        }
         if self.files + self.skipped.len() == 0 {
             why.push("no *.yaml, *.yml, *.json or *.tf file was found".to_string());
         }
@@ -113,6 +142,25 @@ enum Input {
     Stdin,
     /// A file, and whether the user named it (not found by a walk).
     File(PathBuf, bool),
+    /// A directory to render: a Helm chart, or a kustomization.
+    Render(PathBuf, Renderer),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renderer {
+    Helm,
+    Kustomize,
+}
+
+/// What renders the directory `p`, if anything does (a chart first).
+fn renderer_of(p: &Path) -> Option<Renderer> {
+    if palisade_render::is_chart(p) {
+        Some(Renderer::Helm)
+    } else if palisade_render::kustomization_file(p).is_some() {
+        Some(Renderer::Kustomize)
+    } else {
+        None
+    }
 }
 
 /// Reads every path (`-` for stdin).
@@ -131,11 +179,31 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     for p in paths {
         if p.as_os_str() == "-" {
             inputs.push(Input::Stdin);
+        } else if p.is_dir()
+            && opts.render.is_some()
+            && let Some(r) = renderer_of(p)
+        {
+            inputs.push(Input::Render(p.clone(), r));
         } else if p.is_dir() {
             match walk(p, opts) {
                 Ok((files, links, charts)) => {
-                    out.charts.extend(charts);
-                    inputs.extend(files.into_iter().map(|f| Input::File(f, false)));
+                    if opts.render.is_some() {
+                        inputs.extend(files.into_iter().map(|f| Input::File(f, false)));
+                        // a kustomize Component is built by the kustomizations
+                        // that include it (alone, its patches patch nothing)
+                        inputs.extend(
+                            charts
+                                .into_iter()
+                                .filter_map(|c| renderer_of(&c).map(|r| Input::Render(c, r)))
+                                .filter(|i| {
+                                    !matches!(i, Input::Render(c, Renderer::Kustomize)
+                                        if palisade_render::is_component(c))
+                                }),
+                        );
+                    } else {
+                        out.charts.extend(charts);
+                        inputs.extend(files.into_iter().map(|f| Input::File(f, false)));
+                    }
                     out.errors.extend(links.iter().map(|l| {
                         whole_file(
                             l,
@@ -152,6 +220,48 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             out.errors
                 .push(whole_file(p, "no such file or directory".into()));
         }
+    }
+    for c in &opts.helm {
+        if c.is_dir() {
+            inputs.push(Input::Render(c.clone(), Renderer::Helm));
+        } else {
+            out.errors.push(whole_file(
+                c,
+                if c.exists() {
+                    "--helm names a file; it takes a chart's directory".into()
+                } else {
+                    "no such directory".into()
+                },
+            ));
+        }
+    }
+    // each chart and kustomization is rendered once, however it was named
+    let mut seen = std::collections::HashSet::new();
+    inputs.retain(|i| match i {
+        Input::Render(p, _) => seen.insert(p.canonicalize().unwrap_or_else(|_| p.clone())),
+        _ => true,
+    });
+    // values files that are not YAML: said with their line, and no chart is
+    // rendered with them
+    let values_errors = match &opts.render {
+        Some(r)
+            if inputs
+                .iter()
+                .any(|i| matches!(i, Input::Render(_, Renderer::Helm))) =>
+        {
+            palisade_render::check_values(&r.values, &opts.limits)
+        }
+        _ => Vec::new(),
+    };
+    let mut values_bad = None;
+    if let Some(first) = values_errors.first() {
+        values_bad = Some(first.file.clone());
+        out.errors.extend(values_errors.iter().map(|e| InputError {
+            file: e.file.display().to_string(),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        }));
     }
     // Terraform files are read per directory (one module each)
     let (tf, inputs): (Vec<Input>, Vec<Input>) = inputs
@@ -175,7 +285,26 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         .par_iter()
         .map(|(dir, files)| read_module(dir, files, &var_files, opts))
         .collect();
-    let mut results: Vec<FileResult> = inputs.par_iter().map(|i| read_input(i, opts)).collect();
+    let mut results: Vec<FileResult> = inputs
+        .par_iter()
+        .map(|i| match (i, &values_bad) {
+            (Input::Render(p, Renderer::Helm), Some(v)) => FileResult {
+                name: p.display().to_string(),
+                files: 1,
+                objects: Vec::new(),
+                errors: vec![whole_file(
+                    p,
+                    format!(
+                        "the chart was not rendered: the values file {} is not valid (see its error)",
+                        v.display()
+                    ),
+                )],
+                skipped: false,
+                rendered: None,
+            },
+            _ => read_input(i, opts),
+        })
+        .collect();
     results.extend(module_results);
     for r in results {
         if r.skipped {
@@ -183,6 +312,10 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
             continue;
         }
         out.files += r.files;
+        if let Some((dir, files)) = r.rendered {
+            out.rendered.push(dir);
+            out.rendered_files.extend(files);
+        }
         out.objects.extend(r.objects);
         out.errors.extend(r.errors);
     }
@@ -235,6 +368,7 @@ fn read_module(
         objects: module.objects,
         errors,
         skipped: false,
+        rendered: None,
     }
 }
 
@@ -246,8 +380,7 @@ pub fn load_text(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
         objects: r.objects,
         errors: r.errors,
         files: 1,
-        skipped: Vec::new(),
-        charts: Vec::new(),
+        ..Loaded::default()
     }
 }
 
@@ -275,17 +408,35 @@ fn is_terraform(p: &Path) -> bool {
 type Walked = (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>);
 
 /// The manifests under `dir`, the links to directories it did not follow,
-/// and the Helm charts whose templates it left out. A link to a file is
-/// read, as `kubectl apply -f DIR` reads it.
+/// and the Helm charts whose templates it left out (with rendering: the
+/// charts and kustomizations to render, whose directories it did not
+/// enter). A link to a file is read, as `kubectl apply -f DIR` reads it.
 fn walk(dir: &Path, opts: &LoadOptions) -> Result<Walked, String> {
     let mut files = Vec::new();
     let mut links = Vec::new();
     let mut charts = Vec::new();
+    let rendering = opts.render.is_some();
+    // with rendering: charts and kustomizations met on the way, which are
+    // not entered (their files are their inputs, not manifests)
+    let found = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let found_in_walk = found.clone();
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(!opts.no_ignore)
         .require_git(false)
         .sort_by_file_path(|a, b| a.cmp(b))
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
+            if rendering {
+                if e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && renderer_of(e.path()).is_some()
+                {
+                    if let Ok(mut f) = found_in_walk.lock() {
+                        f.push(e.path().to_path_buf());
+                    }
+                    return false;
+                }
+                return true;
+            }
             // the templates of a Helm chart are not manifests until rendered
             !(e.file_name() == "templates"
                 && e.path()
@@ -311,6 +462,9 @@ fn walk(dir: &Path, opts: &LoadOptions) -> Result<Walked, String> {
             }
         }
     }
+    if rendering {
+        charts = std::mem::take(&mut *found.lock().map_err(|e| e.to_string())?);
+    }
     Ok((files, links, charts))
 }
 
@@ -321,12 +475,15 @@ struct FileResult {
     objects: Vec<Object>,
     errors: Vec<InputError>,
     skipped: bool,
+    /// A rendered chart or kustomization, and the files its objects came from.
+    rendered: Option<(PathBuf, Vec<String>)>,
 }
 
 fn read_input(input: &Input, opts: &LoadOptions) -> FileResult {
     let (name, named) = match input {
         Input::Stdin => ("<stdin>".to_string(), true),
         Input::File(p, named) => (p.display().to_string(), *named),
+        Input::Render(p, r) => return render(p, *r, opts),
     };
     let fail = |message: String| FileResult {
         name: name.clone(),
@@ -339,6 +496,7 @@ fn read_input(input: &Input, opts: &LoadOptions) -> FileResult {
             message,
         }],
         skipped: false,
+        rendered: None,
     };
     let bytes = match read_limited(input, opts.max_file_size) {
         Ok(b) => b,
@@ -364,6 +522,78 @@ fn read_input(input: &Input, opts: &LoadOptions) -> FileResult {
     parse_text(&name, text, named, opts)
 }
 
+/// Renders a chart or kustomization into objects located in their sources.
+fn render(dir: &Path, renderer: Renderer, opts: &LoadOptions) -> FileResult {
+    let render_opts = opts.render.clone().unwrap_or_default();
+    let result = match renderer {
+        Renderer::Helm => palisade_render::render_chart(dir, &render_opts, &opts.limits),
+        Renderer::Kustomize => {
+            palisade_render::build_kustomization(dir, &render_opts, &opts.limits)
+        }
+    };
+    let name = dir.display().to_string();
+    let rendered = match result {
+        Ok(r) => r,
+        Err(e) => {
+            return FileResult {
+                name,
+                files: 1,
+                objects: Vec::new(),
+                errors: vec![whole_file(dir, e.to_string())],
+                skipped: false,
+                rendered: None,
+            };
+        }
+    };
+    let files = rendered.files();
+    let object_opts = ObjectOptions {
+        default_namespace: opts.default_namespace.clone(),
+    };
+    let mut errors: Vec<InputError> = rendered
+        .errors
+        .iter()
+        .map(|e| InputError {
+            file: rendered.output_name.clone(),
+            line: e.line,
+            column: e.column,
+            message: e.message.clone(),
+        })
+        .collect();
+    let mut objects = Vec::new();
+    let mut sources = std::collections::BTreeSet::new();
+    let mut names: std::collections::HashMap<String, Arc<str>> = Default::default();
+    for doc in rendered.documents {
+        if is_tool_config(&doc.root) {
+            continue;
+        }
+        let file = names
+            .entry(doc.file.clone())
+            .or_insert_with(|| Arc::from(doc.file.as_str()))
+            .clone();
+        sources.insert(doc.file);
+        for r in objects_from_document(doc.root, &file, &object_opts) {
+            match r {
+                Ok(o) => objects.push(o),
+                Err(e) => errors.push(InputError {
+                    file: file.to_string(),
+                    line: e.line,
+                    column: e.column,
+                    message: e.message,
+                }),
+            }
+        }
+    }
+    errors.sort();
+    FileResult {
+        name,
+        files: files.max(1),
+        objects,
+        errors,
+        skipped: false,
+        rendered: Some((dir.to_path_buf(), sources.into_iter().collect())),
+    }
+}
+
 fn read_limited(input: &Input, max: u64) -> Result<Vec<u8>, String> {
     let too_big = |size: u64| {
         format!(
@@ -380,6 +610,7 @@ fn read_limited(input: &Input, max: u64) -> Result<Vec<u8>, String> {
             }
             std::fs::read(p).map_err(|e| e.to_string())
         }
+        Input::Render(..) => Err("a directory is rendered, not read".into()),
         Input::Stdin => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -435,6 +666,7 @@ fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileRe
             objects: Vec::new(),
             errors: Vec::new(),
             skipped: true,
+            rendered: None,
         };
     }
     let object_opts = ObjectOptions {
@@ -459,6 +691,7 @@ fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileRe
         objects,
         errors,
         skipped: false,
+        rendered: None,
     }
 }
 

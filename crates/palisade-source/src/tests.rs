@@ -135,3 +135,67 @@ fn linked_files_are_read_and_linked_directories_named() {
     assert!(l.errors[0].file.ends_with("more"));
     assert!(l.errors[0].message.contains("not followed"));
 }
+
+#[test]
+fn with_rendering_charts_and_kustomizations_are_rendered_not_read() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "plain/pod.yaml", POD);
+    write(
+        d.path(),
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+    );
+    write(d.path(), "chart/templates/pod.yaml", POD);
+    write(
+        d.path(),
+        "chart/charts/sub/Chart.yaml",
+        "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+    );
+    write(d.path(), "chart/charts/sub/templates/pod.yaml", POD);
+    write(
+        d.path(),
+        "app/kustomization.yaml",
+        "resources: [pod.yaml]\npatches: [{path: patch.yaml}]\n",
+    );
+    write(d.path(), "app/pod.yaml", POD);
+    write(
+        d.path(),
+        "app/patch.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    );
+    let opts = LoadOptions {
+        render: Some(RenderOptions {
+            timeout: std::time::Duration::from_secs(30),
+            ..Default::default()
+        }),
+        ..LoadOptions::default()
+    };
+    let l = load(&[d.path().to_path_buf()], &opts);
+    // the plain file is read; nothing under the chart or the kustomization
+    // is read on its own: each is rendered once (or, without helm or
+    // kubectl here, is an error that names it)
+    let plain: Vec<_> = l
+        .objects
+        .iter()
+        .filter(|o| !l.rendered_files.contains(&*o.location.file))
+        .map(|o| o.location.file.to_string())
+        .collect();
+    assert_eq!(
+        plain,
+        [d.path().join("plain/pod.yaml").display().to_string()]
+    );
+    let mut handled: Vec<PathBuf> = l.rendered.clone();
+    handled.extend(l.errors.iter().map(|e| PathBuf::from(&e.file)));
+    handled.sort();
+    assert_eq!(
+        handled,
+        [d.path().join("app"), d.path().join("chart")],
+        "{:?}",
+        l.errors
+    );
+    assert!(l.charts.is_empty());
+    // without rendering, as before: chart templates skipped, files read
+    let l = load(&[d.path().to_path_buf()], &LoadOptions::default());
+    assert_eq!(l.charts[0], d.path().join("chart"));
+    assert!(l.rendered.is_empty());
+}

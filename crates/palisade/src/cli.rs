@@ -1081,8 +1081,9 @@ pub enum ColorChoice {
 /// Options shared by commands that read manifests or a cluster.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Files, directories (walked recursively: YAML, JSON, Terraform) or `-` for stdin.
-    #[arg(value_name = "PATH", required_unless_present = "cluster")]
+    /// Files, directories (walked recursively: YAML, JSON, Terraform; Helm
+    /// charts and kustomizations are rendered) or `-` for stdin.
+    #[arg(value_name = "PATH", required_unless_present_any = ["cluster", "helm"])]
     pub paths: Vec<PathBuf>,
     /// Read the live cluster (read-only) through the kubeconfig or the
     /// in-cluster service account.
@@ -1122,13 +1123,36 @@ pub struct InputArgs {
     /// Terraform variable values (`.tfvars`) for every module read (repeatable).
     #[arg(long = "var-file", value_name = "FILE")]
     pub var_files: Vec<PathBuf>,
+    /// Render DIR as a Helm chart with `helm template` (repeatable). A
+    /// directory with Chart.yaml among the PATHs is rendered anyway.
+    #[arg(long, value_name = "DIR")]
+    pub helm: Vec<PathBuf>,
+    /// Helm values file for every chart rendered (repeatable, in order;
+    /// like `helm template -f`).
+    #[arg(long, value_name = "FILE")]
+    pub values: Vec<PathBuf>,
+    /// Helm value for every chart rendered (repeatable; like `helm template --set`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Helm release name (default: the chart's name).
+    #[arg(long, value_name = "NAME")]
+    pub release: Option<String>,
+    /// Seconds `helm` or `kustomize` may take to render one chart or
+    /// kustomization; past it, it is stopped and the input is an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    pub render_timeout: u64,
 }
 
 impl InputArgs {
     /// What a run read, as the history names it: the paths as given, and
     /// `cluster [CONTEXT]`.
     pub fn source_name(&self) -> String {
-        let mut sources: Vec<String> = self.paths.iter().map(|p| p.display().to_string()).collect();
+        let mut sources: Vec<String> = self
+            .paths
+            .iter()
+            .chain(&self.helm)
+            .map(|p| p.display().to_string())
+            .collect();
         if self.cluster {
             sources.push(match &self.context {
                 Some(c) => format!("cluster {c}"),
@@ -1143,7 +1167,8 @@ impl InputArgs {
 #[command(after_help = "Examples:
   palisade scan k8s/
   palisade scan k8s/ --format sarif -o palisade.sarif     GitHub code scanning
-  helm template charts/app | palisade scan -              a rendered chart
+  palisade scan charts/app --values values-prod.yaml      a Helm chart, rendered with helm
+  helm template charts/app | palisade scan -              a chart rendered your own way
   palisade scan --cluster --context prod                  the live cluster, read-only
   palisade scan k8s/ --compact --fail-on high             one line a finding, for CI logs")]
 pub struct ScanArgs {

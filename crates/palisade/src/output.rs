@@ -96,6 +96,15 @@ pub fn load_options(i: &InputArgs) -> LoadOptions {
         max_file_size: i.max_file_size.saturating_mul(1024 * 1024),
         no_ignore: i.no_ignore,
         var_files: i.var_files.clone(),
+        render: Some(palisade_source::RenderOptions {
+            values: i.values.clone(),
+            set: i.set.clone(),
+            release: i.release.clone(),
+            namespace: i.namespace.clone().unwrap_or_else(|| "default".into()),
+            timeout: std::time::Duration::from_secs(i.render_timeout),
+            max_output: i.max_file_size.saturating_mul(1024 * 1024),
+        }),
+        helm: i.helm.clone(),
         limits: palisade_yaml::Limits {
             max_bytes: usize::try_from(i.max_memory.saturating_mul(1024 * 1024))
                 .unwrap_or(usize::MAX),
@@ -114,7 +123,7 @@ pub fn usage_error(msg: impl std::fmt::Display) -> u8 {
 /// warnings (kinds skipped for lack of permission) go to stderr. `Err` when
 /// the cluster cannot be read at all.
 pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
-    let mut loaded = if i.paths.is_empty() {
+    let mut loaded = if i.paths.is_empty() && i.helm.is_empty() {
         palisade_source::Loaded::default()
     } else {
         palisade_source::load(&i.paths, &load_options(i))
@@ -143,7 +152,7 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
     }
     // nothing scanned is not a pass: an empty directory, a chart's
     // unrendered templates or a folder of CI files end with exit 2
-    if !i.paths.is_empty()
+    if !(i.paths.is_empty() && i.helm.is_empty())
         && let Some(why) = loaded.nothing_read()
     {
         return Err(why);

@@ -217,6 +217,14 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     let score = outcome.score();
     let stats = outcome.stats;
     let mut all_findings = outcome.findings;
+    // `palisade fix` edits manifests, not charts or kustomizations: findings
+    // on rendered objects keep their fix text but offer no edit
+    for f in all_findings
+        .iter_mut()
+        .filter(|f| loaded.rendered_files.contains(&*f.location.file))
+    {
+        f.autofix = None;
+    }
     let mut errors = loaded.errors;
     errors.extend(image_errors);
     let mut policy_rules = Vec::new();
