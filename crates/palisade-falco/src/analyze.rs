@@ -1,8 +1,9 @@
 //! `palisade audit analyze`'s pipeline: audit log streams (files, stdin,
-//! files followed as they grow) through a compiled rule set, alerts written
-//! as text or JSON lines, a count per rule.
+//! files followed as they grow) in any format [`crate::event`] reads,
+//! through a compiled rule set, alerts written as text or JSON lines, a
+//! count per rule.
 
-use crate::event::{self, ReadError};
+use crate::event::{self, Format, Item, ReadError};
 use crate::{AuditEvent, Matching, Priority, RuleSet, Scratch};
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
@@ -73,7 +74,42 @@ pub struct Analyzer<'a, W: Write, E: Write> {
     /// An alert at or above `fail_on` was seen.
     pub failing: bool,
     pub read_errors: u64,
+    /// Records of an unknown format, in all streams (reported once per
+    /// stream).
+    pub unknown_records: u64,
+    /// Managed-log records whose payload is no audit event, in all streams
+    /// (a warning once per stream).
+    pub skipped_records: u64,
     pub per_rule: std::collections::BTreeMap<String, u64>,
+    /// Events read, per format.
+    pub per_format: std::collections::BTreeMap<Format, u64>,
+}
+
+/// Records passed over in one stream: how many, the first one's line and
+/// why.
+#[derive(Default)]
+struct Passed {
+    n: u64,
+    first: usize,
+    why: String,
+}
+
+impl Passed {
+    fn add(&mut self, line: usize, why: impl FnOnce() -> String) {
+        if self.n == 0 {
+            self.first = line;
+            self.why = why();
+        }
+        self.n += 1;
+    }
+}
+
+fn records(n: u64) -> String {
+    if n == 1 {
+        "1 record".into()
+    } else {
+        format!("{n} records")
+    }
 }
 
 impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
@@ -87,7 +123,10 @@ impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
             alerts: 0,
             failing: false,
             read_errors: 0,
+            unknown_records: 0,
+            skipped_records: 0,
             per_rule: Default::default(),
+            per_format: Default::default(),
         }
     }
 
@@ -129,26 +168,57 @@ impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
     }
 
     /// Reads one stream named `name`; `first_line` offsets line numbers
-    /// (a followed file read in pieces).
+    /// (a followed file read in pieces). Records of an unknown format and
+    /// managed-log records without an audit event are counted and reported
+    /// once, at the end of the stream, with the first one's line.
     pub fn stream<R: BufRead>(&mut self, name: &str, r: R, first_line: usize) -> Result<(), Stop> {
         let mut io_err = None;
         let max = self.opts.max_event_bytes;
-        event::read(r, max, |item| {
+        let mut unknown = Passed::default();
+        let mut skipped = Passed::default();
+        let read = event::read_items(r, max, |item| {
             match item {
-                Ok((_, ev)) => {
-                    if let Err(e) = self.event(&ev) {
+                Item::Event { event, format, .. } => {
+                    *self.per_format.entry(format).or_default() += 1;
+                    if let Err(e) = self.event(&event) {
                         io_err = Some(e);
                         return false;
                     }
                 }
-                Err(mut e) => {
+                Item::Unknown { line } => unknown.add(line + first_line, String::new),
+                Item::Skipped {
+                    line,
+                    format,
+                    reason,
+                } => skipped.add(line + first_line, || format!("{format}: {reason}")),
+                Item::Error(mut e) => {
                     e.line += first_line;
                     self.error(name, &e);
                 }
             }
             true
-        })
-        .map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
+        });
+        if unknown.n > 0 {
+            self.unknown_records += unknown.n;
+            let _ = writeln!(
+                self.err,
+                "{name}: {} of an unknown format skipped (first at {name}:{})",
+                records(unknown.n),
+                unknown.first
+            );
+        }
+        if skipped.n > 0 {
+            self.skipped_records += skipped.n;
+            let _ = writeln!(
+                self.err,
+                "{name}: warning: {} of a managed cluster's log skipped, no audit event in {} (first at {name}:{}: {})",
+                records(skipped.n),
+                if skipped.n == 1 { "it" } else { "them" },
+                skipped.first,
+                skipped.why
+            );
+        }
+        read.map_err(|e| Stop::Failed(format!("{name}: {e}")))?;
         match io_err {
             Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Stop::Closed),
             Some(e) => Err(Stop::Failed(format!("writing alerts: {e}"))),
@@ -203,19 +273,39 @@ impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
         }
     }
 
-    /// The count of alerts and events, and the alerts per rule (text mode).
+    /// The count of alerts and events (per format when some were not
+    /// native), what was skipped, and the alerts per rule (text mode).
     pub fn summary(&mut self) -> std::io::Result<()> {
-        let unreadable = if self.read_errors > 0 {
-            format!(
+        let mut notes = String::new();
+        if self.per_format.keys().any(|f| *f != Format::Native) {
+            let formats: Vec<String> = self
+                .per_format
+                .iter()
+                .map(|(f, n)| format!("{n} {f}"))
+                .collect();
+            notes.push_str(&format!(" ({})", formats.join(", ")));
+        }
+        if self.read_errors > 0 {
+            notes.push_str(&format!(
                 ", {} unreadable input(s) reported on stderr",
                 self.read_errors
-            )
-        } else {
-            String::new()
-        };
+            ));
+        }
+        if self.unknown_records > 0 {
+            notes.push_str(&format!(
+                ", {} of an unknown format skipped",
+                records(self.unknown_records)
+            ));
+        }
+        if self.skipped_records > 0 {
+            notes.push_str(&format!(
+                ", {} without an audit event skipped",
+                records(self.skipped_records)
+            ));
+        }
         writeln!(
             self.out,
-            "{} alert(s) from {} event(s){unreadable}",
+            "{} alert(s) from {} event(s){notes}",
             self.alerts, self.events
         )?;
         for (rule, n) in &self.per_rule {

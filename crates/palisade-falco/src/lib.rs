@@ -6,7 +6,9 @@
 //! * [`compile`] inlines macros and lists and builds an evaluator that
 //!   extracts each field once per event ([`fields`]: the k8saudit plugin's
 //!   `ka.*` and the json plugin's `jevt.*`);
-//! * [`event`] reads audit logs (JSON lines, `EventList` documents);
+//! * [`event`] reads audit logs (JSON lines, `EventList` documents) and,
+//!   record by record, the managed clusters' logs ([`managed`]: EKS
+//!   CloudWatch Logs, GKE Cloud Logging, AKS Azure Monitor);
 //! * outputs are rendered with secret data blanked ([`redact`]).
 //!
 //! Pure: no I/O beyond reading from a caller's `BufRead`.
@@ -16,6 +18,7 @@ pub mod compile;
 pub mod condition;
 pub mod event;
 pub mod fields;
+pub mod managed;
 pub mod rules;
 
 pub use compile::{Alert, Matching, Rule, RuleSet, Scratch, compile};

@@ -1,5 +1,9 @@
-//! `palisade audit analyze`: Falco k8s_audit rules over audit logs (the
-//! pipeline is `palisade_falco::analyze`).
+//! `palisade audit analyze`: Falco k8s_audit rules over audit logs — the
+//! API server's own, or a managed cluster's (EKS CloudWatch Logs, GKE Cloud
+//! Logging, AKS Azure Monitor records, recognised record by record) — (the
+//! pipeline is `palisade_falco::analyze`). Exit 2 when some input could
+//! not be read (a bad line, records of an unknown format), 1 on an alert at
+//! or above `--fail-on`.
 
 use crate::exit;
 use crate::output::usage_error;
@@ -77,7 +81,7 @@ pub fn analyze(logs: &[PathBuf], rules: &[String], opts: Options) -> u8 {
         let _ = run.summary();
     }
     let _ = run.out.flush();
-    if missing || rules_bad || run.read_errors > 0 {
+    if missing || rules_bad || run.read_errors > 0 || run.unknown_records > 0 {
         exit::INPUT_ERROR
     } else if run.failing {
         exit::FINDINGS

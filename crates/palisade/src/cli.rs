@@ -518,9 +518,11 @@ pub enum AuditCommand {
         #[command(subcommand)]
         command: AuditPolicyCommand,
     },
-    /// Run Falco k8s_audit rules over audit logs (JSON lines or EventList
-    /// documents; `-` reads stdin) and print the alerts. Exit 1 when an alert
-    /// is at or above --fail-on, 2 when input or rules could not be read.
+    /// Run Falco k8s_audit rules over audit logs (JSON lines, EventList
+    /// documents, or EKS, GKE and AKS audit records as their cloud's logging
+    /// exports them, detected record by record; `-` reads stdin) and print
+    /// the alerts. Exit 1 when an alert is at or above --fail-on, 2 when
+    /// input or rules could not be read.
     #[command(after_help = "Examples:
   palisade audit analyze examples/audit/audit.log                              the shipped rules
   palisade audit analyze audit.log --rules default --rules my-rules.yaml       and your own

@@ -375,3 +375,256 @@ fn generate_with_rules_writes_a_policy_for_them() {
         .assert()
         .success();
 }
+
+// Managed clusters' logs (EKS, GKE, AKS): the fixtures are written from the
+// shapes each cloud documents; `native.jsonl` is what the API server itself
+// logs for the requests in `gke-entries.json`.
+
+const MANAGED: &str = "crates/palisade/tests/fixtures/audit-managed";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(MANAGED)
+        .join(name)
+}
+
+fn analyze_json(args: &[&str], stdin: Option<Vec<u8>>) -> (Option<i32>, Vec<Value>, String) {
+    let mut c = palisade();
+    c.args(["audit", "analyze", "--format", "json"]).args(args);
+    if let Some(s) = stdin {
+        c.write_stdin(s);
+    }
+    let out = c.output().unwrap();
+    let alerts = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (
+        out.status.code(),
+        alerts,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn rules_of(alerts: &[Value]) -> Vec<String> {
+    alerts
+        .iter()
+        .map(|a| a["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The audit events an EKS or AKS fixture carries, as the API server wrote
+/// them (one per line).
+fn carried_events(name: &str) -> String {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let mut out = String::new();
+    let mut push = |s: &str| {
+        out.push_str(s);
+        out.push('\n');
+    };
+    match name {
+        "eks-export.json" => {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            for e in v["events"].as_array().unwrap() {
+                push(e["message"].as_str().unwrap());
+            }
+        }
+        "eks-subscription.json" => {
+            for l in text.lines() {
+                let v: Value = serde_json::from_str(l).unwrap();
+                if v["messageType"] == "DATA_MESSAGE" {
+                    for e in v["logEvents"].as_array().unwrap() {
+                        push(e["message"].as_str().unwrap());
+                    }
+                }
+            }
+        }
+        "aks-diagnostics.json" => {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            for r in v["records"].as_array().unwrap() {
+                push(r["properties"]["log"].as_str().unwrap());
+            }
+        }
+        _ => unreachable!(),
+    }
+    out
+}
+
+#[test]
+fn analyze_eks_and_aks_records_alert_as_their_events_do() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "eks-export.json",
+        "eks-subscription.json",
+        "aks-diagnostics.json",
+    ] {
+        let native = dir.path().join(format!("{name}.native.jsonl"));
+        std::fs::write(&native, carried_events(name)).unwrap();
+        let (code, managed, err) = analyze_json(&[&format!("{MANAGED}/{name}")], None);
+        assert_eq!(code, Some(1), "{name}: {err}");
+        assert!(err.is_empty(), "{name}: {err}");
+        let (_, want, _) = analyze_json(&[native.to_str().unwrap()], None);
+        // The same alerts, to the byte: time, rule, output, event.
+        assert_eq!(managed, want, "{name}");
+        let rules = rules_of(&managed);
+        for r in [
+            "Create Privileged Pod",
+            "Attach/Exec Pod",
+            "Secret Read by a Person",
+        ] {
+            assert!(
+                rules.contains(&r.to_string()),
+                "{name}: {r} missing from {rules:?}"
+            );
+        }
+        // The service account's configmap read raises nothing.
+        assert!(
+            managed
+                .iter()
+                .all(|a| !a["event"]["user"].as_str().unwrap().starts_with("system:")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn analyze_gke_entries_alert_as_the_api_servers_events_do() {
+    let key = |a: &Value| {
+        let e = &a["event"];
+        (
+            a["time"].as_str().unwrap().to_string(),
+            a["rule"].as_str().unwrap().to_string(),
+            a["priority"].to_string(),
+            e["auditID"].to_string(),
+            e["user"].to_string(),
+            e["verb"].to_string(),
+            e["objectRef"].to_string(),
+        )
+    };
+    let (code, gke, err) = analyze_json(&[&format!("{MANAGED}/gke-entries.json")], None);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.is_empty(), "{err}");
+    let (_, native, _) = analyze_json(&[&format!("{MANAGED}/native.jsonl")], None);
+    let mut a: Vec<_> = gke.iter().map(key).collect();
+    let mut b: Vec<_> = native.iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    let rules = rules_of(&gke);
+    for r in [
+        "Create Privileged Pod",
+        "Attach/Exec Pod",
+        "Secret Read by a Person",
+    ] {
+        assert!(rules.contains(&r.to_string()), "{r} missing from {rules:?}");
+    }
+    // What GKE does not record: the exec's command.
+    let exec = gke.iter().find(|a| a["rule"] == "Attach/Exec Pod").unwrap();
+    assert!(
+        exec["output"].as_str().unwrap().ends_with("command=<NA>)"),
+        "{exec}"
+    );
+}
+
+#[test]
+fn analyze_reads_managed_logs_from_stdin() {
+    for name in [
+        "gke-entries.json",
+        "eks-subscription.json",
+        "aks-diagnostics.json",
+    ] {
+        let (_, from_file, _) = analyze_json(&[&format!("{MANAGED}/{name}")], None);
+        let (code, from_stdin, err) =
+            analyze_json(&["-"], Some(std::fs::read(fixture(name)).unwrap()));
+        assert_eq!(code, Some(1), "{name}: {err}");
+        assert_eq!(from_stdin, from_file, "{name}");
+    }
+}
+
+#[test]
+fn analyze_mixed_log_counts_unknown_records_once_and_skips_non_audit_payloads() {
+    let native = std::fs::read_to_string(fixture("native.jsonl")).unwrap();
+    let secret_read = native.lines().find(|l| l.contains("secrets")).unwrap();
+    let subscription = std::fs::read_to_string(fixture("eks-subscription.json")).unwrap();
+    let gke: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("gke-entries.json")).unwrap())
+            .unwrap();
+    let exec = gke
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["protoPayload"]["methodName"] == "io.k8s.core.v1.pods.exec.create")
+        .unwrap();
+    let apiserver_log = serde_json::json!({"records": [{
+        "category": "kube-apiserver", "time": "2026-11-29T07:05:00Z",
+        "properties": {"log": "I1129 07:05:00.1 1 trace.go:236] Trace[91]: \"List\"", "pod": "kube-apiserver-1"}
+    }]});
+    let authenticator = serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "111122223333", "logGroup": "/aws/eks/shop-prod/cluster",
+        "logStream": "authenticator-1f5e", "subscriptionFilters": ["all"],
+        "logEvents": [{"id": "1", "timestamp": 1, "message": "time=\"2026-11-29T07:05:00Z\" level=info msg=\"access granted\""}]
+    });
+    let lines = [
+        secret_read.to_string(),                      // 1 native
+        "Nov 29 07:05:00 node kubelet[1]: ok".into(), // 2 unknown
+        r#"{"level":"info","msg":"hello"}"#.into(),   // 3 unknown
+        subscription.lines().nth(1).unwrap().into(),  // 4 EKS (5 events)
+        apiserver_log.to_string(),                    // 5 AKS, not audit
+        exec.to_string(),                             // 6 GKE
+        "42".into(),                                  // 7 unknown
+        authenticator.to_string(),                    // 8 EKS, not audit
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("mixed.log");
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let name = log.display().to_string();
+    let out = palisade()
+        .args(["audit", "analyze"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    // Records of an unknown format are bad input: exit 2.
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let err_lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        err_lines,
+        [
+            format!("{name}: 3 records of an unknown format skipped (first at {name}:2)"),
+            format!(
+                "{name}: warning: 2 records of a managed cluster's log skipped, no audit event in them \
+                 (first at {name}:5: AKS diagnostic logs: category \"kube-apiserver\", not kube-audit)"
+            ),
+        ],
+        "{err}"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("from 7 event(s) (1 audit.k8s.io Event, 5 EKS CloudWatch Logs subscription, 1 GKE Cloud Logging), 3 records of an unknown format skipped, 2 records without an audit event skipped"),
+        "{text}"
+    );
+    for r in [
+        "Secret Read by a Person",
+        "Attach/Exec Pod",
+        "Create Privileged Pod",
+    ] {
+        assert!(text.contains(r), "{r}: {text}");
+    }
+
+    // Only non-audit payloads: a warning, not an input error.
+    let only = dir.path().join("apiserver.log");
+    std::fs::write(&only, format!("{apiserver_log}\n{secret_read}\n")).unwrap();
+    let out = palisade()
+        .args(["audit", "analyze", "--fail-on", "none"])
+        .arg(&only)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:1: AKS diagnostic logs", only.display())),
+        "{err}"
+    );
+}
