@@ -44,6 +44,7 @@ pub mod exit {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    output::set_force(cli.force);
     let code = match cli.command {
         cli::Command::Scan(args) => scan::run(args),
         cli::Command::Pss(args) => pss_cmd::run(args),

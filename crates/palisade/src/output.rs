@@ -51,12 +51,54 @@ enum Access {
     Public,
 }
 
+/// The inputs of this run (files and directories, canonical), so that `-o`
+/// never overwrites one of them unless `--force`.
+static INPUTS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+static FORCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--force`: `-o` may overwrite an input.
+pub fn set_force(force: bool) {
+    FORCE.store(force, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Records the paths this run reads.
+pub fn note_inputs(paths: &[std::path::PathBuf]) {
+    let mut inputs = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
+    inputs.extend(paths.iter().filter_map(|p| p.canonicalize().ok()));
+}
+
+/// `p` is an input file, or a manifest inside an input directory (what the
+/// next run would read).
+fn is_input(p: &Path) -> bool {
+    let Ok(canon) = p.canonicalize() else {
+        return false;
+    };
+    let manifest = matches!(
+        canon.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json" | "tf")
+    );
+    let inputs = INPUTS.lock().unwrap_or_else(|e| e.into_inner());
+    inputs
+        .iter()
+        .any(|i| *i == canon || (manifest && i.is_dir() && canon.starts_with(i)))
+}
+
 /// Opens a file palisade writes, never through a symbolic link (a link
-/// planted where a report goes would redirect it anywhere).
+/// planted where a report goes would redirect it anywhere), and never over
+/// one of the run's inputs unless `--force`.
 fn open_output(p: &Path, access: Access) -> std::io::Result<std::fs::File> {
     if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) {
         return Err(std::io::Error::other(
             "is a symbolic link: palisade does not write through links (name the target)",
+        ));
+    }
+    if matches!(access, Access::Report)
+        && !FORCE.load(std::sync::atomic::Ordering::Relaxed)
+        && is_input(p)
+    {
+        return Err(std::io::Error::other(
+            "is one of the inputs: palisade does not overwrite what it reads \
+             (name another file, or add --force)",
         ));
     }
     let mut o = std::fs::OpenOptions::new();
@@ -123,6 +165,8 @@ pub fn usage_error(msg: impl std::fmt::Display) -> u8 {
 /// warnings (kinds skipped for lack of permission) go to stderr. `Err` when
 /// the cluster cannot be read at all.
 pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
+    note_inputs(&i.paths);
+    note_inputs(&i.helm);
     let mut loaded = if i.paths.is_empty() && i.helm.is_empty() {
         palisade_source::Loaded::default()
     } else {

@@ -45,6 +45,7 @@ pub fn run(a: SecretsArgs) -> u8 {
     // JSON and SARIF print fingerprints: they need the repository's key,
     // created when there is none yet — but not when a baseline is given, whose
     // fingerprints were made with a key that must be found, not replaced.
+    crate::output::note_inputs(&a.paths);
     let prints = a.format != "table";
     let (key, source) = match fingerprint::resolve(&a.paths, prints && baseline.is_empty()) {
         Ok(k) => k,

@@ -632,3 +632,41 @@ fn nothing_scanned_is_not_a_pass() {
     let stdout = String::from_utf8_lossy(&a.get_output().stdout).to_string();
     assert!(stdout.contains("no score: nothing was scanned"), "{stdout}");
 }
+
+/// `-o` never overwrites one of the inputs (a manifest scanned, or one in a
+/// scanned directory) unless `--force`.
+#[test]
+fn output_never_overwrites_an_input_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("app.yaml");
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: c, image: nginx}]\n";
+    fs::write(&m, text).unwrap();
+    for target in [m.clone(), dir.path().to_path_buf()] {
+        let a = palisade()
+            .arg("scan")
+            .arg(&target)
+            .args(["-f", "json", "-o"])
+            .arg(&m)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(stderr.contains("is one of the inputs"), "{stderr}");
+        assert_eq!(fs::read_to_string(&m).unwrap(), text);
+    }
+    // a new report beside the inputs is fine, and --force overwrites
+    palisade()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["-f", "json", "-o"])
+        .arg(dir.path().join("report.sarif"))
+        .assert()
+        .code(0);
+    palisade()
+        .arg("scan")
+        .arg(&m)
+        .args(["-f", "json", "--force", "-o"])
+        .arg(&m)
+        .assert()
+        .code(0);
+    assert!(fs::read_to_string(&m).unwrap().starts_with('{'));
+}
