@@ -106,6 +106,23 @@ pub struct Doc {
     pub located: bool,
 }
 
+impl Doc {
+    /// A rendered object from `source`; when it could not be located there
+    /// its file says so (`SOURCE (rendered)`).
+    fn new(root: Node, source: String, located: bool) -> Self {
+        let file = if located {
+            source
+        } else {
+            format!("{source} (rendered)")
+        };
+        Doc {
+            root,
+            file,
+            located,
+        }
+    }
+}
+
 /// What a chart or kustomization rendered to.
 #[derive(Debug, Default)]
 pub struct Rendered {
@@ -420,15 +437,7 @@ fn split_helm(dir: &Path, text: &str, limits: &palisade_yaml::Limits) -> Rendere
             .as_deref()
             .is_some_and(|t| locate::Template::new(t).relocate(&mut root, *ordinal));
         *ordinal += 1;
-        documents.push(Doc {
-            root,
-            file: if located {
-                shown
-            } else {
-                format!("{shown} (rendered)")
-            },
-            located,
-        });
+        documents.push(Doc::new(root, shown, located));
     }
     Rendered {
         documents,
@@ -595,15 +604,7 @@ pub fn build_kustomization(
             }
             None => false,
         };
-        documents.push(Doc {
-            root,
-            file: if located {
-                shown
-            } else {
-                format!("{shown} (rendered)")
-            },
-            located,
-        });
+        documents.push(Doc::new(root, shown, located));
     }
     drop(wrapper);
     Ok(Rendered {
