@@ -68,7 +68,7 @@ const SECRETS: &str = r#"  # Secret values, ConfigMap data and tokens never go i
       - group: "authentication.k8s.io"
         resources: ["tokenreviews"]
   # Shells, attach, port-forward and proxies: the URI carries the command;
-  # keep the ResponseStarted stage Falco's "Attach/Exec Pod" reads.
+  # keep the ResponseStarted stage exec detection reads.
   - level: Metadata
     resources:
       - group: ""

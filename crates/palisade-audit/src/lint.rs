@@ -348,7 +348,7 @@ pub fn lint(p: &Policy) -> Vec<Lint> {
                 severity: Severity::Medium,
                 line: rule_line(p, d.rule),
                 message: format!(
-                    "{full} is logged without its ResponseStarted stage, the one Falco's \"Attach/Exec Pod\" rule reads ({} omits it)",
+                    "{full} is logged without its ResponseStarted stage, the one exec detection reads (palisade's \"Exec or Attach Into Pod\", Falco's \"Attach/Exec Pod\") ({} omits it)",
                     which(d.rule)
                 ),
                 fix: "Do not omit ResponseStarted for pods/exec and pods/attach.".into(),

@@ -153,7 +153,7 @@ fn token_auth_store_events_and_refusals() {
         // Stored before the 200.
         let stored = query(&db, &Query::default()).unwrap();
         let rules: Vec<&str> = stored.iter().map(|a| a.rule.as_str()).collect();
-        assert!(rules.contains(&"Attach/Exec Pod"), "{rules:?}");
+        assert!(rules.contains(&"Exec or Attach Into Pod"), "{rules:?}");
         assert!(
             rules.contains(&"Privileged Workload Created or Changed"),
             "{rules:?}"
@@ -236,7 +236,7 @@ fn token_auth_store_events_and_refusals() {
         );
         assert!(
             m.contains(
-                "palisade_audit_alerts_total{rule=\"Attach/Exec Pod\",priority=\"Notice\"} 1"
+                "palisade_audit_alerts_total{rule=\"Exec or Attach Into Pod\",priority=\"Notice\"} 1"
             ),
             "{m}"
         );

@@ -25,31 +25,23 @@ pub use compile::{Alert, Matching, Rule, RuleSet, Scratch, compile};
 pub use event::AuditEvent;
 pub use rules::{Diag, Priority, Severity};
 
-/// The Falco k8saudit ruleset palisade ships and loads by default
-/// (falcosecurity/plugins, k8saudit plugin 0.18, Apache-2.0).
-pub const DEFAULT_FALCO_RULES: &str = include_str!("../rules/k8s_audit_rules.yaml");
-
-/// palisade's own rules, loaded after Falco's: update/patch of privileged
-/// workloads and cluster-admin bindings, wildcard roles, the person behind
-/// a workload change, secret reads by people.
-pub const PALISADE_RULES: &str = include_str!("../rules/palisade_k8s_audit_rules.yaml");
+/// palisade's default detection pack (`rules/palisade_default_rules.yaml`),
+/// written for palisade in Falco's rules language: credential and token
+/// theft, RBAC escalation, admission webhooks, exec/attach/port-forward,
+/// privileged and host-reaching workloads, exposure. Falco's own k8saudit
+/// rules are not shipped; users pass them with `--rules FILE`.
+pub const DEFAULT_RULES: &str = include_str!("../rules/palisade_default_rules.yaml");
 
 /// The name `--rules default` stands for.
 pub const DEFAULT_RULES_NAME: &str = "default";
 
-/// The rules loaded when none are given: Falco's k8saudit ruleset, then
-/// palisade's, as `(name, text)` pairs.
+/// The rules loaded when none are given (and for `--rules default`):
+/// palisade's pack, as `(name, text)` pairs.
 pub fn default_rule_files() -> Vec<(String, String)> {
-    vec![
-        (
-            "default:k8s_audit_rules.yaml".to_string(),
-            DEFAULT_FALCO_RULES.to_string(),
-        ),
-        (
-            "default:palisade_k8s_audit_rules.yaml".to_string(),
-            PALISADE_RULES.to_string(),
-        ),
-    ]
+    vec![(
+        "default:palisade_default_rules.yaml".to_string(),
+        DEFAULT_RULES.to_string(),
+    )]
 }
 
 /// An alert as one JSON object, keys in this order:

@@ -2,7 +2,7 @@
 //! clean, overrides and exceptions behave as in Falco, errors are located,
 //! outputs never carry secret data.
 
-use palisade_falco::{AuditEvent, DEFAULT_FALCO_RULES, Matching, Scratch, Severity, compile};
+use palisade_falco::{AuditEvent, DEFAULT_RULES, Matching, Scratch, Severity, compile};
 
 fn rs(files: &[(&str, &str)]) -> palisade_falco::RuleSet {
     compile(
@@ -37,18 +37,30 @@ fn exec_event(user: &str) -> AuditEvent {
 
 #[test]
 fn shipped_ruleset_loads_clean() {
-    let r = rs(&[("k8s_audit_rules.yaml", DEFAULT_FALCO_RULES)]);
+    let r = rs(&[("palisade_default_rules.yaml", DEFAULT_RULES)]);
     assert!(r.diags.is_empty(), "{:?}", r.diags);
-    assert_eq!(r.rules().len(), 48);
-    assert_eq!(r.rules().iter().filter(|x| x.enabled).count(), 48);
+    assert_eq!(r.rules().len(), 29);
+    assert_eq!(r.rules().iter().filter(|x| x.enabled).count(), 29);
+    // Every rule names its MITRE ATT&CK technique and what to check.
+    for x in r.rules() {
+        assert!(
+            x.tags
+                .iter()
+                .any(|t| t.starts_with('T') && t[1..2].chars().all(|c| c.is_ascii_digit())),
+            "{}: {:?}",
+            x.name,
+            x.tags
+        );
+        assert!(x.desc.contains("Check: "), "{}: {}", x.name, x.desc);
+    }
     let e = exec_event("alice");
     let mut s = Scratch::new();
     let a = r.evaluate(&e, Matching::First, &mut s);
     assert_eq!(a.len(), 1);
-    assert_eq!(a[0].rule, "Attach/Exec Pod");
+    assert_eq!(a[0].rule, "Exec or Attach Into Pod");
     assert_eq!(
         a[0].output,
-        "Attach/Exec to pod (user=alice pod=web resource=pods ns=default action=exec command=sh)"
+        "Exec/attach into pod (user=alice pod=web ns=default action=exec command=sh)"
     );
 }
 

@@ -521,7 +521,8 @@ pub enum AuditCommand {
         #[command(subcommand)]
         command: AuditPolicyCommand,
     },
-    /// Run Falco k8s_audit rules over audit logs (JSON lines, EventList
+    /// Run detection rules (palisade's pack, or Falco k8s_audit rules files)
+    /// over audit logs (JSON lines, EventList
     /// documents, or EKS, GKE and AKS audit records as their cloud's logging
     /// exports them, detected record by record; `-` reads stdin) and print
     /// the alerts. Exit 1 when an alert is at or above --fail-on, 2 when

@@ -184,9 +184,9 @@ fn analyze_prints_json_alerts_and_reports_bad_lines() {
     for want in [
         "Secret Read by a Person",
         "Privileged Workload Created or Changed",
-        "Attach/Exec Pod",
+        "Exec or Attach Into Pod",
         "Binding to cluster-admin Created or Changed",
-        "Create/Modify Configmap With Private Credentials",
+        "Credentials Stored in a ConfigMap",
     ] {
         assert!(rules.contains(&want), "{want} missing from {rules:?}");
     }
@@ -296,7 +296,7 @@ fn analyze_follow_reads_appended_events() {
     let _ = child.kill();
     let _ = child.wait();
     let got = got.expect("an alert while following");
-    assert!(got.contains("Attach/Exec Pod"), "{got}");
+    assert!(got.contains("Exec or Attach Into Pod"), "{got}");
 }
 
 #[test]
@@ -326,11 +326,13 @@ fn lint_with_rules_reports_blind_detections() {
     assert!(
         blind
             .iter()
-            .any(|m| m.contains("'Attach/Exec Pod'") && m.contains("ResponseStarted")),
+            .any(|m| m.contains("'Exec or Attach Into Pod'") && m.contains("ResponseStarted")),
         "{blind:?}"
     );
     assert!(
-        blind.iter().any(|m| m.contains("'Create Privileged Pod'")),
+        blind
+            .iter()
+            .any(|m| m.contains("'Privileged Workload Created or Changed'")),
         "{blind:?}"
     );
     // Without --rules the coupling is not checked.
@@ -470,8 +472,8 @@ fn analyze_eks_and_aks_records_alert_as_their_events_do() {
         assert_eq!(managed, want, "{name}");
         let rules = rules_of(&managed);
         for r in [
-            "Create Privileged Pod",
-            "Attach/Exec Pod",
+            "Privileged Workload Created or Changed",
+            "Exec or Attach Into Pod",
             "Secret Read by a Person",
         ] {
             assert!(
@@ -514,14 +516,17 @@ fn analyze_gke_entries_alert_as_the_api_servers_events_do() {
     assert_eq!(a, b);
     let rules = rules_of(&gke);
     for r in [
-        "Create Privileged Pod",
-        "Attach/Exec Pod",
+        "Privileged Workload Created or Changed",
+        "Exec or Attach Into Pod",
         "Secret Read by a Person",
     ] {
         assert!(rules.contains(&r.to_string()), "{r} missing from {rules:?}");
     }
     // What GKE does not record: the exec's command.
-    let exec = gke.iter().find(|a| a["rule"] == "Attach/Exec Pod").unwrap();
+    let exec = gke
+        .iter()
+        .find(|a| a["rule"] == "Exec or Attach Into Pod")
+        .unwrap();
     assert!(
         exec["output"].as_str().unwrap().ends_with("command=<NA>)"),
         "{exec}"
@@ -607,8 +612,8 @@ fn analyze_mixed_log_counts_unknown_records_once_and_skips_non_audit_payloads() 
     );
     for r in [
         "Secret Read by a Person",
-        "Attach/Exec Pod",
-        "Create Privileged Pod",
+        "Exec or Attach Into Pod",
+        "Privileged Workload Created or Changed",
     ] {
         assert!(text.contains(r), "{r}: {text}");
     }

@@ -109,7 +109,7 @@ fn sigkill_loses_no_acknowledged_alert() {
         .to_string();
     let ca = std::fs::read(dir.path().join("sink-ca.crt")).unwrap();
     let body = batch();
-    let per_batch = 8usize; // alerts the example log raises
+    let per_batch = 6usize; // alerts the example log raises
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -194,7 +194,7 @@ fn sigkill_loses_no_acknowledged_alert() {
             "audit",
             "alerts",
             "--rule",
-            "Attach/Exec Pod",
+            "Exec or Attach Into Pod",
             "--since",
             "3650d",
             "--db",
@@ -205,7 +205,7 @@ fn sigkill_loses_no_acknowledged_alert() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
         text.lines()
-            .filter(|l| l.contains("Attach/Exec Pod"))
+            .filter(|l| l.contains("Exec or Attach Into Pod"))
             .count()
             > acked,
         "{text}"
