@@ -214,6 +214,36 @@ impl Baseline {
         }
     }
 
+    /// Why a scan whose key came from `source` cannot use this baseline:
+    /// there is no key at all (`key_file` and the environment were
+    /// looked at), or the key is another one. Empty baselines fit any key.
+    pub fn check_source(
+        &self,
+        key: &FingerprintKey,
+        source: &fingerprint::KeySource,
+        key_file: &std::path::Path,
+    ) -> Result<(), String> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        match source {
+            fingerprint::KeySource::Ephemeral(_) => Err(format!(
+                "its fingerprints were made with the key {}, and there is no key here: neither \
+                 {} nor {}",
+                self.key_ids
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                fingerprint::KEY_ENV,
+                key_file.display()
+            )),
+            _ => self
+                .check_key(key)
+                .map_err(|e| format!("{e} (from {source})")),
+        }
+    }
+
     pub fn accepts(&self, f: &Finding) -> bool {
         self.accepted
             .contains(&(f.path.clone(), f.fingerprint.clone()))

@@ -64,34 +64,16 @@ pub fn run(a: SecretsArgs) -> u8 {
         _ => {}
     }
     if let Some(p) = &a.baseline
-        && !baseline.is_empty()
+        && let Err(problem) =
+            baseline.check_source(&key, &source, &fingerprint::key_file_for(&a.paths))
     {
-        let problem = match &source {
-            KeySource::Ephemeral(_) => Some(format!(
-                "its fingerprints were made with the key {}, and there is no key here: neither \
-                 {KEY_ENV} nor {}",
-                baseline
-                    .key_ids()
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                fingerprint::key_file_for(&a.paths).display()
-            )),
-            _ => baseline
-                .check_key(&key)
-                .err()
-                .map(|e| format!("{e} (from {source})")),
-        };
-        if let Some(problem) = problem {
-            return usage_error(format!(
-                "{}: {problem}: nothing in it could match. Use the key it was written with \
-                 ({KEY_FILE} of the repository, or {KEY_ENV}), or regenerate it, reviewing what it \
-                 accepts: {}",
-                p.display(),
-                regenerate(&a, p)
-            ));
-        }
+        return usage_error(format!(
+            "{}: {problem}: nothing in it could match. Use the key it was written with \
+             ({KEY_FILE} of the repository, or {KEY_ENV}), or regenerate it, reviewing what it \
+             accepts: {}",
+            p.display(),
+            regenerate(&a, p)
+        ));
     }
     let (report, notes) = palisade_secrets::collect::collect_keyed(
         &a.paths,
