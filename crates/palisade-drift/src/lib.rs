@@ -73,7 +73,7 @@ fn system_created(o: &Object) -> bool {
     let ns_system = o
         .namespace
         .as_deref()
-        .is_some_and(|ns| matches!(ns, "kube-system" | "kube-public" | "kube-node-lease"));
+        .is_some_and(palisade_model::is_system_namespace);
     owned
         || ns_system
         || o.is_bootstrap_rbac()
@@ -90,11 +90,7 @@ fn system_created(o: &Object) -> bool {
         )
         || (o.kind == "ServiceAccount" && o.name == "default")
         || (o.kind == "ConfigMap" && o.name == "kube-root-ca.crt")
-        || (o.kind == "Namespace"
-            && matches!(
-                o.name.as_str(),
-                "default" | "kube-system" | "kube-public" | "kube-node-lease"
-            ))
+        || (o.kind == "Namespace" && palisade_model::is_builtin_namespace(&o.name))
         || (o.kind == "Service"
             && o.name == "kubernetes"
             && o.namespace.as_deref() == Some("default"))

@@ -27,3 +27,17 @@ pub use workload::{ContainerKind, ContainerRef, PodTemplate, containers};
 
 #[cfg(test)]
 mod tests;
+
+/// Namespaces every cluster has without a manifest declaring them.
+pub const BUILTIN_NAMESPACES: [&str; 4] =
+    ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/// Namespaces the control plane manages.
+pub fn is_system_namespace(ns: &str) -> bool {
+    ns != "default" && BUILTIN_NAMESPACES.contains(&ns)
+}
+
+/// Namespaces every cluster has without a manifest declaring them.
+pub fn is_builtin_namespace(ns: &str) -> bool {
+    BUILTIN_NAMESPACES.contains(&ns)
+}

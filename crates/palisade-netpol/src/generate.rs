@@ -94,7 +94,7 @@ pub struct Generated {
 }
 
 fn is_system(ns: &str) -> bool {
-    matches!(ns, "kube-system" | "kube-public" | "kube-node-lease")
+    palisade_model::is_system_namespace(ns)
 }
 
 /// Labels that select exactly `e` among the workloads of its namespace:

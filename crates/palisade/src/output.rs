@@ -300,7 +300,7 @@ pub fn warn_unknown_namespace(model: &palisade_model::Model, namespace: Option<&
     if known.is_empty() {
         return;
     }
-    known.extend(["default", "kube-system", "kube-public", "kube-node-lease"].map(String::from));
+    known.extend(palisade_model::BUILTIN_NAMESPACES.map(String::from));
     known.sort();
     known.dedup();
     if known.iter().any(|k| k == ns) {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 /// Namespaces the control plane manages.
 pub fn is_system(ns: &str) -> bool {
-    matches!(ns, "kube-system" | "kube-public" | "kube-node-lease")
+    palisade_model::is_system_namespace(ns)
 }
 
 /// Namespaces that run workloads, with the location of their first

@@ -51,7 +51,7 @@ pub static ALL: &[&NetpolCheck] = &[
 
 /// Namespaces the control plane manages.
 pub fn is_system(ns: &str) -> bool {
-    matches!(ns, "kube-system" | "kube-public" | "kube-node-lease")
+    palisade_model::is_system_namespace(ns)
 }
 
 /// A hit on a field of a policy: the field's line when the model has the
