@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     });
     let mut s = palisade_falco::Scratch::new();
     for e in &events {
-        for a in RULES.evaluate(e, palisade_falco::Matching::All, &mut s) {
+        for a in RULES.evaluate(e, palisade_falco::Matching::All, &mut s, &mut palisade_falco::Windows::new()) {
             let _ = palisade_falco::alert_record(&a, e);
         }
     }

@@ -26,5 +26,5 @@ fuzz_target!(|data: &[u8]| {
         "requestObject": {"spec": {"containers": [{"image": "a:1", "securityContext": {"privileged": true}}]}}
     }));
     let mut s = palisade_falco::Scratch::new();
-    let _ = rs.evaluate(&ev, palisade_falco::Matching::All, &mut s);
+    let _ = rs.evaluate(&ev, palisade_falco::Matching::All, &mut s, &mut palisade_falco::Windows::new());
 });

@@ -147,3 +147,26 @@ fn generation_follows_the_rules_loaded() {
     );
     assert_eq!(p.evaluate(&req("create", "pods")).level, Level::Metadata);
 }
+
+#[test]
+fn a_policy_that_drops_secret_reads_blinds_the_bulk_access_window() {
+    let p = Policy::parse(
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: None\n  resources:\n  - group: \"\"\n    resources: [secrets]\n- level: Metadata\n",
+    )
+    .unwrap();
+    let got = blind(&p, &default_rules());
+    for rule in [
+        "Secrets Read Across Many Namespaces",
+        "Secret Read by a Person",
+    ] {
+        assert!(got.iter().any(|(n, _)| n == rule), "{rule} not in {got:?}");
+    }
+    // the generated policy serves the windows
+    let ok = Policy::parse(&recommended()).unwrap();
+    let got = blind(&ok, &default_rules());
+    assert!(
+        got.iter()
+            .all(|(n, _)| n != "Secrets Read Across Many Namespaces"),
+        "{got:?}"
+    );
+}

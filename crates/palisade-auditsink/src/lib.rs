@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use axum_server::tls_rustls::RustlsConfig;
 use metrics::Metrics;
 use outputs::{OutputOptions, Outputs};
-use palisade_falco::{Matching, RuleSet, Scratch};
+use palisade_falco::{Matching, RuleSet, Scratch, Windows};
 use palisade_webhook::ServerLimits;
 use palisade_webhook::limits::{BodyError, Budget};
 use std::net::SocketAddr;
@@ -90,6 +90,8 @@ pub struct Sink {
     health: Arc<StoreHealth>,
     store_events: bool,
     matching: Matching,
+    /// The windowed rules' state, kept across batches.
+    windows: std::sync::Mutex<Windows>,
 }
 
 fn text(code: StatusCode, msg: &str) -> Response {
@@ -129,14 +131,21 @@ fn check(s: &Sink, body: &[u8]) -> Result<Checked, String> {
     let events = palisade_falco::event::events_of(doc)?;
     let mut alerts = Vec::new();
     let mut stored = Vec::new();
-    for ev in &events {
-        let mut scratch = Scratch::new();
-        for a in s.rules.evaluate(ev, s.matching, &mut scratch) {
-            alerts.push(StoredAlert {
-                time_ns: ev.time_ns() as i64,
-                record: palisade_falco::alert_record(&a, ev),
-            });
+    // one batch at a time through the windows, so that their counts see
+    // the events in the order the API server sent them
+    {
+        let mut windows = s.windows.lock().unwrap_or_else(|p| p.into_inner());
+        for ev in &events {
+            let mut scratch = Scratch::new();
+            for a in s.rules.evaluate(ev, s.matching, &mut scratch, &mut windows) {
+                alerts.push(StoredAlert {
+                    time_ns: ev.time_ns() as i64,
+                    record: palisade_falco::alert_record(&a, ev),
+                });
+            }
         }
+    }
+    for ev in &events {
         if s.store_events {
             let mut j = ev.json.clone();
             palisade_redact::json::blank_objects(&mut j);
@@ -395,6 +404,7 @@ pub async fn serve(
         health,
         store_events: opts.store_events,
         matching: opts.matching,
+        windows: std::sync::Mutex::new(Windows::new()),
     });
     {
         let tls = tls.clone();

@@ -491,3 +491,52 @@ fn outputs_retry_webhooks_and_format_slack() {
     assert_eq!(lines.lines().count(), 4);
     stop(&rt, running);
 }
+
+#[test]
+fn windows_count_across_batches() {
+    let s = setup(Auth::Token, OutputOptions::default());
+    let rt = runtime();
+    let token = s.opts.token.clone().unwrap();
+    let db = s.opts.store.path.clone();
+    let running = start(&rt, &s.opts, s.listener);
+    let refused = |i: usize| {
+        json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": format!("r-{i}"), "stage": "ResponseComplete", "verb": "list",
+            "user": {"username": "system:serviceaccount:shop:web"},
+            "sourceIPs": ["10.0.0.9"], "requestURI": "/api/v1/namespaces/kube-system/secrets",
+            "objectRef": {"resource": "secrets", "namespace": "kube-system"},
+            "responseStatus": {"code": 403},
+            "stageTimestamp": format!("2026-11-29T08:00:{:02}Z", i)
+        })
+    };
+    rt.block_on(async {
+        let ca = std::fs::read(s.dir.path().join("sink-ca.crt")).unwrap();
+        let mut c = connect(s.addr, tls_config(&ca).unwrap()).await;
+        let auth = format!("Bearer {token}");
+        // two batches of 12 refusals: the window fills in the second
+        for part in [0..12, 12..24] {
+            let (st, _) = c
+                .send_with(
+                    "POST",
+                    "/audit",
+                    &[("authorization", &auth)],
+                    batch(part.map(refused).collect()),
+                )
+                .await
+                .unwrap();
+            assert_eq!(st, 200);
+        }
+        let got = query(
+            &db,
+            &Query {
+                rule: Some("Forbidden Requests Burst".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].event.audit_id.as_deref(), Some("r-19"));
+    });
+    stop(&rt, running);
+}

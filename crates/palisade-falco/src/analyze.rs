@@ -4,7 +4,7 @@
 //! count per rule.
 
 use crate::event::{self, Format, Item, ReadError};
-use crate::{AuditEvent, Matching, Priority, RuleSet, Scratch};
+use crate::{AuditEvent, Matching, Priority, RuleSet, Scratch, Windows};
 use std::io::{BufRead, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
@@ -83,6 +83,8 @@ pub struct Analyzer<'a, W: Write, E: Write> {
     pub per_rule: std::collections::BTreeMap<String, u64>,
     /// Events read, per format.
     pub per_format: std::collections::BTreeMap<Format, u64>,
+    /// The windowed rules' state, across every stream of the run.
+    pub windows: Windows,
 }
 
 /// Records passed over in one stream: how many, the first one's line and
@@ -127,13 +129,17 @@ impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
             skipped_records: 0,
             per_rule: Default::default(),
             per_format: Default::default(),
+            windows: Windows::new(),
         }
     }
 
     fn event(&mut self, ev: &AuditEvent) -> std::io::Result<()> {
         self.events += 1;
         let mut s = Scratch::new();
-        for a in self.rules.evaluate(ev, self.opts.matching, &mut s) {
+        for a in self
+            .rules
+            .evaluate(ev, self.opts.matching, &mut s, &mut self.windows)
+        {
             if a.priority > self.opts.min_priority {
                 continue;
             }
@@ -301,6 +307,12 @@ impl<'a, W: Write, E: Write> Analyzer<'a, W, E> {
             notes.push_str(&format!(
                 ", {} without an audit event skipped",
                 records(self.skipped_records)
+            ));
+        }
+        if self.windows.evicted > 0 {
+            notes.push_str(&format!(
+                ", {} window key(s) dropped at their rule's max_keys",
+                self.windows.evicted
             ));
         }
         writeln!(

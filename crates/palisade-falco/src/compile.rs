@@ -5,7 +5,8 @@
 use crate::condition::{self, Ast, FieldRef, Op, Operand};
 use crate::event::AuditEvent;
 use crate::fields::{self, Arg, FieldDef, Level, Vals};
-use crate::rules::{Diag, Loaded, Loc, Priority, RuleDef, Severity, Text};
+use crate::rules::{Diag, Loaded, Loc, Priority, RuleDef, Severity, Text, WindowDef};
+use crate::window::Windows;
 use std::collections::{HashMap, HashSet};
 
 /// The event source palisade runs (the k8saudit plugin's).
@@ -18,7 +19,9 @@ enum Rhs {
     Lower(String),
     Bytes(Vec<u8>),
     Num(u64),
-    Set(HashSet<String>, Vec<String>),
+    /// A list: its items, and those that are IP networks (`10.0.0.0/8`),
+    /// which also hold an address inside them (palisade's extension).
+    Set(HashSet<String>, Vec<String>, Vec<ipnet::IpNet>),
     Glob(globset::GlobMatcher),
     Regex(regex::Regex),
 }
@@ -68,8 +71,13 @@ pub struct Rule {
     /// The condition with macros inlined, lists expanded and exceptions
     /// added (what lint and coupling analysis read).
     pub expanded: Ast,
-    /// Every field the condition reads, with the audit level it needs.
+    /// Every field the condition reads, with the audit level it needs
+    /// (a window's `by` and `distinct` fields too).
     pub fields: Vec<(FieldRef, Level)>,
+    /// palisade's time window: the rule alerts when it fills.
+    pub window: Option<WindowDef>,
+    window_slots: Vec<usize>,
+    distinct_slot: Option<usize>,
     expr: Expr,
     output: Vec<Piece>,
 }
@@ -264,7 +272,12 @@ impl Compiler<'_> {
                 let rhs = match (op, operand) {
                     (Op::Exists, _) => Rhs::None,
                     (Op::In | Op::Intersects | Op::Pmatch, Operand::List(items)) => {
-                        Rhs::Set(items.iter().cloned().collect(), items.clone())
+                        let nets = items
+                            .iter()
+                            .filter(|i| i.contains('/'))
+                            .filter_map(|i| i.parse::<ipnet::IpNet>().ok())
+                            .collect();
+                        Rhs::Set(items.iter().cloned().collect(), items.clone(), nets)
                     }
                     (_, Operand::Value(v)) => match op {
                         Op::IContains => Rhs::Lower(v.to_lowercase()),
@@ -455,6 +468,28 @@ fn compile_rule(c: &mut Compiler<'_>, r: &RuleDef) -> Result<Rule, Diag> {
     let mut fields = Vec::new();
     let expr = c.build(&expanded, &loc, &mut fields)?;
     let output = c.output(&r.output, &r.loc)?;
+    let mut window_slots = Vec::new();
+    let mut distinct_slot = None;
+    if let Some(w) = &r.window {
+        let mut slot_of = |name: &str, fields: &mut Vec<(FieldRef, Level)>| {
+            let f = condition::split_field(name)
+                .ok_or_else(|| err(w.loc.clone(), format!("window: malformed field '{name}'")))?;
+            let (slot, def, arg) = c.slot(&f, &w.loc).map_err(|mut d| {
+                d.message = format!("window: {}", d.message);
+                d
+            })?;
+            if !fields.iter().any(|(g, _)| *g == f) {
+                fields.push((f, fields::level_of(def, &arg)));
+            }
+            Ok::<usize, Diag>(slot)
+        };
+        for b in &w.by {
+            window_slots.push(slot_of(b, &mut fields)?);
+        }
+        if let Some(d) = &w.distinct {
+            distinct_slot = Some(slot_of(d, &mut fields)?);
+        }
+    }
     Ok(Rule {
         name: r.name.clone(),
         desc: r.desc.clone(),
@@ -464,6 +499,9 @@ fn compile_rule(c: &mut Compiler<'_>, r: &RuleDef) -> Result<Rule, Diag> {
         loc: r.loc.clone(),
         expanded,
         fields,
+        window: r.window.clone(),
+        window_slots,
+        distinct_slot,
         expr,
         output,
     })
@@ -507,8 +545,13 @@ fn cmp_one(op: Op, rhs: &Rhs, v: &str, numeric: bool) -> bool {
         (Op::BStartsWith, Rhs::Bytes(b)) => v.as_bytes().starts_with(b),
         (Op::Glob | Op::IGlob, Rhs::Glob(g)) => g.is_match(v),
         (Op::Regex, Rhs::Regex(r)) => r.is_match(v),
-        (Op::In | Op::Intersects, Rhs::Set(s, _)) => s.contains(v),
-        (Op::Pmatch, Rhs::Set(_, items)) => items.iter().any(|p| path_match(v, p)),
+        (Op::In | Op::Intersects, Rhs::Set(s, _, nets)) => {
+            s.contains(v)
+                || (!nets.is_empty()
+                    && v.parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| nets.iter().any(|n| n.contains(&ip))))
+        }
+        (Op::Pmatch, Rhs::Set(_, items, _)) => items.iter().any(|p| path_match(v, p)),
         _ => false,
     }
 }
@@ -602,24 +645,84 @@ impl RuleSet {
         out
     }
 
-    /// Runs every enabled rule, in load order, on one event.
+    /// One value of a slot as text: a list's values joined with `,`,
+    /// `<NA>` when absent.
+    fn text<'e>(&self, slot: usize, ev: &'e AuditEvent, s: &mut Scratch<'e>) -> Option<String> {
+        let slot = self.value(slot, ev, s);
+        match s.vals[slot].as_ref().expect("filled") {
+            Vals::NA => None,
+            v => Some(v.iter().collect::<Vec<_>>().join(",")),
+        }
+    }
+
+    /// Feeds a windowed rule's match to its window; the alert's suffix
+    /// when the window filled.
+    fn windowed<'e>(
+        &self,
+        ix: usize,
+        r: &Rule,
+        w: &WindowDef,
+        ev: &'e AuditEvent,
+        s: &mut Scratch<'e>,
+        windows: &mut Windows,
+    ) -> Option<String> {
+        let mut key = String::new();
+        let mut shown = Vec::new();
+        for (i, (slot, name)) in r.window_slots.iter().zip(&w.by).enumerate() {
+            let v = self.text(*slot, ev, s);
+            if i > 0 {
+                key.push('\u{1f}');
+            }
+            key.push_str(v.as_deref().unwrap_or("<NA>"));
+            shown.push(format!("{name}={}", v.as_deref().unwrap_or("<NA>")));
+        }
+        let distinct = r.distinct_slot.and_then(|d| self.text(d, ev, s));
+        let fired = windows.hit(ix, w, &key, distinct.as_deref(), ev.time_ns())?;
+        let within = crate::rules::format_duration_s(w.within_s);
+        Some(match &w.distinct {
+            Some(d) => format!(
+                " ({} distinct {d} within {within} for {})",
+                fired.n,
+                shown.join(" ")
+            ),
+            None if w.count == 1 => format!(" (first within {within} for {})", shown.join(" ")),
+            None => format!(
+                " ({} matching events within {within} for {})",
+                fired.n,
+                shown.join(" ")
+            ),
+        })
+    }
+
+    /// Runs every enabled rule, in load order, on one event. Windowed
+    /// rules keep their state in `windows` (one per stream of events that
+    /// belong together), alert when their window fills, and never stop
+    /// `first` matching when they do not.
     pub fn evaluate<'e>(
         &self,
         ev: &'e AuditEvent,
         matching: Matching,
         s: &mut Scratch<'e>,
+        windows: &mut Windows,
     ) -> Vec<Alert> {
         s.vals.clear();
         s.vals.resize_with(self.slots.len(), || None);
         let mut out = Vec::new();
-        for r in &self.rules {
+        for (ix, r) in self.rules.iter().enumerate() {
             if !r.enabled || !self.eval(&r.expr, ev, s) {
                 continue;
+            }
+            let mut output = self.render(r, ev, s);
+            if let Some(w) = &r.window {
+                match self.windowed(ix, r, w, ev, s, windows) {
+                    Some(suffix) => output.push_str(&suffix),
+                    None => continue,
+                }
             }
             out.push(Alert {
                 rule: r.name.clone(),
                 priority: r.priority,
-                output: self.render(r, ev, s),
+                output,
                 tags: r.tags.clone(),
             });
             if matching == Matching::First {

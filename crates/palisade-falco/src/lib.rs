@@ -18,12 +18,15 @@ pub mod compile;
 pub mod condition;
 pub mod event;
 pub mod fields;
+pub mod knowledge;
 pub mod managed;
 pub mod rules;
+pub mod window;
 
 pub use compile::{Alert, Matching, Rule, RuleSet, Scratch, compile};
 pub use event::AuditEvent;
 pub use rules::{Diag, Priority, Severity};
+pub use window::Windows;
 
 /// palisade's default detection pack (`rules/palisade_default_rules.yaml`),
 /// written for palisade in Falco's rules language: credential and token

@@ -160,6 +160,56 @@ pub struct ExceptionDef {
     pub loc: Loc,
 }
 
+/// palisade's extension to a rule: it alerts when its condition has matched
+/// `count` times (or on `count` distinct values of `distinct`) for one
+/// value of the `by` fields within `within_s` seconds, once per window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowDef {
+    pub by: Vec<String>,
+    pub distinct: Option<String>,
+    pub count: u32,
+    pub within_s: u64,
+    /// Keys (values of `by`) tracked at once; the least recently seen go
+    /// first when full.
+    pub max_keys: usize,
+    pub loc: Loc,
+}
+
+/// Bounds of a window's settings.
+pub const WINDOW_MAX_COUNT: u32 = 100_000;
+pub const WINDOW_MAX_SECONDS: u64 = 24 * 3600;
+pub const WINDOW_MAX_KEYS: usize = 1_000_000;
+pub const WINDOW_DEFAULT_KEYS: usize = 10_000;
+
+/// Seconds as the largest whole unit: `90s`, `10m`, `1h`, `1d`.
+pub fn format_duration_s(s: u64) -> String {
+    match s {
+        0 => "0s".into(),
+        s if s % 86400 == 0 => format!("{}d", s / 86400),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// `90`, `90s`, `10m`, `1h`, `1d` → seconds.
+pub fn parse_duration_s(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num.parse().ok()?;
+    let mul = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return None,
+    };
+    n.checked_mul(mul)
+}
+
 #[derive(Debug, Clone)]
 pub struct RuleDef {
     pub name: String,
@@ -171,6 +221,8 @@ pub struct RuleDef {
     pub tags: Vec<String>,
     pub enabled: bool,
     pub exceptions: Vec<ExceptionDef>,
+    /// palisade's time-window extension (`window:`), if any.
+    pub window: Option<WindowDef>,
     pub loc: Loc,
 }
 
@@ -478,6 +530,7 @@ impl Loaded {
                 "exceptions",
                 "enabled",
                 "source",
+                "window",
             ],
         );
         let existing = self.rule_ix.get(&name).copied();
@@ -578,6 +631,9 @@ impl Loaded {
                     self.rules[i].exceptions = ex;
                 }
             }
+            if how("window").is_some() {
+                self.rules[i].window = self.window(file, item, &name);
+            }
             if let Some(e) = enabled {
                 self.rules[i].enabled = e;
             }
@@ -612,6 +668,7 @@ impl Loaded {
             return;
         };
         let exceptions = self.exceptions(file, item, &name);
+        let window = self.window(file, item, &name);
         let rule = RuleDef {
             name: name.clone(),
             desc: item.get("desc").and_then(str_of).unwrap_or_default(),
@@ -631,6 +688,7 @@ impl Loaded {
             tags: item.get("tags").and_then(strings_of).unwrap_or_default(),
             enabled: enabled.unwrap_or(true),
             exceptions,
+            window,
             loc: Loc {
                 file: file.into(),
                 line,
@@ -658,6 +716,142 @@ impl Loaded {
                 );
                 None
             }
+        }
+    }
+
+    /// `window: {by: [FIELD…], count: N, within: 60s, distinct: FIELD,
+    /// max_keys: N}`; a setting out of range is an error on its line and
+    /// the rule is dropped from windows (it then never alerts: a broken
+    /// threshold must not turn into an alert per event).
+    fn window(&mut self, file: &str, item: &Node, rule: &str) -> Option<WindowDef> {
+        let w = item.get("window")?;
+        let bad = |this: &mut Self, line: u32, m: String| {
+            this.diag(
+                Severity::Error,
+                file,
+                line,
+                format!("rule '{rule}': window: {m}"),
+            );
+            None::<WindowDef>
+        };
+        let Some(m) = w.as_map() else {
+            return bad(
+                self,
+                w.line,
+                "must be a mapping (by, count, within, distinct, max_keys)".into(),
+            );
+        };
+        for (k, v) in m.iter() {
+            if !matches!(k, "by" | "count" | "within" | "distinct" | "max_keys") {
+                return bad(
+                    self,
+                    v.line,
+                    format!("unknown key '{k}' (by, count, within, distinct, max_keys)"),
+                );
+            }
+        }
+        let by = match w.get("by") {
+            Some(n) => match (&n.value, str_of(n)) {
+                (YValue::Seq(_), _) => match strings_of(n) {
+                    Some(v) if !v.is_empty() && v.len() <= 4 => v,
+                    _ => return bad(self, n.line, "by must name 1 to 4 fields".into()),
+                },
+                (_, Some(one)) if !one.is_empty() => vec![one],
+                _ => return bad(self, n.line, "by must name 1 to 4 fields".into()),
+            },
+            None => {
+                return bad(
+                    self,
+                    w.line,
+                    "by is missing (the fields that make a key, e.g. [ka.user.name])".into(),
+                );
+            }
+        };
+        let number = |n: &Node| str_of(n).and_then(|s| s.trim().parse::<u64>().ok());
+        let count = match w.get("count") {
+            Some(n) => match number(n) {
+                Some(c) if (1..=WINDOW_MAX_COUNT as u64).contains(&c) => c as u32,
+                _ => {
+                    return bad(
+                        self,
+                        n.line,
+                        format!("count must be a whole number from 1 to {WINDOW_MAX_COUNT}"),
+                    );
+                }
+            },
+            None => return bad(self, w.line, "count is missing".into()),
+        };
+        let within_s = match w.get("within") {
+            Some(n) => match str_of(n).as_deref().and_then(parse_duration_s) {
+                Some(d) if (1..=WINDOW_MAX_SECONDS).contains(&d) => d,
+                _ => {
+                    return bad(
+                        self,
+                        n.line,
+                        "within must be a duration from 1s to 24h (90s, 10m, 1h)".into(),
+                    );
+                }
+            },
+            None => return bad(self, w.line, "within is missing".into()),
+        };
+        let distinct = match w.get("distinct") {
+            Some(n) => match str_of(n) {
+                Some(f) if !f.is_empty() => Some(f),
+                _ => return bad(self, n.line, "distinct must name one field".into()),
+            },
+            None => None,
+        };
+        let max_keys = match w.get("max_keys") {
+            Some(n) => match number(n) {
+                Some(k) if (1..=WINDOW_MAX_KEYS as u64).contains(&k) => k as usize,
+                _ => {
+                    return bad(
+                        self,
+                        n.line,
+                        format!("max_keys must be a whole number from 1 to {WINDOW_MAX_KEYS}"),
+                    );
+                }
+            },
+            None => WINDOW_DEFAULT_KEYS,
+        };
+        Some(WindowDef {
+            by,
+            distinct,
+            count,
+            within_s,
+            max_keys,
+            loc: Loc {
+                file: file.into(),
+                line: w.line,
+            },
+        })
+    }
+
+    /// Appends items to a list, defining it when no file did (local
+    /// knowledge given on the command line: internal networks, the
+    /// identities RBAC names).
+    pub fn extend_list(&mut self, name: &str, items: impl IntoIterator<Item = String>, loc: Loc) {
+        match self.list_ix.get(name) {
+            Some(&i) => self.lists[i].items.extend(items),
+            None => {
+                self.list_ix.insert(name.to_string(), self.lists.len());
+                self.lists.push(ListDef {
+                    name: name.to_string(),
+                    items: items.into_iter().collect(),
+                    loc,
+                });
+            }
+        }
+    }
+
+    /// Enables a rule by name; false when no rule has that name.
+    pub fn enable_rule(&mut self, name: &str) -> bool {
+        match self.rule_ix.get(name) {
+            Some(&i) => {
+                self.rules[i].enabled = true;
+                true
+            }
+            None => false,
         }
     }
 

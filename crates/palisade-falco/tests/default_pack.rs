@@ -9,10 +9,15 @@ fn fired(e: Value) -> Vec<String> {
     let r = compile(&default_rule_files());
     assert!(r.diags.is_empty(), "{:?}", r.diags);
     let mut s = Scratch::new();
-    r.evaluate(&AuditEvent::from_json(e), Matching::All, &mut s)
-        .into_iter()
-        .map(|a| a.rule)
-        .collect()
+    r.evaluate(
+        &AuditEvent::from_json(e),
+        Matching::All,
+        &mut s,
+        &mut palisade_falco::Windows::new(),
+    )
+    .into_iter()
+    .map(|a| a.rule)
+    .collect()
 }
 
 /// A completed request: `user verb resource[/sub]` in `ns` (empty: cluster
@@ -714,6 +719,275 @@ fn rule_matching_first_stays_available() {
         )),
     ));
     let mut s = Scratch::new();
-    assert!(r.evaluate(&e, Matching::All, &mut s).len() >= 3);
-    assert_eq!(r.evaluate(&e, Matching::First, &mut s).len(), 1);
+    assert!(
+        r.evaluate(
+            &e,
+            Matching::All,
+            &mut s,
+            &mut palisade_falco::Windows::new()
+        )
+        .len()
+            >= 3
+    );
+    assert_eq!(
+        r.evaluate(
+            &e,
+            Matching::First,
+            &mut s,
+            &mut palisade_falco::Windows::new()
+        )
+        .len(),
+        1
+    );
+}
+
+/// Events at one second apart through one window state: the alerts'
+/// rules, in order.
+fn over_time(r: &palisade_falco::RuleSet, events: Vec<Value>) -> Vec<(usize, String)> {
+    let mut w = palisade_falco::Windows::new();
+    let mut out = Vec::new();
+    for (i, mut e) in events.into_iter().enumerate() {
+        e["stageTimestamp"] = json!(format!("2026-11-29T08:{:02}:{:02}Z", i / 60, i % 60));
+        let ev = AuditEvent::from_json(e);
+        let mut s = Scratch::new();
+        for a in r.evaluate(&ev, Matching::All, &mut s, &mut w) {
+            out.push((i, a.rule));
+        }
+    }
+    out
+}
+
+fn refused(user: &str, resource: &str) -> Value {
+    let mut e = req(user, "list", resource, "shop", "", None);
+    e["responseStatus"] = json!({"code": 403});
+    e
+}
+
+#[test]
+fn bursts_of_refused_requests_alert_once_per_window() {
+    let r = compile(&default_rule_files());
+    // nineteen refusals in a minute: a program missing a permission
+    let quiet: Vec<Value> = (0..19).map(|_| refused("bob", "secrets")).collect();
+    assert!(over_time(&r, quiet).is_empty());
+    // forty in forty seconds: probing; one alert, at the twentieth
+    let burst: Vec<Value> = (0..40)
+        .map(|i| {
+            refused(
+                "system:serviceaccount:shop:web",
+                ["secrets", "pods", "nodes", "roles"][i % 4],
+            )
+        })
+        .collect();
+    let got = over_time(&r, burst);
+    assert_eq!(got, vec![(19, "Forbidden Requests Burst".to_string())]);
+    // the control plane's refusals never count
+    let system: Vec<Value> = (0..40)
+        .map(|_| refused("system:kube-scheduler", "pods"))
+        .collect();
+    assert!(over_time(&r, system).is_empty());
+}
+
+#[test]
+fn secrets_read_across_namespaces_alert_on_the_fifth() {
+    let r = compile(&default_rule_files());
+    let read = |user: &str, ns: &str| req(user, "list", "secrets", ns, "", None);
+    // one namespace read over and over: not bulk access
+    let same: Vec<Value> = (0..30)
+        .map(|_| read("system:serviceaccount:ci:deployer", "shop"))
+        .collect();
+    assert!(over_time(&r, same).is_empty());
+    // Helm's release lookups in many namespaces: left out
+    let helm: Vec<Value> = (0..8)
+        .map(|i| {
+            let mut e = read("system:serviceaccount:ci:deployer", &format!("app-{i}"));
+            e["requestURI"] = json!(format!(
+                "/api/v1/namespaces/app-{i}/secrets?labelSelector=name%3Dweb%2Cowner%3Dhelm"
+            ));
+            e
+        })
+        .collect();
+    assert!(over_time(&r, helm).is_empty());
+    let bulk: Vec<Value> = (0..8)
+        .map(|i| read("system:serviceaccount:shop:web", &format!("ns-{i}")))
+        .collect();
+    let got: Vec<(usize, String)> = over_time(&r, bulk)
+        .into_iter()
+        .filter(|(_, rule)| rule == "Secrets Read Across Many Namespaces")
+        .collect();
+    assert_eq!(
+        got,
+        vec![(4, "Secrets Read Across Many Namespaces".to_string())]
+    );
+}
+
+#[test]
+fn failed_authentications_from_one_address_alert() {
+    let r = compile(&default_rule_files());
+    let failed = |ip: &str| {
+        json!({
+            "kind": "Event", "auditID": "x", "stage": "ResponseStarted", "verb": "list",
+            "user": {}, "sourceIPs": [ip], "userAgent": "curl/8.5.0",
+            "requestURI": "/api/v1/secrets", "responseStatus": {"code": 401}
+        })
+    };
+    let spread: Vec<Value> = (0..30)
+        .map(|i| failed(&format!("198.51.100.{i}")))
+        .collect();
+    assert!(over_time(&r, spread).is_empty());
+    let one: Vec<Value> = (0..12).map(|_| failed("203.0.113.7")).collect();
+    assert_eq!(
+        over_time(&r, one),
+        vec![(9, "Failed Authentication Burst".to_string())]
+    );
+}
+
+#[test]
+fn local_knowledge_turns_its_rules_on() {
+    use palisade_falco::knowledge::{Knowledge, Known, compile_with, parse_cidr};
+    let sa_outside = {
+        let mut e = req(
+            "system:serviceaccount:shop:web",
+            "list",
+            "secrets",
+            "shop",
+            "",
+            None,
+        );
+        e["sourceIPs"] = json!(["203.0.113.7", "10.0.0.12"]);
+        e
+    };
+    let sa_inside = {
+        let mut e = req(
+            "system:serviceaccount:shop:web",
+            "list",
+            "pods",
+            "shop",
+            "",
+            None,
+        );
+        e["sourceIPs"] = json!(["10.1.2.3"]);
+        e
+    };
+    let stranger = req("eve", "get", "pods", "shop", "web-1", None);
+    let bound = req("alice@example.com", "get", "pods", "shop", "web-1", None);
+    let mut grouped = req("bob", "get", "pods", "shop", "web-1", None);
+    grouped["user"]["groups"] = json!(["ops", "system:authenticated"]);
+    let events = || {
+        vec![
+            sa_outside.clone(),
+            sa_outside.clone(),
+            sa_inside.clone(),
+            stranger.clone(),
+            stranger.clone(),
+            bound.clone(),
+            grouped.clone(),
+        ]
+    };
+    // without the knowledge both rules stay off
+    let plain = compile(&default_rule_files());
+    let got = over_time(&plain, events());
+    assert!(
+        got.iter().all(
+            |(_, r)| r != "Service Account or System Identity Used From Outside"
+                && r != "Request by an Identity No Binding Names"
+        ),
+        "{got:?}"
+    );
+    let k = Knowledge {
+        internal_networks: vec![parse_cidr("10.0.0.0/8").unwrap()],
+        known: Some(Known {
+            users: vec![
+                "alice@example.com".into(),
+                "system:serviceaccount:shop:web".into(),
+            ],
+            groups: vec!["ops".into(), "system:authenticated".into()],
+            source: "test".into(),
+        }),
+    };
+    let r = compile_with(&default_rule_files(), &k);
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    let got: Vec<(usize, String)> = over_time(&r, events())
+        .into_iter()
+        .filter(|(_, r)| {
+            r == "Service Account or System Identity Used From Outside"
+                || r == "Request by an Identity No Binding Names"
+        })
+        .collect();
+    // once per identity and address in the window; system:authenticated,
+    // which every user carries, does not make eve known
+    assert_eq!(
+        got,
+        vec![
+            (
+                0,
+                "Service Account or System Identity Used From Outside".to_string()
+            ),
+            (3, "Request by an Identity No Binding Names".to_string()),
+        ]
+    );
+}
+
+#[test]
+fn window_settings_out_of_range_are_errors_on_their_line() {
+    let bad = r#"
+- rule: Probe
+  desc: d
+  condition: ka.response.code = 403
+  output: o
+  priority: WARNING
+  source: k8s_audit
+  window:
+    by: [ka.user.name]
+    count: 0
+    within: 60s
+- rule: Probe2
+  desc: d
+  condition: ka.response.code = 403
+  output: o
+  priority: WARNING
+  source: k8s_audit
+  window:
+    by: [ka.user.name]
+    count: 5
+    within: 3d
+- rule: Probe3
+  desc: d
+  condition: ka.response.code = 403
+  output: o
+  priority: WARNING
+  source: k8s_audit
+  window:
+    by: [ka.no.such.field]
+    count: 5
+    within: 1m
+"#;
+    let r = compile(&[("mine.yaml".to_string(), bad.to_string())]);
+    let msgs: Vec<String> = r.diags.iter().map(|d| d.to_string()).collect();
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("mine.yaml:10: error: rule 'Probe': window: count must be")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.starts_with("mine.yaml:21: error: rule 'Probe2': window: within must be")),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.iter()
+            .any(|m| m.contains("mine.yaml:28") && m.contains("unknown field 'ka.no.such.field'")),
+        "{msgs:?}"
+    );
+    // a threshold is changed with override
+    let tuned = r#"
+- rule: Forbidden Requests Burst
+  window: {by: [ka.user.name], count: 3, within: 60s}
+  override: {window: replace}
+"#;
+    let mut files = default_rule_files();
+    files.push(("tuned.yaml".into(), tuned.into()));
+    let r = compile(&files);
+    assert!(r.diags.is_empty(), "{:?}", r.diags);
+    let got = over_time(&r, (0..3).map(|_| refused("bob", "secrets")).collect());
+    assert_eq!(got, vec![(2, "Forbidden Requests Burst".to_string())]);
 }

@@ -19,10 +19,15 @@ fn ev(j: serde_json::Value) -> AuditEvent {
 
 fn fired(r: &palisade_falco::RuleSet, e: &AuditEvent) -> Vec<String> {
     let mut s = Scratch::new();
-    r.evaluate(e, Matching::All, &mut s)
-        .into_iter()
-        .map(|a| a.rule)
-        .collect()
+    r.evaluate(
+        e,
+        Matching::All,
+        &mut s,
+        &mut palisade_falco::Windows::new(),
+    )
+    .into_iter()
+    .map(|a| a.rule)
+    .collect()
 }
 
 fn exec_event(user: &str) -> AuditEvent {
@@ -39,8 +44,22 @@ fn exec_event(user: &str) -> AuditEvent {
 fn shipped_ruleset_loads_clean() {
     let r = rs(&[("palisade_default_rules.yaml", DEFAULT_RULES)]);
     assert!(r.diags.is_empty(), "{:?}", r.diags);
-    assert_eq!(r.rules().len(), 29);
-    assert_eq!(r.rules().iter().filter(|x| x.enabled).count(), 29);
+    assert_eq!(r.rules().len(), 34);
+    // the two that need local knowledge (--internal-cidr, --known-from) are off
+    let off: Vec<&str> = r
+        .rules()
+        .iter()
+        .filter(|x| !x.enabled)
+        .map(|x| x.name.as_str())
+        .collect();
+    assert_eq!(
+        off,
+        [
+            palisade_falco::knowledge::OUTSIDE_RULE,
+            palisade_falco::knowledge::UNKNOWN_IDENTITY_RULE
+        ]
+    );
+    assert_eq!(r.rules().iter().filter(|x| x.window.is_some()).count(), 5);
     // Every rule names its MITRE ATT&CK technique and what to check.
     for x in r.rules() {
         assert!(
@@ -55,7 +74,12 @@ fn shipped_ruleset_loads_clean() {
     }
     let e = exec_event("alice");
     let mut s = Scratch::new();
-    let a = r.evaluate(&e, Matching::First, &mut s);
+    let a = r.evaluate(
+        &e,
+        Matching::First,
+        &mut s,
+        &mut palisade_falco::Windows::new(),
+    );
     assert_eq!(a.len(), 1);
     assert_eq!(a[0].rule, "Exec or Attach Into Pod");
     assert_eq!(
@@ -145,7 +169,12 @@ fn outputs_redact_configmap_and_object_data() {
         serde_json::json!({"auditID": "1", "requestObject": {"kind": "ConfigMap", "data": {"db.password": "hunter2"}}}),
     );
     let mut s = Scratch::new();
-    let a = r.evaluate(&e, Matching::First, &mut s);
+    let a = r.evaluate(
+        &e,
+        Matching::First,
+        &mut s,
+        &mut palisade_falco::Windows::new(),
+    );
     assert_eq!(a.len(), 1);
     assert!(!a[0].output.contains("hunter2"), "{}", a[0].output);
     assert!(a[0].output.contains("db.password"), "{}", a[0].output);
@@ -269,7 +298,12 @@ fn alert_record_shape() {
     let r = defaults();
     let e = exec_event("alice");
     let mut s = Scratch::new();
-    let a = r.evaluate(&e, Matching::All, &mut s);
+    let a = r.evaluate(
+        &e,
+        Matching::All,
+        &mut s,
+        &mut palisade_falco::Windows::new(),
+    );
     let rec = serde_json::to_string(&palisade_falco::alert_record(&a[0], &e)).unwrap();
     let order: Vec<usize> = [
         "\"time\"",

@@ -52,7 +52,12 @@ fn run(case: &Case, base: &std::path::Path) -> Result<(), String> {
     .unwrap();
     let mut s = Scratch::new();
     for e in &events {
-        for a in rs.evaluate(e, Matching::First, &mut s) {
+        for a in rs.evaluate(
+            e,
+            Matching::First,
+            &mut s,
+            &mut palisade_falco::Windows::new(),
+        ) {
             *counts.entry(a.rule).or_default() += 1;
         }
     }

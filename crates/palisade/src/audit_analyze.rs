@@ -5,17 +5,25 @@
 //! not be read (a bad line, records of an unknown format), 1 on an alert at
 //! or above `--fail-on`.
 
+use crate::cli::KnowledgeArgs;
 use crate::exit;
 use crate::output::usage_error;
 use palisade_falco::RuleSet;
 use palisade_falco::analyze::{Analyzer, Options, Stop};
+use palisade_falco::knowledge::{Knowledge, Known};
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
 /// Loads and compiles rules, printing every diagnostic to stderr; `Err` when
 /// a file cannot be read. The bool says whether any diagnostic was an error.
 pub fn load_rules(names: &[String]) -> Result<(RuleSet, bool), String> {
-    let rs = palisade_falco::compile(&palisade_falco::analyze::rule_files(names)?);
+    load_rules_with(names, &Knowledge::default())
+}
+
+/// [`load_rules`] with local knowledge added (and the rules it serves on).
+pub fn load_rules_with(names: &[String], k: &Knowledge) -> Result<(RuleSet, bool), String> {
+    let rs =
+        palisade_falco::knowledge::compile_with(&palisade_falco::analyze::rule_files(names)?, k);
     for d in &rs.diags {
         eprintln!("{d}");
     }
@@ -29,8 +37,80 @@ pub fn load_rules(names: &[String]) -> Result<(RuleSet, bool), String> {
     Ok((rs, bad))
 }
 
-pub fn analyze(logs: &[PathBuf], rules: &[String], opts: Options) -> u8 {
-    let (rs, rules_bad) = match load_rules(rules) {
+/// The knowledge the flags give: networks parsed, and the identities that
+/// the bindings of `--known-from` (or the live cluster's) name. `Err` for
+/// a bad CIDR, unreadable input, or input without a single binding (every
+/// identity would be unknown).
+pub fn knowledge(args: &KnowledgeArgs) -> Result<Knowledge, String> {
+    let mut k = Knowledge::default();
+    for c in &args.internal_cidrs {
+        k.internal_networks.push(
+            palisade_falco::knowledge::parse_cidr(c)
+                .map_err(|e| format!("--internal-cidr: {e}"))?,
+        );
+    }
+    if args.known_from.is_empty() && !args.known_from_cluster {
+        return Ok(k);
+    }
+    let mut objects = Vec::new();
+    let mut sources = Vec::new();
+    if !args.known_from.is_empty() {
+        let loaded =
+            palisade_source::load(&args.known_from, &palisade_source::LoadOptions::default());
+        for e in &loaded.errors {
+            eprintln!("palisade: {e}");
+        }
+        objects.extend(loaded.objects);
+        sources.extend(args.known_from.iter().map(|p| p.display().to_string()));
+    }
+    if args.known_from_cluster {
+        let opts = palisade_live::LiveOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            ..Default::default()
+        };
+        let fetched =
+            palisade_live::fetch(&opts).map_err(|e| format!("--known-from-cluster: {e}"))?;
+        for w in &fetched.warnings {
+            eprintln!("palisade: warning: {w}");
+        }
+        objects.extend(fetched.objects);
+        sources.push("the cluster".into());
+    }
+    let source = sources.join(", ");
+    let model = palisade_model::Model::new(objects);
+    let rbac = palisade_rbac::Rbac::build(&model);
+    if rbac.bindings.is_empty() {
+        return Err(format!(
+            "--known-from: no RoleBinding or ClusterRoleBinding in {source}; every identity would be unknown"
+        ));
+    }
+    let mut known = Known {
+        source: format!("--known-from {source}"),
+        ..Default::default()
+    };
+    for s in rbac.subjects() {
+        match s {
+            palisade_rbac::Subject::Group(g) => known.groups.push(g.clone()),
+            other => known.users.extend(other.username()),
+        }
+    }
+    eprintln!(
+        "palisade: {} user(s) and service account(s) and {} group(s) named by {} binding(s) in {source} are known",
+        known.users.len(),
+        known.groups.len(),
+        rbac.bindings.len()
+    );
+    k.known = Some(known);
+    Ok(k)
+}
+
+pub fn analyze(logs: &[PathBuf], rules: &[String], k: &KnowledgeArgs, opts: Options) -> u8 {
+    let k = match knowledge(k) {
+        Ok(k) => k,
+        Err(e) => return usage_error(e),
+    };
+    let (rs, rules_bad) = match load_rules_with(rules, &k) {
         Ok(x) => x,
         Err(e) => return usage_error(e),
     };

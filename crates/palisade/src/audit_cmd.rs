@@ -170,6 +170,7 @@ pub fn run(args: AuditArgs) -> u8 {
         AuditCommand::Analyze {
             logs,
             rules,
+            knowledge,
             follow,
             format,
             matching,
@@ -197,7 +198,7 @@ pub fn run(args: AuditArgs) -> u8 {
                 max_event_bytes,
                 follow,
             };
-            crate::audit_analyze::analyze(&logs, &rules.rules, opts)
+            crate::audit_analyze::analyze(&logs, &rules.rules, &knowledge, opts)
         }
         cmd @ (AuditCommand::Serve { .. }
         | AuditCommand::Alerts { .. }

@@ -49,6 +49,7 @@ pub fn run(cmd: AuditCommand) -> u8 {
             token_file,
             client_ca,
             insecure_no_auth,
+            knowledge,
             rules,
             matching,
             retention_days,
@@ -78,7 +79,11 @@ pub fn run(cmd: AuditCommand) -> u8 {
                 },
                 None => None,
             };
-            let (rs, bad) = match load_rules(&rules.rules) {
+            let k = match crate::audit_analyze::knowledge(&knowledge) {
+                Ok(k) => k,
+                Err(e) => return usage_error(e),
+            };
+            let (rs, bad) = match crate::audit_analyze::load_rules_with(&rules.rules, &k) {
                 Ok(x) => x,
                 Err(e) => return usage_error(e),
             };

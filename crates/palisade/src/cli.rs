@@ -511,6 +511,8 @@ pub struct AuditArgs {
 }
 
 #[derive(Subcommand, Debug)]
+// parsed once per run: the size of its largest variant costs nothing
+#[allow(clippy::large_enum_variant)]
 pub enum AuditCommand {
     /// The audit Policy (audit.k8s.io/v1).
     #[command(after_help = "Examples:
@@ -531,12 +533,16 @@ pub enum AuditCommand {
   palisade audit analyze examples/audit/audit.log                              the shipped rules
   palisade audit analyze audit.log --rules default --rules my-rules.yaml       and your own
   palisade audit analyze /var/log/kube-audit.log --follow --format json        as the log grows
-  palisade audit analyze audit.log --min-priority warning --fail-on critical   in CI")]
+  palisade audit analyze audit.log --min-priority warning --fail-on critical   in CI
+  palisade audit analyze audit.log --internal-cidr 10.0.0.0/8 --known-from rbac/   local knowledge
+  palisade audit analyze audit.log --known-from-cluster                         identities RBAC names")]
     Analyze {
         #[arg(value_name = "LOG", required = true)]
         logs: Vec<PathBuf>,
         #[command(flatten)]
         rules: RulesArgs,
+        #[command(flatten)]
+        knowledge: KnowledgeArgs,
         /// Keep reading the logs as they grow (as `tail -f`), until stopped.
         #[arg(long)]
         follow: bool,
@@ -586,6 +592,8 @@ pub enum AuditCommand {
         insecure_no_auth: bool,
         #[command(flatten)]
         rules: RulesArgs,
+        #[command(flatten)]
+        knowledge: KnowledgeArgs,
         #[arg(long = "match", default_value = "all", value_parser = ["all", "first"])]
         matching: String,
         /// Keep alerts (and events) this many days; pruned hourly.
@@ -708,6 +716,32 @@ pub struct RulesArgs {
     /// replaces the shipped rules, which `--rules default` names.
     #[arg(long = "rules", value_name = "FILE|default")]
     pub rules: Vec<String>,
+}
+
+/// What the default rules cannot know on their own; each turns on the
+/// rule that needs it.
+#[derive(Args, Debug, Clone, Default)]
+pub struct KnowledgeArgs {
+    /// The cluster's own networks (repeatable or comma-separated; CIDRs or
+    /// addresses): a service account's, node's or control plane's
+    /// credential used from anywhere else alerts.
+    #[arg(long = "internal-cidr", value_name = "CIDR", value_delimiter = ',')]
+    pub internal_cidrs: Vec<String>,
+    /// Manifests or a dump (repeatable) whose RoleBindings and
+    /// ClusterRoleBindings name the known users, groups and service
+    /// accounts: a request by anyone else alerts.
+    #[arg(long = "known-from", value_name = "PATH")]
+    pub known_from: Vec<PathBuf>,
+    /// The same, from the live cluster's bindings (read-only; the
+    /// kubeconfig as for `--cluster`).
+    #[arg(long)]
+    pub known_from_cluster: bool,
+    /// Kubeconfig file for --known-from-cluster.
+    #[arg(long, value_name = "FILE", requires = "known_from_cluster")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --known-from-cluster.
+    #[arg(long, requires = "known_from_cluster")]
+    pub context: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -633,3 +633,109 @@ fn analyze_mixed_log_counts_unknown_records_once_and_skips_non_audit_payloads() 
         "{err}"
     );
 }
+
+#[test]
+fn analyze_with_local_knowledge_turns_on_its_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let rbac = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &rbac,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: devs, namespace: shop}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\nsubjects:\n- {kind: User, name: alice}\n- {kind: Group, name: ops}\n- {kind: ServiceAccount, name: web, namespace: shop}\n",
+    )
+    .unwrap();
+    let event = |id: &str, user: &str, groups: &[&str], ip: &str| {
+        serde_json::json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": id, "stage": "ResponseComplete", "verb": "get",
+            "user": {"username": user, "groups": groups},
+            "sourceIPs": [ip], "requestURI": "/api/v1/namespaces/shop/pods/web-1",
+            "objectRef": {"resource": "pods", "namespace": "shop", "name": "web-1", "apiVersion": "v1"},
+            "responseStatus": {"code": 200},
+            "stageTimestamp": format!("2026-11-29T08:00:0{}Z", &id[1..])
+        })
+        .to_string()
+    };
+    let log = [
+        event("e1", "alice", &["system:authenticated"], "10.0.0.5"),
+        event("e2", "bob", &["ops", "system:authenticated"], "10.0.0.6"),
+        event("e3", "eve", &["system:authenticated"], "10.0.0.7"),
+        event("e4", "eve", &["system:authenticated"], "10.0.0.7"),
+        event(
+            "e5",
+            "system:serviceaccount:shop:web",
+            &["system:serviceaccounts", "system:authenticated"],
+            "10.0.0.9",
+        ),
+        event(
+            "e6",
+            "system:serviceaccount:shop:web",
+            &["system:serviceaccounts", "system:authenticated"],
+            "203.0.113.7",
+        ),
+    ]
+    .join("\n");
+    // without knowledge: nothing
+    let (code, alerts, _) = analyze_json(&["-"], Some(log.clone().into_bytes()));
+    assert_eq!(code, Some(0));
+    assert!(alerts.is_empty(), "{alerts:?}");
+    let rbac_arg = rbac.display().to_string();
+    let (code, alerts, err) = analyze_json(
+        &[
+            "-",
+            "--internal-cidr",
+            "10.0.0.0/8",
+            "--known-from",
+            &rbac_arg,
+        ],
+        Some(log.clone().into_bytes()),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("2 user(s) and service account(s) and 1 group(s) named by 1 binding(s)"),
+        "{err}"
+    );
+    let got: Vec<(String, String)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["event"]["auditID"].as_str().unwrap().to_string(),
+                a["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "e3".into(),
+                "Request by an Identity No Binding Names".into()
+            ),
+            (
+                "e6".into(),
+                "Service Account or System Identity Used From Outside".into()
+            ),
+        ]
+    );
+    // bad knowledge is a usage error, named
+    let (code, _, err) = analyze_json(&["-", "--internal-cidr", "10.0.0/33"], Some(vec![]));
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--internal-cidr: '10.0.0/33' is not a CIDR"),
+        "{err}"
+    );
+    let empty = dir.path().join("none.yaml");
+    std::fs::write(
+        &empty,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    )
+    .unwrap();
+    let (code, _, err) = analyze_json(
+        &["-", "--known-from", &empty.display().to_string()],
+        Some(vec![]),
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("no RoleBinding or ClusterRoleBinding"),
+        "{err}"
+    );
+}
