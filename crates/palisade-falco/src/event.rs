@@ -652,14 +652,16 @@ impl Out<'_> {
             }
             return;
         }
-        if m.get("awslogs").is_some_and(|a| a.get("data").is_some()) {
-            return self.skipped(
-                line,
-                Format::EksSubscription,
-                "the data is still gzip+base64: decode it first \
-                 (jq -r .awslogs.data | base64 -d | gunzip)"
-                    .into(),
-            );
+        // EKS: subscription data as Lambda receives it, gzip + base64.
+        if let Some(data) = m
+            .get("awslogs")
+            .and_then(|a| a.get("data"))
+            .and_then(Value::as_str)
+        {
+            return match awslogs_data(data) {
+                Ok(v) => self.record(line, v, 0),
+                Err(why) => self.skipped(line, Format::EksSubscription, why),
+            };
         }
         // EKS: `aws logs filter-log-events` / `get-log-events` output.
         if matches!(m.get("events"), Some(Value::Array(_))) {
@@ -885,6 +887,31 @@ fn trim(b: &[u8]) -> &[u8] {
     &b[s..e.max(s)]
 }
 
+/// Most bytes one `awslogs.data` may inflate to (a Lambda payload is at
+/// most 6 MB compressed; CloudWatch Logs sends at most 1 MB of log events).
+pub const MAX_AWSLOGS_BYTES: u64 = 64 << 20;
+
+/// `awslogs.data`: base64 of gzip of the subscription's JSON document.
+fn awslogs_data(data: &str) -> Result<Value, String> {
+    use base64::Engine;
+    use std::io::Read;
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| format!("awslogs.data is not base64: {e}"))?;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(gz.as_slice())
+        .take(MAX_AWSLOGS_BYTES + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("awslogs.data is not gzip: {e}"))?;
+    if out.len() as u64 > MAX_AWSLOGS_BYTES {
+        return Err(format!(
+            "awslogs.data inflates past {} MiB",
+            MAX_AWSLOGS_BYTES >> 20
+        ));
+    }
+    serde_json::from_slice(&out).map_err(|e| format!("awslogs.data is not JSON: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1041,7 +1068,19 @@ mod tests {
         );
         assert_eq!(got[4], (2, "E:EksSubscription:a".into()));
         assert_eq!(got[8].0, 3);
-        assert!(got[8].1.contains("gzip+base64"), "{got:?}");
+        assert!(got[8].1.contains("awslogs.data is not gzip"), "{got:?}");
+        // as Lambda receives it: gzip + base64 of the same document
+        use base64::Engine;
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(data.to_string().as_bytes()).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let lambda = format!("{{\"awslogs\":{{\"data\":\"{b64}\"}}}}\n");
+        let got = items(&lambda, 10_000);
+        assert_eq!(got.len(), 4, "{got:?}");
+        assert_eq!(got[0], (1, "E:EksSubscription:a".into()));
+        let got = items("{\"awslogs\":{\"data\":\"not base64!\"}}\n", 10_000);
+        assert!(got[0].1.contains("awslogs.data is not base64"), "{got:?}");
     }
 
     fn gke(id: &str, method: &str, resource: &str) -> serde_json::Value {
