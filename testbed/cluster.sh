@@ -27,6 +27,14 @@
 #   PALISADE_TESTBED_PORT  the API server's port (default 16443)
 #   PALISADE_TESTBED_AUDIT_PORT   where the API server sends audit batches (18444)
 #   PALISADE_BIN           the palisade binary (default: target/debug, target/release, PATH)
+#   PALISADE_TESTBED_APISERVER_FLAGS   extra kube-apiserver flags, whitespace-separated,
+#                          appended last so they override the ones above (e.g.
+#                          "--anonymous-auth=true"; "--audit-webhook-config-file=" turns
+#                          the webhook backend off). Default: none
+#   PALISADE_TESTBED_CONTROLLERS   the controller manager's --controllers list (e.g. "*"
+#                          for every controller enabled by default). Default: the
+#                          service-account, namespace, garbage-collector, root-CA and
+#                          ClusterRole-aggregation controllers
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -39,6 +47,8 @@ ETCD_PORT="${PALISADE_TESTBED_ETCD_PORT:-23790}"
 ETCD_PEER_PORT="${PALISADE_TESTBED_ETCD_PEER_PORT:-23800}"
 KCM_PORT="${PALISADE_TESTBED_KCM_PORT:-10257}"
 SERVER="https://127.0.0.1:$PORT"
+APISERVER_EXTRA_FLAGS="${PALISADE_TESTBED_APISERVER_FLAGS:-}"
+CONTROLLERS="${PALISADE_TESTBED_CONTROLLERS:-clusterrole-aggregation-controller,serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller}"
 
 log() { printf 'testbed: %s\n' "$*" >&2; }
 die() {
@@ -213,6 +223,13 @@ EOF
   else
     echo "--audit-policy-file=$STATE/audit/audit-policy.yaml"
   fi
+  # PALISADE_TESTBED_APISERVER_FLAGS, one flag a line, last so they win.
+  local -a extra=()
+  read -ra extra <<<"$APISERVER_EXTRA_FLAGS"
+  local f
+  for f in "${extra[@]}"; do
+    echo "$f"
+  done
 }
 
 write_manifest() {
@@ -311,7 +328,7 @@ up() {
     --authentication-kubeconfig="$STATE/controller-manager.kubeconfig" \
     --authorization-kubeconfig="$STATE/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" --leader-elect=false \
-    --controllers=clusterrole-aggregation-controller,serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,root-ca-certificate-publisher-controller \
+    --controllers="$CONTROLLERS" \
     --service-account-private-key-file="$STATE/pki/sa.key" --root-ca-file="$STATE/pki/ca.crt" \
     --use-service-account-credentials=true --cluster-name=palisade-testbed
   local k=("$BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig")

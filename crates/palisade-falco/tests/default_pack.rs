@@ -807,6 +807,21 @@ fn secrets_read_across_namespaces_alert_on_the_fifth() {
         })
         .collect();
     assert!(over_time(&r, helm).is_empty());
+    // an operator fetching the Secret it manages, by name, namespace after
+    // namespace: not a list
+    let by_name: Vec<Value> = (0..8)
+        .map(|i| {
+            req(
+                "system:serviceaccount:cert-manager:cert-manager",
+                "get",
+                "secrets",
+                &format!("app-{i}"),
+                "web-tls",
+                None,
+            )
+        })
+        .collect();
+    assert!(over_time(&r, by_name).is_empty());
     let bulk: Vec<Value> = (0..8)
         .map(|i| read("system:serviceaccount:shop:web", &format!("ns-{i}")))
         .collect();

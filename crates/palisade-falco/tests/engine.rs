@@ -45,7 +45,8 @@ fn shipped_ruleset_loads_clean() {
     let r = rs(&[("palisade_default_rules.yaml", DEFAULT_RULES)]);
     assert!(r.diags.is_empty(), "{:?}", r.diags);
     assert_eq!(r.rules().len(), 34);
-    // the two that need local knowledge (--internal-cidr, --known-from) are off
+    // off: an activity trail, and the two that need local knowledge
+    // (--internal-cidr, --known-from)
     let off: Vec<&str> = r
         .rules()
         .iter()
@@ -55,6 +56,7 @@ fn shipped_ruleset_loads_clean() {
     assert_eq!(
         off,
         [
+            "Workload Changed by a Person",
             palisade_falco::knowledge::OUTSIDE_RULE,
             palisade_falco::knowledge::UNKNOWN_IDENTITY_RULE
         ]
@@ -241,9 +243,21 @@ fn palisade_rules_close_the_gaps() {
         got.contains(&"Privileged Workload Created or Changed".to_string()),
         "{got:?}"
     );
+    // the activity trail is off by default, and one line turns it on
     assert!(
-        got.contains(&"Workload Changed by a Person".to_string()),
+        !got.contains(&"Workload Changed by a Person".to_string()),
         "{got:?}"
+    );
+    let mut files = palisade_falco::default_rule_files();
+    files.push((
+        "mine.yaml".into(),
+        "- rule: Workload Changed by a Person\n  enabled: true\n".into(),
+    ));
+    let on = palisade_falco::compile(&files);
+    let patch = serde_json::json!({"spec": {"replicas": 2}});
+    assert_eq!(
+        fired(&on, &write_event("deployments", "patch", "alice", patch)),
+        ["Workload Changed by a Person"]
     );
     // The same change by the deployment controller is not "a person".
     let plain = serde_json::json!({"spec": {"replicas": 3}});
