@@ -4,7 +4,7 @@
 #     (palisade-auditgen: controller and service-account reads, lease and
 #     status updates, kubelet patches, ReplicaSet pod creates with bodies,
 #     secret reads, human Deployment patches, exec, RBAC writes, ConfigMaps)
-#     through the full default ruleset (Falco's 48 + palisade's), from a file
+#     through the default ruleset (palisade's pack, windows included), from a file
 #     (one core: analyze is single-threaded) — EVENTS (default 200000).
 #  2. The same stream piped from the generator, STREAM events (default
 #     10000000), to show memory stays flat.

@@ -345,7 +345,7 @@ fn post(n: u64, url: &str, args: &[String], r: &mut Rng) {
                 token.clone(),
             );
             tasks.push(tokio::spawn(async move {
-                let mut c = palisade_webhook::client::Client::connect(addr, &host, tls)
+                let mut c = palisade_webhook::client::Client::connect(addr, &host, tls.clone())
                     .await
                     .expect("connect");
                 let auth = token.map(|t| format!("Bearer {t}"));
@@ -358,10 +358,22 @@ fn post(n: u64, url: &str, args: &[String], r: &mut Rng) {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let Some(b) = bodies.get(i) else { break };
                     loop {
-                        let (s, _) = c
-                            .send_with("POST", &path, &headers, b.clone())
-                            .await
-                            .expect("send");
+                        // a sink that answers 429 before reading the body
+                        // closes the connection: connect again, as the
+                        // API server's client does
+                        let s = match c.send_with("POST", &path, &headers, b.clone()).await {
+                            Ok((s, _)) => s,
+                            Err(_) => {
+                                c = palisade_webhook::client::Client::connect(
+                                    addr,
+                                    &host,
+                                    tls.clone(),
+                                )
+                                .await
+                                .expect("connect");
+                                0
+                            }
+                        };
                         if s == 200 {
                             ok += 1;
                             break;
