@@ -10,6 +10,7 @@ pub mod defaults;
 pub mod image;
 pub mod kinds;
 mod model;
+pub mod namespaces;
 mod object;
 pub mod selector;
 mod typed;

@@ -201,6 +201,13 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
     {
         return Err(why);
     }
+    // manifests meant for `kubectl apply -n NS`, read without it
+    if !i.cluster
+        && let Some(a) =
+            palisade_model::namespaces::namespace_advice(&loaded.objects, i.namespace.as_deref())
+    {
+        eprintln!("palisade: note: {}", a.message);
+    }
     Ok(loaded)
 }
 

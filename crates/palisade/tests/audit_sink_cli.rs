@@ -109,7 +109,7 @@ fn sigkill_loses_no_acknowledged_alert() {
         .to_string();
     let ca = std::fs::read(dir.path().join("sink-ca.crt")).unwrap();
     let body = batch();
-    let per_batch = 6usize; // alerts the example log raises
+    let per_batch = 5usize; // alerts the example log raises
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

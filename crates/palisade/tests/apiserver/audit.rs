@@ -347,3 +347,73 @@ fn the_api_server_sends_its_audit_events_to_the_sink() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn known_identities_come_from_the_clusters_bindings() {
+    let Some(b) = bed::bed() else { return };
+    let _g = bed::lock();
+    let _clean = b.cleanup(&["audit-known"], &[]);
+    b.ok(&["create", "namespace", "audit-known"]);
+    b.ok(&[
+        "-n",
+        "audit-known",
+        "create",
+        "rolebinding",
+        "known-person-view",
+        "--clusterrole=view",
+        "--user=known-person",
+    ]);
+    let event = |id: &str, user: &str| {
+        serde_json::json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+            "auditID": id, "stage": "ResponseComplete", "verb": "list",
+            "user": {"username": user, "groups": ["system:authenticated"]},
+            "sourceIPs": ["10.0.0.5"], "requestURI": "/api/v1/namespaces/audit-known/pods",
+            "objectRef": {"resource": "pods", "namespace": "audit-known", "apiVersion": "v1"},
+            "responseStatus": {"code": 200},
+            "stageTimestamp": "2026-11-29T08:00:00Z"
+        })
+        .to_string()
+    };
+    let log = format!(
+        "{}\n{}\n",
+        event("k1", "known-person"),
+        event("k2", "stranger")
+    );
+    let out = palisade()
+        .args([
+            "audit",
+            "analyze",
+            "-",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .arg("--known-from-cluster")
+        .arg("--kubeconfig")
+        .arg(&b.admin)
+        .write_stdin(log)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("in the cluster are known"), "{err}");
+    let alerts: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(&str, &str)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["event"]["auditID"].as_str().unwrap(),
+                a["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // the bootstrap bindings are there too: system:masters, the
+    // controllers' service accounts… and the one this test made
+    assert_eq!(got, [("k2", "Request by an Identity No Binding Names")]);
+}
