@@ -32,6 +32,9 @@ pub struct Context<'a> {
     pub images: std::sync::Arc<crate::images::Images>,
     /// Service selectors by namespace.
     service_selectors: HashMap<String, Vec<&'a BTreeMap<String, String>>>,
+    /// The checks this run runs (`--check`, `--skip`, the configuration);
+    /// `None`: all of them.
+    pub enabled_checks: Option<HashSet<&'static str>>,
 }
 
 /// Container defaults a namespace's LimitRanges apply.
@@ -44,6 +47,11 @@ pub struct LimitDefaults {
 }
 
 impl<'a> Context<'a> {
+    /// Whether check `id` runs in this scan.
+    pub fn check_enabled(&self, id: &str) -> bool {
+        self.enabled_checks.as_ref().is_none_or(|s| s.contains(id))
+    }
+
     pub fn new(model: &'a Model, default_pss: LevelVersion) -> Self {
         let mut ns_pss = HashMap::new();
         for ns in model.of_kind("Namespace") {
@@ -61,6 +69,7 @@ impl<'a> Context<'a> {
             has_rbac: false,
             limit_defaults: HashMap::new(),
             service_selectors: HashMap::new(),
+            enabled_checks: None,
             images: Default::default(),
             rbac: palisade_rbac::Rbac::build(model),
             rbac_admin_bindings: HashSet::new(),

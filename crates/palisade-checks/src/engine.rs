@@ -144,6 +144,7 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
         .collect();
     let mut cx = Context::new(model, settings.default_pss);
     cx.images = settings.images.clone();
+    cx.enabled_checks = Some(checks.iter().map(|c| c.meta().id).collect());
 
     let workload_checks: Vec<_> = checks
         .iter()

@@ -29,6 +29,15 @@ pub fn findings(check: &str, yaml: &str) -> Vec<Finding> {
     run(&model(yaml), &settings).findings
 }
 
+/// Runs only `checks` over `yaml`.
+pub fn findings_with(yaml: &str, checks: &[&str]) -> Vec<Finding> {
+    let settings = Settings {
+        only: Some(checks.iter().map(|c| c.to_string()).collect()),
+        ..Settings::default()
+    };
+    run(&model(yaml), &settings).findings
+}
+
 /// `(line, message)` of each finding of `check`.
 pub fn lines(check: &str, yaml: &str) -> Vec<(u32, String)> {
     findings(check, yaml)

@@ -32,7 +32,15 @@ fn the_default_pack_catches_the_attacks_and_stays_quiet() {
         .collect();
     let out = Command::cargo_bin("palisade")
         .unwrap()
-        .args(["audit", "analyze", "-", "--format", "json", "--fail-on", "none"])
+        .args([
+            "audit",
+            "analyze",
+            "-",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ])
         .args(["--internal-cidr", &cidrs.join(",")])
         .arg("--known-from")
         .arg(dir.join("rbac.yaml"))

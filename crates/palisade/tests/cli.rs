@@ -109,7 +109,7 @@ fn table_output_and_thresholds() {
         text.contains("5 critical findings cap the score at 50 (it would be 89 without the cap)"),
         "{text}"
     );
-    assert!(first[1].starts_with("5 critical · 6 high"), "{text}");
+    assert!(first[1].starts_with("5 critical · 7 high"), "{text}");
     assert!(
         text.contains("\n  palisade fix examples/demo --diff   # shows the changes\n"),
         "{text}"

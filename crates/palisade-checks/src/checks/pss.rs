@@ -30,22 +30,37 @@ impl Check for PssCheck {
         Target::Workloads
     }
 
-    fn check_workload(&self, _cx: &Context<'_>, w: &Workload<'_>, out: &mut Sink<'_>) {
-        for v in w
-            .pss
-            .iter()
-            .filter(|v| v.check == self.control.id && v.overridden_by.is_none())
-        {
+    fn check_workload(&self, cx: &Context<'_>, w: &Workload<'_>, out: &mut Sink<'_>) {
+        for v in w.pss.iter().filter(|v| v.check == self.control.id) {
+            // a baseline violation that a restricted check overrides is
+            // that check's to report, unless it does not run (`--skip`,
+            // `--check`): skipping one check never hides another's finding
+            if let Some(by) = v.overridden_by
+                && palisade_pss::controls::by_id(by).is_none_or(|c| cx.check_enabled(c.meta.id))
+            {
+                continue;
+            }
             let path = v
                 .fields
                 .first()
                 .map(|p| w.pod_path(p))
                 .unwrap_or_else(|| w.spec_path());
-            let f = out.report(
-                w.object,
-                path,
-                format!("{} [PodSecurity {}]", v.message(), w.pss_policy),
-            );
+            let mut message = format!("{} [PodSecurity {}]", v.message(), w.pss_policy);
+            // what the baseline level forbids keeps the baseline's
+            // severity when a stricter check stands for it
+            let mut severity = self.control.meta.severity;
+            for u in w
+                .pss
+                .iter()
+                .filter(|u| u.overridden_by == Some(self.control.id))
+            {
+                if let Some(c) = palisade_pss::controls::by_id(u.check) {
+                    severity = severity.max(c.meta.severity);
+                    message.push_str(&format!("; baseline forbids it too: {}", u.message()));
+                }
+            }
+            let f = out.report(w.object, path, message);
+            f.severity = f.severity.max(severity);
             f.autofix = autofix(self.control.remedy, w, &v.fields);
         }
     }
@@ -134,6 +149,43 @@ mod tests {
         // a privileged namespace gets no Pod Security findings
         let privileged = namespace("p", "privileged") + &deployment("p", spec);
         assert!(lines("pss-privileged", &privileged).is_empty());
+    }
+
+    #[test]
+    fn baseline_severity_survives_a_restricted_namespace_and_skips() {
+        use crate::testing::findings_with;
+        let spec = "      containers:\n      - name: a\n        image: x:1\n        securityContext: {capabilities: {add: [SYS_ADMIN]}}\n";
+        let baseline = namespace("b", "baseline") + &deployment("b", spec);
+        let restricted = namespace("r", "restricted") + &deployment("r", spec);
+        let base = findings("pss-capabilities-baseline", &baseline);
+        assert_eq!(base.len(), 1);
+        let high = base[0].severity;
+        // under restricted the restricted check reports it, at the
+        // baseline's severity, naming what baseline forbids
+        let both = ["pss-capabilities-baseline", "pss-capabilities-restricted"];
+        let r = findings_with(&restricted, &both);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].check.id, "pss-capabilities-restricted");
+        assert_eq!(r[0].severity, high);
+        assert!(
+            r[0].message.contains("baseline forbids it too"),
+            "{}",
+            r[0].message
+        );
+        // a restricted-only problem keeps the restricted severity
+        let drop_only = namespace("r", "restricted")
+            + &deployment(
+                "r",
+                "      containers:\n      - name: a\n        image: x:1\n",
+            );
+        let r = findings_with(&drop_only, &both);
+        assert_eq!(r.len(), 1);
+        assert!(r[0].severity < high);
+        // with the restricted check skipped, the baseline one speaks
+        let only = findings_with(&restricted, &["pss-capabilities-baseline"]);
+        assert_eq!(only.len(), 1, "{only:?}");
+        assert_eq!(only[0].check.id, "pss-capabilities-baseline");
+        assert_eq!(only[0].severity, high);
     }
 
     #[test]
