@@ -35,6 +35,8 @@ pub struct Context<'a> {
     /// The checks this run runs (`--check`, `--skip`, the configuration);
     /// `None`: all of them.
     pub enabled_checks: Option<HashSet<&'static str>>,
+    /// The Kubernetes minor version targeted; `None`: the newest.
+    pub kubernetes_minor: Option<u32>,
 }
 
 /// Container defaults a namespace's LimitRanges apply.
@@ -70,6 +72,7 @@ impl<'a> Context<'a> {
             limit_defaults: HashMap::new(),
             service_selectors: HashMap::new(),
             enabled_checks: None,
+            kubernetes_minor: None,
             images: Default::default(),
             rbac: palisade_rbac::Rbac::build(model),
             rbac_admin_bindings: HashSet::new(),

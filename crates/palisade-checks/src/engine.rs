@@ -31,6 +31,9 @@ pub struct Settings {
     pub ignores: Vec<IgnoreRule>,
     /// What was learnt from the images themselves (`scan --images`).
     pub images: std::sync::Arc<crate::images::Images>,
+    /// The Kubernetes minor version the manifests are meant for
+    /// (`--kubernetes-version 1.NN`); `None`: the newest.
+    pub kubernetes_minor: Option<u32>,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             exempt_namespaces: Vec::new(),
             ignores: Vec::new(),
             images: Default::default(),
+            kubernetes_minor: None,
         }
     }
 }
@@ -145,6 +149,7 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
     let mut cx = Context::new(model, settings.default_pss);
     cx.images = settings.images.clone();
     cx.enabled_checks = Some(checks.iter().map(|c| c.meta().id).collect());
+    cx.kubernetes_minor = settings.kubernetes_minor;
 
     let workload_checks: Vec<_> = checks
         .iter()

@@ -154,6 +154,8 @@ pub struct Fetched {
     pub errors: Vec<InputError>,
     /// The context read from.
     pub context: String,
+    /// The server's Kubernetes version (`/version`: `1.37`), when it says.
+    pub server_version: Option<String>,
 }
 
 /// Why the cluster could not be read at all.
@@ -309,6 +311,17 @@ async fn fetch_async(opts: &LiveOptions) -> Result<Fetched, LiveError> {
         context: context.clone(),
         ..Default::default()
     };
+    // `major.minor` as the server reports it (`1`, `37+` on some vendors)
+    if let Ok(v) = get_json(&client, "/version", opts).await {
+        let num = |k: &str| {
+            v[k].as_str()
+                .map(|s| s.trim_end_matches('+').to_string())
+                .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
+        };
+        if let (Some(major), Some(minor)) = (num("major"), num("minor")) {
+            out.server_version = Some(format!("{major}.{minor}"));
+        }
+    }
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(KINDS.len() as u64);
         b.set_style(

@@ -279,63 +279,98 @@ pub fn is_workload_kind(kind: &str) -> bool {
 /// A removed API version: the release that removed it and what replaces it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Removed {
+    /// The first release that no longer serves it (`1.25`).
     pub removed_in: &'static str,
     pub replacement: &'static str,
+    /// The first release that serves the replacement (`1.21`).
+    pub replacement_since: &'static str,
+}
+
+impl Removed {
+    /// `removed_in`'s minor version.
+    pub fn removed_minor(&self) -> u32 {
+        minor_of(self.removed_in)
+    }
+
+    /// `replacement_since`'s minor version.
+    pub fn replacement_minor(&self) -> u32 {
+        minor_of(self.replacement_since)
+    }
+}
+
+fn minor_of(v: &str) -> u32 {
+    v.split('.')
+        .nth(1)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0)
 }
 
 /// API versions that current clusters no longer serve (`apiVersion`, `kind`).
 pub fn removed_api(api_version: &str, kind: &str) -> Option<Removed> {
-    let r = |removed_in, replacement| {
+    let r = |removed_in, replacement, replacement_since| {
         Some(Removed {
             removed_in,
             replacement,
+            replacement_since,
         })
     };
     match (api_version, kind) {
         ("extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2", "Deployment") => {
-            r("1.16", "apps/v1")
+            r("1.16", "apps/v1", "1.9")
         }
-        ("extensions/v1beta1" | "apps/v1beta2", "DaemonSet" | "ReplicaSet") => r("1.16", "apps/v1"),
-        ("apps/v1beta1" | "apps/v1beta2", "StatefulSet") => r("1.16", "apps/v1"),
-        ("extensions/v1beta1", "NetworkPolicy") => r("1.16", "networking.k8s.io/v1"),
+        ("extensions/v1beta1" | "apps/v1beta2", "DaemonSet" | "ReplicaSet") => {
+            r("1.16", "apps/v1", "1.9")
+        }
+        ("apps/v1beta1" | "apps/v1beta2", "StatefulSet") => r("1.16", "apps/v1", "1.9"),
+        ("extensions/v1beta1", "NetworkPolicy") => r("1.16", "networking.k8s.io/v1", "1.8"),
         ("extensions/v1beta1", "PodSecurityPolicy") => r(
             "1.16",
             "nothing: PodSecurityPolicy was removed in 1.25; use Pod Security Admission",
+            "1.10",
         ),
         ("extensions/v1beta1" | "networking.k8s.io/v1beta1", "Ingress") => {
-            r("1.22", "networking.k8s.io/v1")
+            r("1.22", "networking.k8s.io/v1", "1.19")
         }
-        ("networking.k8s.io/v1beta1", "IngressClass") => r("1.22", "networking.k8s.io/v1"),
+        ("networking.k8s.io/v1beta1", "IngressClass") => r("1.22", "networking.k8s.io/v1", "1.19"),
         ("rbac.authorization.k8s.io/v1beta1" | "rbac.authorization.k8s.io/v1alpha1", _) => {
-            r("1.22", "rbac.authorization.k8s.io/v1")
+            r("1.22", "rbac.authorization.k8s.io/v1", "1.8")
         }
-        ("admissionregistration.k8s.io/v1beta1", _) => r("1.22", "admissionregistration.k8s.io/v1"),
-        ("apiextensions.k8s.io/v1beta1", _) => r("1.22", "apiextensions.k8s.io/v1"),
-        ("apiregistration.k8s.io/v1beta1", _) => r("1.22", "apiregistration.k8s.io/v1"),
-        ("certificates.k8s.io/v1beta1", _) => r("1.22", "certificates.k8s.io/v1"),
-        ("coordination.k8s.io/v1beta1", _) => r("1.22", "coordination.k8s.io/v1"),
+        ("admissionregistration.k8s.io/v1beta1", _) => {
+            r("1.22", "admissionregistration.k8s.io/v1", "1.16")
+        }
+        ("apiextensions.k8s.io/v1beta1", _) => r("1.22", "apiextensions.k8s.io/v1", "1.16"),
+        ("apiregistration.k8s.io/v1beta1", _) => r("1.22", "apiregistration.k8s.io/v1", "1.10"),
+        ("certificates.k8s.io/v1beta1", _) => r("1.22", "certificates.k8s.io/v1", "1.19"),
+        ("coordination.k8s.io/v1beta1", _) => r("1.22", "coordination.k8s.io/v1", "1.14"),
         ("scheduling.k8s.io/v1beta1" | "scheduling.k8s.io/v1alpha1", _) => {
-            r("1.22", "scheduling.k8s.io/v1")
+            r("1.22", "scheduling.k8s.io/v1", "1.14")
         }
         (
             "storage.k8s.io/v1beta1",
             "CSIDriver" | "CSINode" | "StorageClass" | "VolumeAttachment",
-        ) => r("1.22", "storage.k8s.io/v1"),
-        ("batch/v1beta1" | "batch/v2alpha1", "CronJob") => r("1.25", "batch/v1"),
-        ("discovery.k8s.io/v1beta1", "EndpointSlice") => r("1.25", "discovery.k8s.io/v1"),
-        ("events.k8s.io/v1beta1", "Event") => r("1.25", "events.k8s.io/v1"),
-        ("policy/v1beta1", "PodDisruptionBudget") => r("1.25", "policy/v1"),
+        ) => r("1.22", "storage.k8s.io/v1", "1.18"),
+        ("batch/v1beta1" | "batch/v2alpha1", "CronJob") => r("1.25", "batch/v1", "1.21"),
+        ("discovery.k8s.io/v1beta1", "EndpointSlice") => r("1.25", "discovery.k8s.io/v1", "1.21"),
+        ("events.k8s.io/v1beta1", "Event") => r("1.25", "events.k8s.io/v1", "1.19"),
+        ("policy/v1beta1", "PodDisruptionBudget") => r("1.25", "policy/v1", "1.21"),
         ("policy/v1beta1", "PodSecurityPolicy") => r(
             "1.25",
             "nothing: use Pod Security Admission namespace labels",
+            "1.25",
         ),
-        ("node.k8s.io/v1beta1", "RuntimeClass") => r("1.25", "node.k8s.io/v1"),
-        ("autoscaling/v2beta1", "HorizontalPodAutoscaler") => r("1.25", "autoscaling/v2"),
-        ("autoscaling/v2beta2", "HorizontalPodAutoscaler") => r("1.26", "autoscaling/v2"),
-        ("flowcontrol.apiserver.k8s.io/v1beta1", _) => r("1.26", "flowcontrol.apiserver.k8s.io/v1"),
-        ("flowcontrol.apiserver.k8s.io/v1beta2", _) => r("1.29", "flowcontrol.apiserver.k8s.io/v1"),
-        ("storage.k8s.io/v1beta1", "CSIStorageCapacity") => r("1.27", "storage.k8s.io/v1"),
-        ("flowcontrol.apiserver.k8s.io/v1beta3", _) => r("1.32", "flowcontrol.apiserver.k8s.io/v1"),
+        ("node.k8s.io/v1beta1", "RuntimeClass") => r("1.25", "node.k8s.io/v1", "1.20"),
+        ("autoscaling/v2beta1", "HorizontalPodAutoscaler") => r("1.25", "autoscaling/v2", "1.23"),
+        ("autoscaling/v2beta2", "HorizontalPodAutoscaler") => r("1.26", "autoscaling/v2", "1.23"),
+        ("flowcontrol.apiserver.k8s.io/v1beta1", _) => {
+            r("1.26", "flowcontrol.apiserver.k8s.io/v1", "1.29")
+        }
+        ("flowcontrol.apiserver.k8s.io/v1beta2", _) => {
+            r("1.29", "flowcontrol.apiserver.k8s.io/v1", "1.29")
+        }
+        ("storage.k8s.io/v1beta1", "CSIStorageCapacity") => r("1.27", "storage.k8s.io/v1", "1.24"),
+        ("flowcontrol.apiserver.k8s.io/v1beta3", _) => {
+            r("1.32", "flowcontrol.apiserver.k8s.io/v1", "1.29")
+        }
         _ => None,
     }
 }

@@ -69,6 +69,8 @@ impl Default for LoadOptions {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub objects: Vec<Object>,
+    /// With `--cluster`: the server's Kubernetes version (`1.37`).
+    pub server_version: Option<String>,
     pub errors: Vec<InputError>,
     /// Files that contributed objects or errors.
     pub files: usize,

@@ -1244,6 +1244,11 @@ pub struct ScanArgs {
     /// Pod Security version for namespaces without an enforce label.
     #[arg(long, value_name = "VERSION")]
     pub pss_version: Option<String>,
+    /// The Kubernetes version the manifests are meant for (`1.28`): it
+    /// governs removed-API findings and their advice, and the default Pod
+    /// Security version. Default: the newest; with --cluster, the server's.
+    #[arg(long, value_name = "1.NN")]
+    pub kubernetes_version: Option<String>,
     /// Also list suppressed findings in the table.
     #[arg(long)]
     pub show_suppressed: bool,

@@ -191,6 +191,7 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
                 .map_err(|e| format!("{}: {e}", path.display()))?;
         }
         loaded.files += 1;
+        loaded.server_version = fetched.server_version;
         loaded.objects.extend(fetched.objects);
         loaded.errors.extend(fetched.errors);
     }

@@ -40,6 +40,7 @@ pub fn run(a: ReportArgs) -> u8 {
         skip: Vec::new(),
         pss_level: a.pss_level,
         pss_version: a.pss_version,
+        kubernetes_version: None,
         show_suppressed: false,
         group: "check".into(),
         compact: false,

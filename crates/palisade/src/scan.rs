@@ -208,6 +208,31 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         Ok(l) => l,
         Err(e) => return Err(usage_error(e)),
     };
+    // the target version: the flag, else the live cluster's
+    let target = match args
+        .kubernetes_version
+        .as_deref()
+        .or(loaded.server_version.as_deref())
+        .map(parse_kubernetes_minor)
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => return Err(usage_error(e)),
+    };
+    if let Some(minor) = target {
+        settings.kubernetes_minor = Some(minor);
+        // the Pod Security version that release enforces, unless set
+        let pss_version_set =
+            args.pss_version.is_some() || config.pss.as_ref().is_some_and(|p| p.version.is_some());
+        if !pss_version_set {
+            // the newest policy version is `latest` (same checks, same name)
+            settings.default_pss.version = if minor >= palisade_pss::Version::MAX_MINOR {
+                palisade_pss::Version::Latest
+            } else {
+                palisade_pss::Version::Minor(minor)
+            };
+        }
+    }
     phase("read and parse");
     let files = loaded.files;
     let model = Model::new(loaded.objects);
@@ -284,4 +309,32 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         images: args.images.len(),
         vuln_db: vuln_db_used,
     })
+}
+
+/// `1.28`, `v1.28`, `1.28.3` → 28 (Kubernetes 1.x only).
+pub(crate) fn parse_kubernetes_minor(s: &str) -> Result<u32, String> {
+    let t = s.trim().trim_start_matches('v');
+    let mut parts = t.split('.');
+    match (parts.next(), parts.next().map(|m| m.trim_end_matches('+'))) {
+        (Some("1"), Some(m)) if !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()) => m
+            .parse::<u32>()
+            .map_err(|_| format!("--kubernetes-version: '{s}' is not a version like 1.28")),
+        _ => Err(format!(
+            "--kubernetes-version: '{s}' is not a version like 1.28"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    #[test]
+    fn kubernetes_versions() {
+        use super::parse_kubernetes_minor as p;
+        assert_eq!(p("1.28"), Ok(28));
+        assert_eq!(p("v1.20.7"), Ok(20));
+        assert_eq!(p("1.37+"), Ok(37));
+        assert!(p("2.0").is_err());
+        assert!(p("1").is_err());
+        assert!(p("latest").is_err());
+    }
 }

@@ -670,3 +670,52 @@ fn output_never_overwrites_an_input_without_force() {
         .code(0);
     assert!(fs::read_to_string(&m).unwrap().starts_with('{'));
 }
+
+#[test]
+fn the_target_kubernetes_version_governs_removed_apis_and_pod_security() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("cron.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata: {name: nightly, namespace: shop}\nspec:\n  schedule: '@daily'\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers: [{name: a, image: x:1, securityContext: {privileged: true}}]\n",
+    )
+    .unwrap();
+    let scan = |extra: &[&str]| {
+        let out = palisade()
+            .arg("scan")
+            .arg(&f)
+            .args(["--compact", "--fail-on", "none"])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (_, newest, _) = scan(&[]);
+    assert!(
+        newest.contains("high: removed-api-version: shop/CronJob/nightly: CronJob nightly uses batch/v1beta1, removed in Kubernetes 1.25; use batch/v1"),
+        "{newest}"
+    );
+    assert!(
+        newest.contains("[PodSecurity restricted:latest]"),
+        "{newest}"
+    );
+    let (_, old, _) = scan(&["--kubernetes-version", "1.20"]);
+    assert!(
+        old.contains("low: removed-api-version: shop/CronJob/nightly: CronJob nightly uses batch/v1beta1, still served by Kubernetes 1.20 but removed in 1.25; batch/v1 is served from Kubernetes 1.21: move when you upgrade"),
+        "{old}"
+    );
+    assert!(old.contains("[PodSecurity restricted:v1.20]"), "{old}");
+    // an explicit Pod Security version wins
+    let (_, pinned, _) = scan(&["--kubernetes-version", "1.20", "--pss-version", "v1.25"]);
+    assert!(
+        pinned.contains("[PodSecurity restricted:v1.25]"),
+        "{pinned}"
+    );
+    let (code, _, err) = scan(&["--kubernetes-version", "latest"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("is not a version like 1.28"), "{err}");
+}
