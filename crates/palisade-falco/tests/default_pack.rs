@@ -727,7 +727,7 @@ fn rule_matching_first_stays_available() {
             &mut palisade_falco::Windows::new()
         )
         .len()
-            >= 3
+            >= 2
     );
     assert_eq!(
         r.evaluate(

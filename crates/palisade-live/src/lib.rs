@@ -421,7 +421,15 @@ async fn fetch_async(opts: &LiveOptions) -> Result<Fetched, LiveError> {
                     None => format!("cluster:{kind}/{name}"),
                 });
                 match object_from_node(Node::from_json(&item), &file, &object_opts) {
-                    Ok(o) => out.objects.push(o),
+                    Ok(o) => {
+                        out.errors.extend(o.problems.iter().map(|e| InputError {
+                            file: file.to_string(),
+                            line: 0,
+                            column: 0,
+                            message: e.message.clone(),
+                        }));
+                        out.objects.push(o)
+                    }
                     Err(e) => out.errors.push(InputError {
                         file: file.to_string(),
                         line: 0,

@@ -77,6 +77,10 @@ pub struct Object {
     pub raw: Node,
     /// The typed form of built-in kinds palisade analyzes.
     pub typed: Typed,
+    /// What is wrong with the object although it could still be read (no
+    /// name; a field of the wrong type, left out of `typed`): input errors
+    /// to report, while the rest is analyzed.
+    pub problems: Vec<ObjectError>,
     /// `apiVersion`/`kind`/`namespace`/`name`, shared by the findings on it.
     pub reference: Arc<ObjectRef>,
     /// Fields whose value the source could not resolve (a Terraform
@@ -348,14 +352,18 @@ pub fn object_from_node(
             )),
         }
     };
+    let mut problems = Vec::new();
     let name = match (meta_str("name")?, meta_str("generateName")?) {
         (Some(n), _) if !n.is_empty() => n,
         (_, Some(g)) if !g.is_empty() => format!("{g}*"),
         _ => {
-            return Err(err(
+            // the API server refuses it, but what it would run can still
+            // be checked: reported, and analyzed as "(no name)"
+            problems.push(err(
                 meta.unwrap_or(&doc),
-                format!("{kind} has no metadata.name"),
+                format!("{kind} has no metadata.name (the API server refuses it; analyzed as \"{NO_NAME}\")"),
             ));
+            NO_NAME.to_string()
         }
     };
     let written_ns = meta_str("namespace")?.filter(|n| !n.is_empty());
@@ -373,7 +381,7 @@ pub fn object_from_node(
             (written_ns, explicit)
         }
     };
-    let typed = Typed::from_node(&api_version, &kind, &doc).map_err(|e| {
+    let to_error = |e: &palisade_value::TypeError| {
         let sensitive = kind == "Secret"
             || e.path
                 .segments()
@@ -389,7 +397,51 @@ pub fn object_from_node(
             column: e.column,
             message: format!("{kind} {name}: {}: {message}", e.path),
         }
-    })?;
+    };
+    let typed = match Typed::from_node(&api_version, &kind, &doc) {
+        Ok(t) => t,
+        Err(first) => {
+            // a field of the wrong type: reported, left out (blanked, or
+            // its parent when blanking is not enough), and the rest read
+            let mut pruned = doc.clone();
+            let mut blanked: Vec<Path> = Vec::new();
+            let mut reported = vec![first.path.clone()];
+            problems.push(to_error(&first));
+            let mut at = first.path.clone();
+            let mut typed = None;
+            for _ in 0..MAX_BLANKED {
+                let mut p = at.clone();
+                while !p.is_root() && !blank_at(&mut pruned, &p) {
+                    p.pop();
+                }
+                if p.is_root() {
+                    break;
+                }
+                blanked.push(p);
+                match Typed::from_node(&api_version, &kind, &pruned) {
+                    Ok(t) => {
+                        typed = Some(t);
+                        break;
+                    }
+                    Err(e) => {
+                        // an error our own blanking caused is not news
+                        let ours = blanked
+                            .iter()
+                            .any(|b| b.starts_with(&e.path) || e.path.starts_with(b));
+                        if !ours && !reported.contains(&e.path) {
+                            reported.push(e.path.clone());
+                            problems.push(to_error(&e));
+                        }
+                        at = e.path;
+                    }
+                }
+            }
+            match typed {
+                Some(t) => t,
+                None => return Err(to_error(&first)),
+            }
+        }
+    };
     let location = Location::new(file.clone(), doc.line, doc.column);
     let reference = Arc::new(ObjectRef {
         api_version: api_version.clone(),
@@ -408,9 +460,39 @@ pub fn object_from_node(
         location,
         raw: doc,
         typed,
+        problems,
         reference,
         unknown: Vec::new(),
     })
+}
+
+/// What an object without a name is called in findings.
+pub const NO_NAME: &str = "(no name)";
+
+/// Most fields left out of one object before it counts as unreadable.
+const MAX_BLANKED: usize = 32;
+
+/// Sets the value at `path` to null; false when there is nothing there or
+/// it is null already.
+fn blank_at(node: &mut Node, path: &Path) -> bool {
+    use palisade_value::Seg;
+    let mut cur = node;
+    for s in path.segments() {
+        let next = match (s, &mut cur.value) {
+            (Seg::Key(k), Value::Map(m)) => m.get_mut(k),
+            (Seg::Index(i), Value::Seq(v)) => v.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => return false,
+        }
+    }
+    if cur.is_null() {
+        return false;
+    }
+    cur.value = Value::Null;
+    true
 }
 
 /// Removes the offending value from a serde message
@@ -452,5 +534,53 @@ mod tests {
             redact_value("invalid type: integer `1234`, expected a string"),
             "invalid type: integer, expected a string"
         );
+    }
+
+    fn read(yaml: &str) -> Vec<Result<Object, ObjectError>> {
+        let stream = palisade_yaml::parse_stream(yaml, &palisade_yaml::Limits::default());
+        let file: Arc<str> = Arc::from("in.yaml");
+        stream
+            .documents
+            .into_iter()
+            .flat_map(|d| objects_from_document(d.root, &file, &ObjectOptions::default()))
+            .collect()
+    }
+
+    #[test]
+    fn invalid_objects_are_still_read() {
+        // no name, a field of the wrong type, and one more further on
+        let got = read(
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {namespace: kube-system}\nspec:\n  template:\n    spec:\n      hostPID: true\n      containers:\n      - name: a\n        image: x:1\n        ports: \"8080\"\n      - name: b\n        image: y:1\n        stdin: maybe\n",
+        );
+        let o = got[0].as_ref().unwrap();
+        assert_eq!(o.name, NO_NAME);
+        let msgs: Vec<&str> = o.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("DaemonSet has no metadata.name"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].contains("containers[0].ports: invalid type"),
+            "{msgs:?}"
+        );
+        assert!(msgs[2].contains("containers[1].stdin"), "{msgs:?}");
+        assert_eq!((o.problems[1].line, o.problems[2].line), (11, 14));
+        // what could be read is there: hostPID and both containers
+        let Typed::DaemonSet(d) = &o.typed else {
+            panic!("{:?}", o.typed)
+        };
+        let spec = d.spec.template.spec.as_ref().unwrap();
+        assert_eq!(spec.host_pid, Some(true));
+        assert_eq!(spec.containers.len(), 2);
+        assert!(spec.containers[0].ports.is_none());
+        // a secret's value never reaches the message
+        let got = read(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: a\n    image: x:1\n    env:\n    - {name: P, value: {nested: hunter2}}\n",
+        );
+        let o = got[0].as_ref().unwrap();
+        assert!(!o.problems[0].message.contains("hunter2"));
+        // a spec of the wrong type is left out, the object kept
+        assert!(read("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: 3\n")[0].is_ok());
     }
 }

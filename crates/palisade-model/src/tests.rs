@@ -11,7 +11,11 @@ fn load(text: &str) -> (Vec<Object>, Vec<ObjectError>) {
     for d in stream.documents {
         for r in objects_from_document(d.root, &file, &ObjectOptions::default()) {
             match r {
-                Ok(o) => objs.push(o),
+                Ok(o) => {
+                    // read with problems: reported, and kept
+                    errs.extend(o.problems.iter().cloned());
+                    objs.push(o)
+                }
                 Err(e) => errs.push(e),
             }
         }
@@ -171,7 +175,8 @@ items:
 ";
     let (objs, errs) = load(text);
     let names: Vec<_> = objs.iter().map(|o| o.name.as_str()).collect();
-    assert_eq!(names, ["a", "x"]);
+    // the Pod with a field of the wrong type is reported and still read
+    assert_eq!(names, ["a", "bad", "x"]);
     assert_eq!(errs.len(), 2);
     assert_eq!(errs[0].line, 12);
     assert!(
@@ -183,7 +188,7 @@ items:
     );
     assert!(errs[1].message.contains("apiVersion"));
     // cluster-scoped objects have no namespace
-    assert_eq!(objs[1].namespace, None);
+    assert_eq!(objs[2].namespace, None);
 }
 
 #[test]
@@ -202,8 +207,14 @@ fn secret_type_errors_do_not_echo_values() {
     let (_, errs) = load(
         "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  password: [\"hunter2\"]\nstringData: {token: [\"s3cr3t\"]}\n",
     );
-    assert_eq!(errs.len(), 1);
-    assert!(!errs[0].message.contains("hunter2"));
+    // both bad fields are reported (the object is still read), neither
+    // with its value
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(
+        errs.iter()
+            .all(|e| !e.message.contains("hunter2") && !e.message.contains("s3cr3t")),
+        "{errs:?}"
+    );
     let (_, errs) = load(
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    env:\n    - name: PASSWORD\n      value: [\"hunter2\"]\n",
     );

@@ -277,7 +277,10 @@ pub fn render(r: &ScanReport, opts: RenderOptions) -> String {
             "{}",
             p.paint(
                 severity_style(Severity::High),
-                &format!("INPUT ERRORS ({}) — not scanned", r.errors.len())
+                &format!(
+                    "INPUT ERRORS ({}) — what they name was left out",
+                    r.errors.len()
+                )
             )
         );
         for e in &r.errors {

@@ -575,7 +575,15 @@ fn render(dir: &Path, renderer: Renderer, opts: &LoadOptions) -> FileResult {
         sources.insert(doc.file);
         for r in objects_from_document(doc.root, &file, &object_opts) {
             match r {
-                Ok(o) => objects.push(o),
+                Ok(o) => {
+                    errors.extend(o.problems.iter().map(|e| InputError {
+                        file: file.to_string(),
+                        line: e.line,
+                        column: e.column,
+                        message: e.message.clone(),
+                    }));
+                    objects.push(o)
+                }
                 Err(e) => errors.push(InputError {
                     file: file.to_string(),
                     line: e.line,
@@ -681,7 +689,14 @@ fn parse_text(name: &str, text: &str, named: bool, opts: &LoadOptions) -> FileRe
         }
         for r in objects_from_document(doc.root, &file, &object_opts) {
             match r {
-                Ok(o) => objects.push(o),
+                Ok(o) => {
+                    errors.extend(
+                        o.problems
+                            .iter()
+                            .map(|e| err(e.line, e.column, e.message.clone())),
+                    );
+                    objects.push(o)
+                }
                 Err(e) => errors.push(err(e.line, e.column, e.message)),
             }
         }
