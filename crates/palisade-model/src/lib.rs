@@ -12,6 +12,7 @@ pub mod kinds;
 mod model;
 pub mod namespaces;
 mod object;
+pub mod operators;
 pub mod selector;
 mod typed;
 mod workload;

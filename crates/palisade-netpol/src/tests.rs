@@ -531,6 +531,25 @@ mod checks_tests {
             )
             .is_empty()
         );
+        // the Prometheus Operator's pods: made from a Prometheus resource
+        let prom = "---\napiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: a}\nspec: {replicas: 2}\n";
+        let y = base()
+            + &policy(
+                "a",
+                "prometheus-k8s",
+                "  podSelector: {matchLabels: {app.kubernetes.io/name: prometheus, app.kubernetes.io/instance: k8s}}\n",
+            )
+            + prom;
+        assert!(hits("netpol-selects-nothing", &y).is_empty());
+        // …but a typo in that selector is still one
+        let y = base()
+            + &policy(
+                "a",
+                "prometheus-k8s",
+                "  podSelector: {matchLabels: {app.kubernetes.io/name: promethues}}\n",
+            )
+            + prom;
+        assert_eq!(hits("netpol-selects-nothing", &y).len(), 1);
     }
 
     #[test]

@@ -26,11 +26,18 @@ pub static CHECK: NetpolCheck = NetpolCheck {
 
 fn detect(model: &Model, net: &Network) -> Vec<Hit> {
     let mut out = Vec::new();
+    // pods an operator will run for custom resources of the input
+    let managed = palisade_model::operators::managed_pods(model);
     for p in &net.policies {
         let Some(eps) = net.by_namespace.get(&p.namespace) else {
             continue; // the input has none of the namespace's workloads
         };
         if eps.iter().any(|&e| net.selects(p, &net.endpoints[e])) {
+            continue;
+        }
+        if managed.iter().any(|m| {
+            m.namespace == p.namespace && palisade_model::selector::matches(&p.select, &m.labels)
+        }) {
             continue;
         }
         out.push(on_policy(
