@@ -112,6 +112,30 @@ impl Network {
                 location: o.location.clone(),
             });
         }
+        // KubeVirt virtual machines run in pods with their template's labels
+        for vm in palisade_model::operators::virtual_machines(model) {
+            let mut named_ports = Vec::new();
+            let mut ports = Vec::new();
+            for (name, port, proto) in &vm.ports {
+                let proto = Protocol::parse(proto).unwrap_or(Protocol::Tcp);
+                ports.push((*port, proto));
+                if let Some(n) = name {
+                    named_ports.push((n.clone(), *port, proto));
+                }
+            }
+            net.endpoints.push(Endpoint {
+                namespace: vm.namespace.clone(),
+                name: vm.object.name.clone(),
+                kind: vm.object.kind.clone(),
+                labels: vm.labels.clone(),
+                named_ports,
+                ports,
+                images: Vec::new(),
+                host_network: false,
+                object: vm.object.reference.clone(),
+                location: vm.object.location.clone(),
+            });
+        }
         for o in model.of_kind("NetworkPolicy") {
             if !o.unknown.is_empty() {
                 net.unresolved.push(InvalidPolicy {

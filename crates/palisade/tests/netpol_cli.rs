@@ -296,3 +296,44 @@ fn misspelt_workloads_and_namespaces_are_suggested() {
         assert!(stderr.contains(says), "{stderr}");
     }
 }
+
+#[test]
+fn kubevirt_virtual_machines_are_reachable_workloads() {
+    let out = palisade()
+        .args([
+            "netpol",
+            "reach",
+            "--from",
+            "vms/api",
+            "--to",
+            "vms/db-vm",
+            "--port",
+            "5432",
+            "tests/fixtures/kubevirt/vm-netpol.yaml",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // the VM's template labels are selected and its interface's named
+    // port resolves
+    assert!(
+        text.starts_with("allowed: vms/api[Deployment] → vms/db-vm[VirtualMachine] TCP 5432"),
+        "{text}"
+    );
+    let out = palisade()
+        .args([
+            "netpol",
+            "reach",
+            "--from",
+            "vms/api",
+            "--to",
+            "vms/db-vm",
+            "--port",
+            "22",
+            "tests/fixtures/kubevirt/vm-netpol.yaml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
