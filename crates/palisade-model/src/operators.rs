@@ -75,9 +75,7 @@ mod tests {
     use crate::{ObjectOptions, objects_from_document};
     use std::sync::Arc;
 
-    #[test]
-    fn prometheus_operator_resources_become_labelled_pods() {
-        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\nspec:\n  podMetadata:\n    labels: {team: sre}\n---\napiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {}\n---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: x, namespace: monitoring}\nspec: {}\n";
+    pub(super) fn model_of(yaml: &str) -> Model {
         let file: Arc<str> = Arc::from("in.yaml");
         let objects = palisade_yaml::parse_stream(yaml, &palisade_yaml::Limits::default())
             .documents
@@ -85,7 +83,13 @@ mod tests {
             .flat_map(|d| objects_from_document(d.root, &file, &ObjectOptions::default()))
             .map(|r| r.unwrap())
             .collect();
-        let model = Model::new(objects);
+        Model::new(objects)
+    }
+
+    #[test]
+    fn prometheus_operator_resources_become_labelled_pods() {
+        let yaml = "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s, namespace: monitoring}\nspec:\n  podMetadata:\n    labels: {team: sre}\n---\napiVersion: monitoring.coreos.com/v1\nkind: Alertmanager\nmetadata: {name: main, namespace: monitoring}\nspec: {}\n---\napiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: x, namespace: monitoring}\nspec: {}\n";
+        let model = model_of(yaml);
         let got = managed_pods(&model);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].labels["app.kubernetes.io/name"], "prometheus");
@@ -202,21 +206,13 @@ pub fn virtual_machines(model: &Model) -> Vec<VirtualMachine<'_>> {
 
 #[cfg(test)]
 mod vm_tests {
+    use super::tests::model_of;
     use super::*;
-    use crate::{ObjectOptions, objects_from_document};
-    use std::sync::Arc;
 
     #[test]
     fn kubevirt_machines_are_workloads() {
         let yaml = "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: db-vm, namespace: vms}\nspec:\n  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      domain:\n        devices:\n          interfaces:\n          - name: default\n            masquerade: {}\n            ports: [{name: pg, port: 5432}]\n---\napiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata:\n  name: db-vm\n  namespace: vms\n  labels: {app: db}\n  ownerReferences: [{kind: VirtualMachine, name: db-vm, apiVersion: kubevirt.io/v1, uid: x}]\nspec: {domain: {devices: {}}}\n---\napiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: lone, namespace: vms, labels: {app: lone}}\nspec: {domain: {devices: {}}}\n";
-        let file: Arc<str> = Arc::from("in.yaml");
-        let objects = palisade_yaml::parse_stream(yaml, &palisade_yaml::Limits::default())
-            .documents
-            .into_iter()
-            .flat_map(|d| objects_from_document(d.root, &file, &ObjectOptions::default()))
-            .map(|r| r.unwrap())
-            .collect();
-        let model = Model::new(objects);
+        let model = model_of(yaml);
         let vms = virtual_machines(&model);
         let names: Vec<&str> = vms.iter().map(|v| v.object.name.as_str()).collect();
         // the VMI its VM owns is that VM
