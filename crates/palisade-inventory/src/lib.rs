@@ -316,15 +316,26 @@ pub fn inventory(model: &Model) -> Inventory {
 
 fn workloads(model: &Model) -> Vec<Workload> {
     let exposed = exposure(model);
-    let mut workloads = Vec::new();
+    let mut workloads: Vec<Workload> = Vec::new();
+    // pods (and ReplicaSets) whose controller is not in the input are that
+    // controller's: one entry per owner, its replicas the pods seen
+    let mut by_owner: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for (o, t) in model.workloads() {
-        // Pods and ReplicaSets a controller owns are that controller's.
-        if o.raw
-            .get("metadata")
-            .and_then(|m| m.get("ownerReferences"))
-            .is_some()
-        {
-            continue;
+        let owner = model.absent_owner(o);
+        if let Some((kind, name)) = &owner {
+            let key = (
+                o.namespace.clone().unwrap_or_default(),
+                kind.clone(),
+                name.clone(),
+            );
+            if let Some(&i) = by_owner.get(&key) {
+                if o.kind == "Pod" {
+                    let w = &mut workloads[i];
+                    w.replicas = Some(w.replicas.unwrap_or(0) + 1);
+                }
+                continue;
+            }
+            by_owner.insert(key, workloads.len());
         }
         let ns = o.namespace.clone().unwrap_or_default();
         let spec = t.spec;
@@ -367,13 +378,24 @@ fn workloads(model: &Model) -> Vec<Workload> {
                 }),
             });
         }
+        let (kind, name, replicas) = match owner {
+            Some((kind, name)) => {
+                let n = if o.kind == "Pod" {
+                    Some(1)
+                } else {
+                    o.replicas()
+                };
+                (kind, name, n)
+            }
+            None => (o.kind.clone(), o.name.clone(), o.replicas()),
+        };
         workloads.push(Workload {
             namespace: ns,
-            kind: o.kind.clone(),
-            name: o.name.clone(),
+            kind,
+            name,
             app: label(o, &["app.kubernetes.io/name", "app", "k8s-app"]),
             owner: label(o, OWNER_KEYS),
-            replicas: o.replicas(),
+            replicas,
             service_account: spec
                 .service_account_name
                 .clone()

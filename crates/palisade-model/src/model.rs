@@ -69,6 +69,39 @@ impl Model {
         })
     }
 
+    /// The workload a Pod or ReplicaSet belongs to when its controller is
+    /// not in the input (`kubectl get pods -A`): `(kind, name)` from its
+    /// controller `ownerReference`, a ReplicaSet named `NAME-HASH` with the
+    /// pod's `pod-template-hash` taken as Deployment `NAME`. `None` for
+    /// objects without a controller, those whose controller is in the
+    /// input, and mirror pods (owned by a Node).
+    pub fn absent_owner(&self, o: &Object) -> Option<(String, String)> {
+        let refs = o
+            .raw
+            .get("metadata")
+            .and_then(|m| m.get("ownerReferences"))
+            .and_then(|r| r.as_seq())?;
+        let r = refs
+            .iter()
+            .find(|r| r.get("controller").and_then(|c| c.as_bool()) == Some(true))?;
+        let (kind, name) = (r.get_str("kind")?, r.get_str("name")?);
+        if !is_workload_kind(kind)
+            || self
+                .by_key
+                .contains_key(&(kind.to_string(), o.namespace.clone(), name.to_string()))
+        {
+            return None;
+        }
+        if kind == "ReplicaSet"
+            && let Some(hash) = o.labels.get("pod-template-hash")
+            && let Some(deployment) = name.strip_suffix(&format!("-{hash}"))
+            && !deployment.is_empty()
+        {
+            return Some(("Deployment".into(), deployment.to_string()));
+        }
+        Some((kind.to_string(), name.to_string()))
+    }
+
     pub fn objects(&self) -> &[Object] {
         &self.objects
     }

@@ -75,3 +75,45 @@ fn inventory_of_the_demo_cluster() {
             .contains("Unpinned images (7)")
     );
 }
+
+#[test]
+fn pods_whose_owner_is_absent_are_their_owners_workload() {
+    let out = palisade()
+        .args([
+            "inventory",
+            "tests/fixtures/owners/pods-list.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String, String, i64)> = doc["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["namespace"].as_str().unwrap().to_string(),
+                w["kind"].as_str().unwrap().to_string(),
+                w["name"].as_str().unwrap().to_string(),
+                w["replicas"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    // three pods of one ReplicaSet are its Deployment (pod-template-hash
+    // removed), a StatefulSet's pod is the StatefulSet, a mirror pod stays a pod
+    assert_eq!(
+        got,
+        [
+            ("kube-system".into(), "Pod".into(), "etcd-node-1".into(), 1),
+            ("shop".into(), "Deployment".into(), "web".into(), 3),
+            ("shop".into(), "StatefulSet".into(), "db".into(), 1),
+        ]
+    );
+}
