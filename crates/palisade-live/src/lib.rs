@@ -311,16 +311,12 @@ async fn fetch_async(opts: &LiveOptions) -> Result<Fetched, LiveError> {
         context: context.clone(),
         ..Default::default()
     };
-    // `major.minor` as the server reports it (`1`, `37+` on some vendors)
-    if let Ok(v) = get_json(&client, "/version", opts).await {
-        let num = |k: &str| {
-            v[k].as_str()
-                .map(|s| s.trim_end_matches('+').to_string())
-                .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()))
-        };
-        if let (Some(major), Some(minor)) = (num("major"), num("minor")) {
-            out.server_version = Some(format!("{major}.{minor}"));
-        }
+    // `major.minor` as the server reports it (`1`, `37+` on some vendors;
+    // `palisade_model::kinds::kubernetes_minor` reads both)
+    if let Ok(v) = get_json(&client, "/version", opts).await
+        && let (Some(major), Some(minor)) = (v["major"].as_str(), v["minor"].as_str())
+    {
+        out.server_version = Some(format!("{major}.{minor}"));
     }
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(KINDS.len() as u64);

@@ -299,10 +299,20 @@ impl Removed {
 }
 
 fn minor_of(v: &str) -> u32 {
-    v.split('.')
-        .nth(1)
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0)
+    kubernetes_minor(v).unwrap_or(0)
+}
+
+/// A Kubernetes 1.x release as `1.28`, `v1.28`, `1.28.3` or `1.37+` (as
+/// some servers' `/version` says) → its minor version, 28.
+pub fn kubernetes_minor(s: &str) -> Option<u32> {
+    let t = s.trim().trim_start_matches('v');
+    let mut parts = t.split('.');
+    match (parts.next(), parts.next().map(|m| m.trim_end_matches('+'))) {
+        (Some("1"), Some(m)) if !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()) => {
+            m.parse().ok()
+        }
+        _ => None,
+    }
 }
 
 /// API versions that current clusters no longer serve (`apiVersion`, `kind`).

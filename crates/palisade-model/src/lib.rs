@@ -21,8 +21,8 @@ pub use image::ImageRef;
 pub use k8s_openapi;
 pub use model::Model;
 pub use object::{
-    Location, Object, ObjectError, ObjectOptions, ObjectRef, UnknownField, object_from_node,
-    objects_from_document,
+    Location, Object, ObjectError, ObjectOptions, ObjectRef, OwnerRef, UnknownField,
+    object_from_node, objects_from_document,
 };
 pub use typed::Typed;
 pub use workload::{ContainerKind, ContainerRef, PodTemplate, containers};

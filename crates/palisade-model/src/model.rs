@@ -46,27 +46,14 @@ impl Model {
     /// a ReplicaSet of a Deployment in a `kubectl get -A` dump): such objects
     /// are analyzed through their owner only.
     fn owned_by_workload_in_model(&self, o: &Object) -> bool {
-        let Some(refs) = o
-            .raw
-            .get("metadata")
-            .and_then(|m| m.get("ownerReferences"))
-            .and_then(|r| r.as_seq())
-        else {
-            return false;
-        };
-        refs.iter().any(|r| {
-            let controller = r.get("controller").and_then(|c| c.as_bool()) == Some(true);
-            let (Some(kind), Some(name)) = (r.get_str("kind"), r.get_str("name")) else {
-                return false;
-            };
-            controller
-                && is_workload_kind(kind)
-                && self.by_key.contains_key(&(
-                    kind.to_string(),
-                    o.namespace.clone(),
-                    name.to_string(),
-                ))
-        })
+        o.controller()
+            .is_some_and(|r| is_workload_kind(r.kind) && self.has(r.kind, o, r.name))
+    }
+
+    /// Whether the model holds `kind`/`name` in `o`'s namespace.
+    fn has(&self, kind: &str, o: &Object, name: &str) -> bool {
+        self.by_key
+            .contains_key(&(kind.to_string(), o.namespace.clone(), name.to_string()))
     }
 
     /// The workload a Pod or ReplicaSet belongs to when its controller is
@@ -76,30 +63,18 @@ impl Model {
     /// objects without a controller, those whose controller is in the
     /// input, and mirror pods (owned by a Node).
     pub fn absent_owner(&self, o: &Object) -> Option<(String, String)> {
-        let refs = o
-            .raw
-            .get("metadata")
-            .and_then(|m| m.get("ownerReferences"))
-            .and_then(|r| r.as_seq())?;
-        let r = refs
-            .iter()
-            .find(|r| r.get("controller").and_then(|c| c.as_bool()) == Some(true))?;
-        let (kind, name) = (r.get_str("kind")?, r.get_str("name")?);
-        if !is_workload_kind(kind)
-            || self
-                .by_key
-                .contains_key(&(kind.to_string(), o.namespace.clone(), name.to_string()))
-        {
+        let r = o.controller()?;
+        if !is_workload_kind(r.kind) || self.has(r.kind, o, r.name) {
             return None;
         }
-        if kind == "ReplicaSet"
+        if r.kind == "ReplicaSet"
             && let Some(hash) = o.labels.get("pod-template-hash")
-            && let Some(deployment) = name.strip_suffix(&format!("-{hash}"))
+            && let Some(deployment) = r.name.strip_suffix(&format!("-{hash}"))
             && !deployment.is_empty()
         {
             return Some(("Deployment".into(), deployment.to_string()));
         }
-        Some((kind.to_string(), name.to_string()))
+        Some((r.kind.to_string(), r.name.to_string()))
     }
 
     pub fn objects(&self) -> &[Object] {

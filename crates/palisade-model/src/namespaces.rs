@@ -24,10 +24,10 @@ pub fn namespace_advice(objects: &[Object], given: Option<&str>) -> Option<Names
         .filter(|o| o.namespace.is_some() && !o.namespace_explicit)
         .collect();
     let read_as = defaulted.first()?.namespace.clone()?;
-    let mut explicit: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut explicit: BTreeMap<String, usize> = BTreeMap::new();
     for o in objects.iter().filter(|o| o.namespace_explicit) {
-        if let Some(ns) = o.namespace.as_deref() {
-            *explicit.entry(ns).or_default() += 1;
+        if let Some(ns) = &o.namespace {
+            *explicit.entry(ns.clone()).or_default() += 1;
         }
     }
     // service accounts the bindings name: where an install file's
@@ -56,8 +56,6 @@ pub fn namespace_advice(objects: &[Object], given: Option<&str>) -> Option<Names
             .max_by_key(|(_, c)| **c)
             .map(|(ns, _)| ns.clone())
     };
-    let explicit_owned: BTreeMap<String, usize> =
-        explicit.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     // the namespace the files beside them name, else the input's most
     // common one
     let dir = |o: &Object| {
@@ -76,8 +74,8 @@ pub fn namespace_advice(objects: &[Object], given: Option<&str>) -> Option<Names
             }
         }
     }
-    if let Some(ns) = top(&beside).or_else(|| top(&explicit_owned)) {
-        let others: usize = explicit_owned.values().sum();
+    if let Some(ns) = top(&beside).or_else(|| top(&explicit)) {
+        let others: usize = explicit.values().sum();
         return Some(NamespaceAdvice {
             message: format!(
                 "{n} {objs} no namespace and {} read into `{read_as}` ({}), while {others} other(s) name one; if {} in `{ns}`, as `kubectl apply -n {ns}` would put {}, scan with `-n {ns}` or set metadata.namespace",

@@ -112,7 +112,38 @@ impl fmt::Display for ObjectError {
     }
 }
 
+/// One of `metadata.ownerReferences`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnerRef<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    /// `controller: true`: the owner that manages it.
+    pub controller: bool,
+}
+
 impl Object {
+    /// `metadata.ownerReferences` that name a kind and a name.
+    pub fn owners(&self) -> impl Iterator<Item = OwnerRef<'_>> {
+        self.raw
+            .get("metadata")
+            .and_then(|m| m.get("ownerReferences"))
+            .and_then(|r| r.as_seq())
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|r| {
+                Some(OwnerRef {
+                    kind: r.get_str("kind")?,
+                    name: r.get_str("name")?,
+                    controller: r.get("controller").and_then(|c| c.as_bool()) == Some(true),
+                })
+            })
+    }
+
+    /// The owner with `controller: true`, if any.
+    pub fn controller(&self) -> Option<OwnerRef<'_>> {
+        self.owners().find(|r| r.controller)
+    }
+
     pub fn object_ref(&self) -> ObjectRef {
         (*self.reference).clone()
     }

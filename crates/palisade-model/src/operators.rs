@@ -131,21 +131,12 @@ pub fn virtual_machines(model: &Model) -> Vec<VirtualMachine<'_>> {
                 Path::root().key("spec").key("template").key("spec"),
             ),
             "VirtualMachineInstance" => {
-                let owned = o
-                    .raw
-                    .get("metadata")
-                    .and_then(|m| m.get("ownerReferences"))
-                    .and_then(|r| r.as_seq())
-                    .is_some_and(|refs| {
-                        refs.iter().any(|r| {
-                            r.get_str("kind") == Some("VirtualMachine")
-                                && r.get_str("name").is_some_and(|n| {
-                                    model
-                                        .get("VirtualMachine", o.namespace.as_deref(), n)
-                                        .is_some()
-                                })
-                        })
-                    });
+                let owned = o.owners().any(|r| {
+                    r.kind == "VirtualMachine"
+                        && model
+                            .get("VirtualMachine", o.namespace.as_deref(), r.name)
+                            .is_some()
+                });
                 if owned {
                     continue;
                 }

@@ -408,6 +408,19 @@ impl Rbac {
         (src, src.own_rules.get(r.index).map(|(_, l)| l))
     }
 
+    /// The identities the bindings name: user names (service accounts as
+    /// `system:serviceaccount:NS:NAME`) and groups, each once, sorted.
+    pub fn named_identities(&self) -> (Vec<String>, Vec<String>) {
+        let (mut users, mut groups) = (Vec::new(), Vec::new());
+        for s in self.subjects() {
+            match s {
+                Subject::Group(g) => groups.push(g.clone()),
+                other => users.extend(other.username()),
+            }
+        }
+        (users, groups)
+    }
+
     /// Every distinct subject of every binding.
     pub fn subjects(&self) -> Vec<&Subject> {
         let mut v: Vec<&Subject> = self

@@ -85,16 +85,12 @@ pub fn knowledge(args: &KnowledgeArgs) -> Result<Knowledge, String> {
             "--known-from: no RoleBinding or ClusterRoleBinding in {source}; every identity would be unknown"
         ));
     }
-    let mut known = Known {
+    let (users, groups) = rbac.named_identities();
+    let known = Known {
+        users,
+        groups,
         source: format!("--known-from {source}"),
-        ..Default::default()
     };
-    for s in rbac.subjects() {
-        match s {
-            palisade_rbac::Subject::Group(g) => known.groups.push(g.clone()),
-            other => known.users.extend(other.username()),
-        }
-    }
     eprintln!(
         "palisade: {} user(s) and service account(s) and {} group(s) named by {} binding(s) in {source} are known",
         known.users.len(),

@@ -212,12 +212,15 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     let target = match args
         .kubernetes_version
         .as_deref()
-        .or(loaded.server_version.as_deref())
         .map(parse_kubernetes_minor)
-        .transpose()
     {
-        Ok(t) => t,
-        Err(e) => return Err(usage_error(e)),
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => return Err(usage_error(e)),
+        // a server whose version does not read as 1.NN: the newest
+        None => loaded
+            .server_version
+            .as_deref()
+            .and_then(palisade_model::kinds::kubernetes_minor),
     };
     if let Some(minor) = target {
         settings.kubernetes_minor = Some(minor);
@@ -311,18 +314,10 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     })
 }
 
-/// `1.28`, `v1.28`, `1.28.3` → 28 (Kubernetes 1.x only).
+/// `--kubernetes-version`'s value (or the server's) → its minor version.
 pub(crate) fn parse_kubernetes_minor(s: &str) -> Result<u32, String> {
-    let t = s.trim().trim_start_matches('v');
-    let mut parts = t.split('.');
-    match (parts.next(), parts.next().map(|m| m.trim_end_matches('+'))) {
-        (Some("1"), Some(m)) if !m.is_empty() && m.chars().all(|c| c.is_ascii_digit()) => m
-            .parse::<u32>()
-            .map_err(|_| format!("--kubernetes-version: '{s}' is not a version like 1.28")),
-        _ => Err(format!(
-            "--kubernetes-version: '{s}' is not a version like 1.28"
-        )),
-    }
+    palisade_model::kinds::kubernetes_minor(s)
+        .ok_or_else(|| format!("--kubernetes-version: '{s}' is not a version like 1.28"))
 }
 
 #[cfg(test)]
