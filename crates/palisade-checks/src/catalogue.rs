@@ -32,6 +32,7 @@ static CATALOGUE: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         &probes_missing::CHECK,
         // security scanning (action 8)
         &env_literal_secret::CHECK,
+        &secret_data::CHECK,
         &image_vulnerabilities::CHECK,
         // namespaces and quotas (action 4)
         &default_namespace::CHECK,

@@ -24,7 +24,8 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "%(",
     "xxxx",
     "****",
-    "....",
+    "...",
+    "…",
     "fake",
     "sample",
     "insert_",
@@ -100,6 +101,44 @@ pub fn is_placeholder(v: &[u8]) -> bool {
     // One character repeated (`aaaaaaaa`, `00000000`).
     let first = v.first().copied();
     first.is_some() && v.iter().all(|&b| Some(b) == first)
+}
+
+/// Words that name a secret rather than being one: `my-password`,
+/// `my_token`, `argocd-git-ask-pass`, `grafana_admin_password`,
+/// `your-api-key` — only letters and separators, and either a `my`/`your`
+/// prefix or a credential word among them.
+pub fn names_a_secret(v: &[u8]) -> bool {
+    if !is_wordish(v) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    let words: Vec<&[u8]> = lower.split(|c| matches!(c, b'-' | b'_' | b'.')).collect();
+    if words.len() > 1 && matches!(words[0], b"my" | b"your" | b"the" | b"some") {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "pass",
+        "password",
+        "passwd",
+        "passphrase",
+        "pwd",
+        "secret",
+        "token",
+        "key",
+        "apikey",
+        "cred",
+        "creds",
+        "credential",
+        "credentials",
+        "auth",
+    ];
+    words
+        .iter()
+        .any(|w| WORDS.iter().any(|x| x.as_bytes() == *w))
+        || words.len() == 1
+            && ["password", "secret", "token"]
+                .iter()
+                .any(|x| memchr::memmem::find(&lower, x.as_bytes()).is_some())
 }
 
 /// What a generic `key = value` candidate must also pass: the value is a
@@ -259,6 +298,10 @@ pub fn is_test_path(path: &str) -> bool {
         "examples",
         "sample",
         "samples",
+        // documentation: its values are examples
+        "doc",
+        "docs",
+        "documentation",
     ];
     let lower = path.to_ascii_lowercase();
     let mut parts = lower.split(['/', '\\']).filter(|p| !p.is_empty());
@@ -292,8 +335,30 @@ mod tests {
             "ENC[AES256_GCM,data:abc]",
             "aaaaaaaaaaaaaaaa",
             "Password",
+            "...",
+            "-----BEGIN KEY-----\n...\n-----END KEY-----",
+            "eyJhbGciOiJIUzI1Ni...",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "my-password",
+            "my_token",
+            "your-api-key",
+            "argocd-git-ask-pass",
+            "grafana_admin_password",
+            "mysecretpassword",
+            "secret-password",
+        ] {
+            assert!(names_a_secret(p.as_bytes()), "{p}");
+        }
+        for s in [
+            "hunter",
+            "correct-horse-battery",
+            "q8Hf2kLm9Zt4Xw",
+            "s3cr3t-Pa55",
+        ] {
+            assert!(!names_a_secret(s.as_bytes()), "{s}");
         }
         for s in ["hunter22", "s3cr3t-Pa55", "ghp_abc", "AKIAZ7Q3MVX2K4RT5JLB"] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
@@ -342,6 +407,11 @@ mod tests {
         assert!(is_test_path("pkg/auth/token_test.go"));
         assert!(is_test_path("web/src/api.spec.ts"));
         assert!(is_test_path("testdata/creds.json"));
+        assert!(is_test_path(
+            "docs/operator-manual/argocd-repositories.yaml"
+        ));
+        assert!(is_test_path("doc/setup.md"));
+        assert!(!is_test_path("src/docker/app.py"));
         assert!(!is_test_path("src/contest/app.py"));
         assert!(!is_test_path("deploy/app.yaml"));
     }

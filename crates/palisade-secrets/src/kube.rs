@@ -3,11 +3,11 @@
 //! line, values inside a JSON string (a `kubectl get -o json` dump, the
 //! `last-applied-configuration` annotation).
 
+use crate::Finding;
 use crate::allow::is_placeholder;
-use crate::rules::{RULES, index};
-use crate::scan::{Candidate, FileKind, Scanner, make};
-use crate::{Finding, rule};
-use base64::Engine;
+use crate::object::{self, ObjectSecret};
+use crate::rules::RULES;
+use crate::scan::{FileKind, Scanner, make};
 use palisade_value::Node;
 use std::collections::HashSet;
 
@@ -21,45 +21,58 @@ pub(crate) fn looks_like_manifest(path: &str, buf: &[u8]) -> bool {
         && memchr::memmem::find(buf, b"kind").is_some()
 }
 
-struct Ctx<'a> {
-    scanner: &'a Scanner,
-    path: &'a str,
-    /// Every finding goes on this line (the annotation that holds the JSON).
-    line: Option<u32>,
-    /// Values are JSON strings: multi-line values are not visible as lines
-    /// to the text pass.
-    json: bool,
-    /// Prefix of every note (`in the last-applied-configuration annotation`).
-    within: Option<String>,
-    out: Vec<Finding>,
-    /// Lines of Secret `data` values: the text pass sees only base64 there.
-    owned: HashSet<u32>,
-}
-
-/// The findings of the objects in one manifest file, and the lines whose
-/// text is base64 Secret data (what the text pass found there is about the
-/// encoding, not the value).
+/// The findings of the objects in one manifest file ([`object::analyze`],
+/// and ConfigMap values), and the lines the object pass decides about:
+/// every line of a Secret value or an env value (what the text pass found
+/// there is left to it), and of a SealedSecret's ciphertext.
 pub(crate) fn scan(scanner: &Scanner, path: &str, buf: &[u8]) -> (Vec<Finding>, HashSet<u32>) {
     let Ok(text) = std::str::from_utf8(buf) else {
         return (Vec::new(), HashSet::new());
     };
     let stream = palisade_yaml::parse_stream(text, &palisade_yaml::Limits::default());
-    let mut ctx = Ctx {
-        scanner,
-        path,
-        line: None,
-        json: path.to_ascii_lowercase().ends_with(".json"),
-        within: None,
-        out: Vec::new(),
-        owned: HashSet::new(),
-    };
+    let mut out = Vec::new();
+    let mut owned = HashSet::new();
+    let json = path.to_ascii_lowercase().ends_with(".json");
     for d in &stream.documents {
-        object(&mut ctx, &d.root);
+        for s in object::analyze(scanner, &d.root) {
+            owned.extend(s.line..=if json { s.line } else { s.last_line });
+            out.push(finding(scanner, path, &s));
+        }
+        owned_values(&d.root, json, &mut owned);
+        others(scanner, path, &d.root, json, &mut out);
     }
-    (ctx.out, ctx.owned)
+    (out, owned)
 }
 
-fn object(ctx: &mut Ctx, node: &Node) {
+/// The finding `palisade secrets` reports for an object's credential.
+fn finding(scanner: &Scanner, path: &str, s: &ObjectSecret) -> Finding {
+    let mut f = make(
+        scanner.key(),
+        s.rule,
+        &s.secret,
+        path,
+        (s.line, s.column),
+        Some(s.key.clone()),
+        Some(match s.evidence {
+            object::Evidence::Format(r) => format!("{}: {}", s.what, r.title),
+            _ => s.what.clone(),
+        }),
+    );
+    f.severity = s.severity();
+    f.redacted = s.redacted();
+    f.evidence = Some(match s.evidence {
+        object::Evidence::Format(r) => r.id.to_string(),
+        object::Evidence::Named => "named".into(),
+        object::Evidence::Random => "random".into(),
+    });
+    f
+}
+
+/// Lines of values the object pass read: a Secret's values (for `data`,
+/// the text is base64), env values, a SealedSecret's ciphertext. (The
+/// last-applied annotation holds more than the pass reads; there, the text
+/// pass's findings of the secrets the object pass reported are dropped.)
+fn owned_values(node: &Node, json: bool, owned: &mut HashSet<u32>) {
     let Some(kind) = node.get_str("kind") else {
         return;
     };
@@ -67,126 +80,111 @@ fn object(ctx: &mut Ctx, node: &Node) {
         && let Some(items) = node.get("items").and_then(Node::as_seq)
     {
         for i in items {
-            object(ctx, i);
+            owned_values(i, json, owned);
+        }
+        return;
+    }
+    let mut own = |v: &Node| {
+        let n = v
+            .as_str()
+            .map_or(1, |s| s.trim_end().lines().count().max(1)) as u32;
+        owned.extend(v.line..=if json { v.line } else { v.line + n });
+    };
+    let maps: &[&[&str]] = match kind {
+        "Secret" => &[&["data"], &["stringData"]],
+        "SealedSecret" => &[&["spec", "encryptedData"]],
+        _ => &[],
+    };
+    for m in maps {
+        let mut n = Some(node);
+        for k in *m {
+            n = n.and_then(|x| x.get(k));
+        }
+        if let Some(map) = n.and_then(Node::as_map) {
+            for (_, v) in map.iter() {
+                own(v);
+            }
+        }
+    }
+    env_values(node, &mut own);
+}
+
+fn env_values(node: &Node, own: &mut impl FnMut(&Node)) {
+    if let Some(m) = node.as_map() {
+        for (k, v) in m.iter() {
+            if k == "env"
+                && let Some(items) = v.as_seq()
+            {
+                for item in items {
+                    if let Some(v) = item.get("value") {
+                        own(v);
+                    }
+                }
+            } else if k != "metadata" {
+                env_values(v, own);
+            }
+        }
+    } else if let Some(s) = node.as_seq() {
+        for i in s {
+            env_values(i, own);
+        }
+    }
+}
+
+/// What only `palisade secrets` reads: ConfigMap values (which a pod may
+/// load as files or env), directly and in the last-applied annotation.
+fn others(scanner: &Scanner, path: &str, node: &Node, json: bool, out: &mut Vec<Finding>) {
+    let Some(kind) = node.get_str("kind") else {
+        return;
+    };
+    if kind.ends_with("List")
+        && let Some(items) = node.get("items").and_then(Node::as_seq)
+    {
+        for i in items {
+            others(scanner, path, i, json, out);
         }
         return;
     }
     let name = node
         .get("metadata")
         .and_then(|m| m.get_str("name"))
-        .unwrap_or("")
-        .to_string();
-    match kind {
-        "Secret" => secret(ctx, node, &name),
-        "SealedSecret" => sealed(ctx, node),
-        "ConfigMap" => config_map(ctx, node, &name),
-        _ => {}
+        .unwrap_or("");
+    if kind == "ConfigMap" {
+        config_map(scanner, path, node, name, None, json, out);
     }
-    env(ctx, node);
     if let Some(a) = node
         .get("metadata")
         .and_then(|m| m.get("annotations"))
         .and_then(|a| a.get(LAST_APPLIED))
-        && let Some(json) = a.as_str()
+        && let Some(text) = a.as_str()
     {
-        let inner = palisade_yaml::parse_stream(json, &palisade_yaml::Limits::default());
-        let saved = (ctx.line, ctx.json, ctx.within.take());
-        ctx.line = Some(ctx.line.unwrap_or(a.line));
-        ctx.json = true;
-        ctx.within = Some(format!("in the {LAST_APPLIED} annotation of {kind} {name}"));
+        let inner = palisade_yaml::parse_stream(text, &palisade_yaml::Limits::default());
         for d in &inner.documents {
-            object(ctx, &d.root);
-        }
-        (ctx.line, ctx.json, ctx.within) = saved;
-    }
-}
-
-fn note(ctx: &Ctx, what: String) -> Option<String> {
-    Some(match &ctx.within {
-        Some(w) => format!("{what}, {w}"),
-        None => what,
-    })
-}
-
-fn secret(ctx: &mut Ctx, node: &Node, name: &str) {
-    for (section, encoded) in [("data", true), ("stringData", false)] {
-        let Some(map) = node.get(section).and_then(Node::as_map) else {
-            continue;
-        };
-        for (k, v) in map.iter() {
-            let Some(raw) = v.as_str() else {
-                continue;
-            };
-            let line = ctx.line.unwrap_or(v.line);
-            if encoded {
-                ctx.owned.insert(line);
-            }
-            let value = if encoded {
-                let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-                match base64::engine::general_purpose::STANDARD.decode(compact) {
-                    Ok(b) => b,
-                    Err(_) => continue,
-                }
-            } else {
-                raw.as_bytes().to_vec()
-            };
-            if value.is_empty() || is_placeholder(&value) || only_public_material(&value) {
-                continue;
-            }
-            let what = format!(
-                "Secret {name} {section}.{k}{}",
-                if encoded { ", base64-decoded" } else { "" }
-            );
-            let found = ctx.scanner.candidates(&value, FileKind::Config);
-            if found.is_empty() {
-                if !palisade_redact::credential_name(k) && !random_material(&value) {
-                    // A user name, a database name, a host: not secret.
-                    continue;
-                }
-                let f = make(
-                    ctx.scanner.key(),
-                    &RULES[index("kubernetes-secret-data")],
-                    &value,
-                    ctx.path,
-                    (line, v.column),
-                    Some(k.to_string()),
-                    note(ctx, what),
+            if d.root.get_str("kind") == Some("ConfigMap") {
+                let within = format!("in the {LAST_APPLIED} annotation of {kind} {name}");
+                config_map(
+                    scanner,
+                    path,
+                    &d.root,
+                    name,
+                    Some((a.line, &within)),
+                    true,
+                    out,
                 );
-                ctx.out.push(f);
-            } else {
-                push(ctx, &value, &found, line, v.column, None, &what);
             }
         }
     }
 }
 
-/// A SealedSecret's values are ciphertext only its controller can open:
-/// nothing to report, and nothing the text pass may call a password.
-fn sealed(ctx: &mut Ctx, node: &Node) {
-    if let Some(map) = node
-        .get("spec")
-        .and_then(|s| s.get("encryptedData"))
-        .and_then(Node::as_map)
-    {
-        for (_, v) in map.iter() {
-            let line = ctx.line.unwrap_or(v.line);
-            ctx.owned.insert(line);
-        }
-    }
-}
-
-/// A value that looks generated: long and high in entropy.
-fn random_material(v: &[u8]) -> bool {
-    v.len() >= 16 && crate::entropy(v) >= 3.5
-}
-
-/// Certificates and public keys are not secret.
-fn only_public_material(v: &[u8]) -> bool {
-    memchr::memmem::find(v, b"-----BEGIN ").is_some()
-        && memchr::memmem::find(v, b"PRIVATE KEY").is_none()
-}
-
-fn config_map(ctx: &mut Ctx, node: &Node, name: &str) {
+fn config_map(
+    scanner: &Scanner,
+    path: &str,
+    node: &Node,
+    name: &str,
+    within: Option<(u32, &str)>,
+    json: bool,
+    out: &mut Vec<Finding>,
+) {
     let Some(map) = node.get("data").and_then(Node::as_map) else {
         return;
     };
@@ -195,7 +193,7 @@ fn config_map(ctx: &mut Ctx, node: &Node, name: &str) {
             continue;
         };
         // Multi-line values of a YAML file are lines the text pass saw.
-        if value.contains('\n') && !ctx.json {
+        if value.contains('\n') && !json {
             continue;
         }
         let text = if value.contains('\n') {
@@ -203,95 +201,23 @@ fn config_map(ctx: &mut Ctx, node: &Node, name: &str) {
         } else {
             format!("{k}={value}")
         };
-        let found = ctx.scanner.candidates(text.as_bytes(), FileKind::Config);
-        let line = ctx.line.unwrap_or(v.line);
-        push(
-            ctx,
-            text.as_bytes(),
-            &found,
-            line,
-            v.column,
-            None,
-            &format!("ConfigMap {name} data.{k}"),
-        );
-    }
-}
-
-/// Literal values of `env` lists anywhere in the object (containers, init
-/// containers, ephemeral containers, templates of every workload kind).
-fn env(ctx: &mut Ctx, node: &Node) {
-    if let Some(m) = node.as_map() {
-        for (k, v) in m.iter() {
-            if k == "env"
-                && let Some(items) = v.as_seq()
-            {
-                for item in items {
-                    env_var(ctx, item);
-                }
-            } else if k != "metadata" {
-                env(ctx, v);
-            }
+        let found = scanner.candidates(text.as_bytes(), FileKind::Config);
+        let line = within.map_or(v.line, |w| w.0);
+        let what = match within {
+            Some((_, w)) => format!("ConfigMap {name} data.{k}, {w}"),
+            None => format!("ConfigMap {name} data.{k}"),
+        };
+        for c in &found {
+            out.push(make(
+                scanner.key(),
+                &RULES[c.rule],
+                &text.as_bytes()[c.start..c.end],
+                path,
+                (line, v.column),
+                c.key.clone(),
+                Some(what.clone()),
+            ));
         }
-    } else if let Some(s) = node.as_seq() {
-        for i in s {
-            env(ctx, i);
-        }
-    }
-}
-
-fn env_var(ctx: &mut Ctx, item: &Node) {
-    let (Some(name), Some(v)) = (item.get_str("name"), item.get("value")) else {
-        return;
-    };
-    let Some(value) = v.as_str() else {
-        return;
-    };
-    if value.is_empty() {
-        return;
-    }
-    let text = format!("{name}={value}");
-    let found = ctx.scanner.candidates(text.as_bytes(), FileKind::Config);
-    let line = ctx.line.unwrap_or(v.line);
-    push(
-        ctx,
-        text.as_bytes(),
-        &found,
-        line,
-        v.column,
-        Some("kubernetes-env-literal"),
-        &format!("container env {name}"),
-    );
-}
-
-/// Findings for candidates of a value, all on the value's line. With
-/// `generic_as`, generic `key = value` hits are reported under that rule.
-fn push(
-    ctx: &mut Ctx,
-    text: &[u8],
-    found: &[Candidate],
-    line: u32,
-    column: u32,
-    generic_as: Option<&str>,
-    what: &str,
-) {
-    for c in found {
-        let mut r = &RULES[c.rule];
-        if r.generic
-            && r.id.starts_with("generic")
-            && let Some(id) = generic_as
-        {
-            r = rule(id).unwrap_or(r);
-        }
-        let f = make(
-            ctx.scanner.key(),
-            r,
-            &text[c.start..c.end],
-            ctx.path,
-            (line, column),
-            c.key.clone(),
-            note(ctx, what.to_string()),
-        );
-        ctx.out.push(f);
     }
 }
 

@@ -7,9 +7,10 @@
 //! or on the whole file). Candidates must reach the rule's entropy and pass
 //! the placeholder allowlist; generic `key = value` rules also skip
 //! references, identifiers and, in program code, unquoted values. YAML and
-//! JSON files that are Kubernetes manifests are also read as objects:
-//! Secret data (base64-decoded), ConfigMap values, literal container env
-//! values and the `last-applied-configuration` annotation.
+//! JSON files that are Kubernetes manifests are also read as objects
+//! ([`object::analyze`], the analysis `palisade scan` shares): Secret data
+//! (base64-decoded), literal container env values and the
+//! `last-applied-configuration` annotation; and ConfigMap values.
 //!
 //! A [`Finding`] never holds the secret: only a masked form that shows at
 //! most the token's public prefix and never the value's length, and a keyed
@@ -20,6 +21,7 @@ mod allow;
 pub mod collect;
 pub mod fingerprint;
 mod kube;
+pub mod object;
 pub mod report;
 pub mod rules;
 mod scan;
@@ -65,6 +67,12 @@ pub struct Finding {
     /// (`Secret data.password, base64-decoded`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// For an object finding ([`object`]): the kind of credential the
+    /// value was recognised as (`aws-access-key-id`), `named` (the
+    /// setting's name says credential) or `random` (a generated-looking
+    /// Secret value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
     #[serde(default)]
     pub why: String,
     #[serde(default)]

@@ -63,6 +63,15 @@ pub struct Rule {
 
 const ROTATE: &str = "Revoke and rotate the credential first (it is in the history), then remove it from the file and load it at run time from a secret store or a Kubernetes Secret that is not committed (External Secrets, Sealed Secrets, SOPS).";
 
+// The two object rules, shared with `palisade scan`'s checks of the same
+// ids (see [`crate::object`]).
+pub const SECRET_DATA_TITLE: &str = "Kubernetes Secret with a credential in the file";
+pub const SECRET_DATA_WHY: &str = "base64 is an encoding, not encryption: a Secret manifest committed to git gives its values to everyone who can read the repository, for ever.";
+pub const SECRET_DATA_FIX: &str = "Rotate the values, remove the Secret from the repository, and commit an ExternalSecret, a SealedSecret or a SOPS-encrypted file instead.";
+pub const ENV_LITERAL_TITLE: &str = "Credential as a literal container environment value";
+pub const ENV_LITERAL_WHY: &str = "A literal env value is stored in the pod spec: it is in git history, CI logs and `kubectl get -o yaml` output, readable by anyone who can read the workload (and the last-applied annotation, and etcd backups), while Secrets exist so that access to credentials can be controlled and rotated separately.";
+pub const ENV_LITERAL_FIX: &str = "Move the value into a Secret created outside git (External Secrets, Sealed Secrets) and reference it: env[].valueFrom.secretKeyRef {name, key}; rotate the exposed credential.";
+
 /// Every rule, in the order the report lists them.
 pub static RULES: &[Rule] = &[
     Rule {
@@ -555,8 +564,8 @@ pub static RULES: &[Rule] = &[
         fix: ROTATE,
     },
     Rule {
-        id: "kubernetes-secret-data",
-        title: "Kubernetes Secret with its data in the file",
+        id: crate::object::SECRET_DATA,
+        title: SECRET_DATA_TITLE,
         severity: Severity::High,
         keywords: &[],
         mode: Mode::Object,
@@ -567,13 +576,13 @@ pub static RULES: &[Rule] = &[
         generic: false,
         validate: Validate::None,
         priority: 1,
-        why: "base64 is an encoding, not encryption: a Secret manifest committed to git gives its values to everyone who can read the repository, for ever.",
-        fix: "Rotate the values, remove the Secret from the repository, and commit an ExternalSecret, a SealedSecret or a SOPS-encrypted file instead.",
+        why: SECRET_DATA_WHY,
+        fix: SECRET_DATA_FIX,
     },
     Rule {
-        id: "kubernetes-env-literal",
-        title: "Credential as a literal container environment value",
-        severity: Severity::Medium,
+        id: crate::object::ENV_LITERAL,
+        title: ENV_LITERAL_TITLE,
+        severity: Severity::High,
         keywords: &[],
         mode: Mode::Object,
         pattern: "",
@@ -583,8 +592,8 @@ pub static RULES: &[Rule] = &[
         generic: false,
         validate: Validate::None,
         priority: 1,
-        why: "A literal env value is stored in the pod spec: anyone who can get the workload (and the last-applied annotation, and etcd backups) reads it.",
-        fix: "Put the value in a Secret and reference it: env[].valueFrom.secretKeyRef {name, key}.",
+        why: ENV_LITERAL_WHY,
+        fix: ENV_LITERAL_FIX,
     },
 ];
 

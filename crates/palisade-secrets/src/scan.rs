@@ -3,6 +3,7 @@
 
 use crate::allow::{
     generic_value_ok, is_placeholder, is_placeholder_token, is_test_path, is_wordish,
+    names_a_secret,
 };
 use crate::fingerprint::FingerprintKey;
 use crate::rules::{Mode, RULES, Rule, Validate};
@@ -130,10 +131,16 @@ impl Scanner {
         let candidates = self.candidates(buf, kind);
         let mut found = self.located(path, buf, &candidates);
         if kube::looks_like_manifest(path, buf) {
+            // The object analysis decides about the values it reads: what
+            // the text pass saw on their lines, or of the same secret, is
+            // left to it.
             let (objects, owned) = kube::scan(self, path, buf);
-            found.retain(|f| {
-                !owned.contains(&f.line) || !crate::rule(&f.rule).is_some_and(|r| r.generic)
-            });
+            let theirs: std::collections::HashSet<&str> = objects
+                .iter()
+                .filter(|f| f.evidence.is_some())
+                .map(|f| f.fingerprint.as_str())
+                .collect();
+            found.retain(|f| !owned.contains(&f.line) && !theirs.contains(f.fingerprint.as_str()));
             found.extend(objects);
         }
         finish(relative, found)
@@ -249,6 +256,7 @@ pub(crate) fn make(
         fingerprint: fp_key.fingerprint(secret),
         test_fixture: false,
         note,
+        evidence: None,
         why: rule.why.to_string(),
         fix: rule.fix.to_string(),
     }
@@ -283,6 +291,9 @@ fn accept(ri: usize, c: &Captures, base: usize, kind: FileKind) -> Option<Candid
         }
         let quoted = c.name("q").map(|q| !q.as_bytes().is_empty());
         if !generic_value_ok(s, quoted, kind == FileKind::Code, key.as_deref()) {
+            return None;
+        }
+        if names_a_secret(s) {
             return None;
         }
         let wordish = is_wordish(s);

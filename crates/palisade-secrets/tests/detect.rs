@@ -390,11 +390,14 @@ spec:
         got,
         vec![
             ("kubernetes-secret-data", 6, Some("password")),
-            ("aws-access-key-id", 7, None),
+            ("kubernetes-secret-data", 7, Some("aws")),
             ("kubernetes-secret-data", 9, Some("api")),
-            ("kubernetes-env-literal", 22, Some("DB_PASSWORD")),
+            ("env-literal-secret", 22, Some("DB_PASSWORD")),
         ]
     );
+    // the object's id, the format as evidence, the format's severity
+    assert_eq!(found[1].evidence.as_deref(), Some("aws-access-key-id"));
+    assert_eq!(found[1].severity, palisade_findings::Severity::Critical);
     assert!(found[1].note.as_deref().unwrap().contains("base64-decoded"));
 }
 

@@ -32,6 +32,7 @@ pub mod root_group;
 pub mod run_as_root;
 pub mod runtime_socket_mount;
 pub mod seccomp_missing;
+pub mod secret_data;
 pub mod sensitive_host_path;
 pub mod service_account_token;
 pub mod share_process_namespace;
