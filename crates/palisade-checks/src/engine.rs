@@ -215,6 +215,19 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
     outcome
 }
 
+/// Counts each check's critical findings again after the findings of one
+/// cause were folded into one ([`palisade_findings::merge_causes`]), so
+/// "N critical findings cap the score" counts what the report lists.
+pub fn recount_critical(stats: &mut [CheckStats], findings: &[Finding]) {
+    let mut critical: HashMap<&str, usize> = HashMap::new();
+    for f in findings.iter().filter(|f| f.severity == Severity::Critical) {
+        *critical.entry(f.check.id).or_default() += 1;
+    }
+    for s in stats {
+        s.critical = critical.get(s.check.id).copied().unwrap_or(0);
+    }
+}
+
 enum Classified {
     Reported(Finding),
     Suppressed(Suppressed),

@@ -91,6 +91,8 @@ impl<'a> Sink<'a> {
             message,
             fix: self.check.fix.into(),
             autofix: None,
+            cause: None,
+            related: Vec::new(),
         };
         if *seen > MAX_PER_OBJECT {
             let (_, f) = self.scratch.insert((key, finding));
@@ -135,6 +137,8 @@ impl Drop for Sink<'_> {
                 ),
                 fix: self.check.fix.into(),
                 autofix: None,
+                cause: None,
+                related: Vec::new(),
             });
         }
     }

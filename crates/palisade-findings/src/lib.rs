@@ -7,12 +7,14 @@
 //! machine-applicable [`Autofix`] (edits as data, applied by `palisade fix`).
 
 pub mod action;
+mod cause;
 mod fix;
 mod input_error;
 mod severity;
 pub mod suggest;
 
 pub use action::{ACTIONS, action_name};
+pub use cause::{Cause, Related, merge as merge_causes};
 pub use fix::{Applicability, Autofix, Edit};
 pub use input_error::InputError;
 pub use severity::{Severity, SeverityParseError, Threshold, ThresholdParseError};
@@ -103,6 +105,11 @@ pub struct Finding {
     /// The concrete fix for this finding (defaults to the check's).
     pub fix: Cow<'static, str>,
     pub autofix: Option<Autofix>,
+    /// What this finding shares with others of the same cause on the
+    /// object (one RBAC rule, one workload's resources); see [`merge_causes`].
+    pub cause: Option<Box<Cause>>,
+    /// The findings of the same cause folded into this one.
+    pub related: Vec<Related>,
 }
 
 impl Finding {
@@ -124,7 +131,7 @@ impl Finding {
 
 impl Serialize for Finding {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Finding", 11)?;
+        let mut st = s.serialize_struct("Finding", 12)?;
         st.serialize_field("id", self.check.id)?;
         st.serialize_field("title", self.check.title)?;
         st.serialize_field("severity", &self.severity)?;
@@ -136,6 +143,11 @@ impl Serialize for Finding {
         st.serialize_field("fix", &*self.fix)?;
         st.serialize_field("frameworks", self.check.frameworks)?;
         st.serialize_field("autofix", &self.autofix)?;
+        if self.related.is_empty() {
+            st.skip_field("related")?;
+        } else {
+            st.serialize_field("related", &self.related)?;
+        }
         st.end()
     }
 }

@@ -75,6 +75,8 @@ pub fn findings<'a>(
                 message,
                 fix: fix.unwrap_or(check.fix).into(),
                 autofix: None,
+                cause: None,
+                related: Vec::new(),
             });
         };
         for v in result.violations {

@@ -46,6 +46,8 @@ fn finding(
         message: format!("{} on {name}", meta.id),
         fix: meta.fix.into(),
         autofix: None,
+        cause: None,
+        related: Vec::new(),
     }
 }
 

@@ -85,24 +85,26 @@ pub fn artifact(file: &str) -> ArtifactLocation {
 }
 
 fn location(f: &Finding) -> Location {
-    let phys = if f.location.line > 0 {
-        let region = if f.location.column > 0 {
+    at(&f.location)
+}
+
+fn at(l: &palisade_model::Location) -> Location {
+    let phys = if l.line > 0 {
+        let region = if l.column > 0 {
             Region::builder()
-                .start_line(i64::from(f.location.line))
-                .start_column(i64::from(f.location.column))
+                .start_line(i64::from(l.line))
+                .start_column(i64::from(l.column))
                 .build()
         } else {
-            Region::builder()
-                .start_line(i64::from(f.location.line))
-                .build()
+            Region::builder().start_line(i64::from(l.line)).build()
         };
         PhysicalLocation::builder()
-            .artifact_location(artifact(&f.location.file))
+            .artifact_location(artifact(&l.file))
             .region(region)
             .build()
     } else {
         PhysicalLocation::builder()
-            .artifact_location(artifact(&f.location.file))
+            .artifact_location(artifact(&l.file))
             .build()
     };
     Location::builder().physical_location(phys).build()
@@ -225,12 +227,32 @@ fn result(f: &Finding, index: Option<usize>, suppression: Option<Suppression>) -
         .locations(vec![location(f)])
         .partial_fingerprints(fp)
         .properties(PropertyBag::builder().additional_properties(props).build());
-    match (index, suppression) {
+    let mut result = match (index, suppression) {
         (Some(i), Some(s)) => base.rule_index(i as i64).suppressions(vec![s]).build(),
         (Some(i), None) => base.rule_index(i as i64).build(),
         (None, Some(s)) => base.suppressions(vec![s]).build(),
         (None, None) => base.build(),
+    };
+    // the findings of the same cause folded into this one, each where it is
+    if !f.related.is_empty() {
+        result.related_locations = Some(
+            f.related
+                .iter()
+                .zip(1..)
+                .map(|(r, id): (_, i64)| {
+                    let mut l = at(&r.location);
+                    l.id = Some(id);
+                    l.message = Some(
+                        Message::builder()
+                            .text(format!("{}: {}", r.check.id, r.message))
+                            .build(),
+                    );
+                    l
+                })
+                .collect(),
+        );
     }
+    result
 }
 
 pub fn write(r: &ScanReport, w: &mut dyn std::io::Write) -> std::io::Result<()> {

@@ -47,6 +47,8 @@ fn finding(meta: &'static CheckMeta, line: u32, msg: &str) -> Finding {
         message: msg.into(),
         fix: meta.fix.into(),
         autofix: None,
+        cause: None,
+        related: Vec::new(),
     }
 }
 

@@ -243,7 +243,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     let outcome = palisade_checks::run(&model, &settings);
     phase("checks");
     let score = outcome.score();
-    let stats = outcome.stats;
+    let mut stats = outcome.stats;
     let mut all_findings = outcome.findings;
     // `palisade fix` edits manifests, not charts or kustomizations: findings
     // on rendered objects keep their fix text but offer no edit
@@ -265,6 +265,9 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         phase("policies");
     }
+    // one cause (an RBAC rule, a workload's resources), one finding
+    let all_findings = palisade_findings::merge_causes(all_findings);
+    palisade_checks::recount_critical(&mut stats, &all_findings);
     let findings: Vec<_> = all_findings
         .iter()
         .filter(|f| f.severity >= min_severity)

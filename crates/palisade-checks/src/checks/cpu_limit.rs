@@ -1,6 +1,6 @@
 //! Containers without a CPU limit (and no LimitRange default).
 
-use super::resources::sets;
+use super::resources::{one_cause, sets};
 use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::declared;
@@ -57,6 +57,7 @@ impl Check for CpuLimit {
                     vec![Edit::set(path, "1")],
                     "a limit of one CPU throttles a container that needs more; size it from its real usage",
                 ));
+                one_cause(f);
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Containers without a memory limit (and no LimitRange default).
 
-use super::resources::sets;
+use super::resources::{one_cause, sets};
 use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::declared;
@@ -56,6 +56,7 @@ impl Check for MemoryLimit {
                     vec![Edit::set(path, "512Mi")],
                     "a 512Mi limit gets the container OOM-killed if it needs more; size it from its real peak usage",
                 ));
+                one_cause(f);
             }
         }
     }

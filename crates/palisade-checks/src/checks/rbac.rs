@@ -41,6 +41,7 @@ impl Check for RbacCheck {
             let finding = out.report_at(f.object, f.location, f.message);
             finding.severity = f.severity;
             finding.path = Some(f.path);
+            finding.cause = f.cause.map(Box::new);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Containers without CPU or memory requests (and no LimitRange default).
 
-use super::resources::sets;
+use super::resources::{one_cause, sets};
 use crate::context::{Context, Workload};
 use crate::sink::Sink;
 use crate::util::declared;
@@ -63,6 +63,7 @@ impl Check for ResourceRequests {
                     edits,
                     "a starting request (cpu 100m, memory 128Mi) reserves capacity the workload may not match; size it from its real usage",
                 ));
+                one_cause(f);
             }
         }
     }

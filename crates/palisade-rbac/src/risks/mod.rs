@@ -7,7 +7,7 @@
 //! in one application namespace.
 
 use crate::graph::{BindingDef, BindingKind, EffectiveRule, PRIVILEGED_NAMESPACES, Rbac, RoleDef};
-use palisade_findings::{CheckMeta, Severity};
+use palisade_findings::{Cause, CheckMeta, Severity};
 use palisade_model::{Location, ObjectRef};
 use palisade_value::Path;
 use std::sync::Arc;
@@ -105,6 +105,9 @@ pub struct RiskFinding {
     pub path: Path,
     pub severity: Severity,
     pub message: String,
+    /// For permission risks: the binding and rule that grant it, shared
+    /// by every risk the same rule grants (one cause, one finding).
+    pub cause: Option<Cause>,
 }
 
 pub static ALL: &[&Risk] = &[
@@ -212,20 +215,26 @@ pub fn evaluate(rbac: &Rbac, risk: &Risk) -> Vec<RiskFinding> {
                     .filter(|l| l.line > 0)
                     .map(|l| format!(" at {l}"))
                     .unwrap_or_default();
+                let subjects = subjects_phrase(b);
+                let grant = format!(
+                    "{} via {} → {} (rule: {}{at}{via})",
+                    scope.describe(b),
+                    b.display(),
+                    role.display(),
+                    role.rules[i].rule.describe(),
+                );
                 out.push(RiskFinding {
                     binding: Some(bi),
                     object: b.reference.clone(),
                     location: b.role_ref_location.clone(),
                     path: Path::root().key("roleRef"),
                     severity: sev,
-                    message: format!(
-                        "{} can {what} {} via {} → {} (rule: {}{at}{via})",
-                        subjects_phrase(b),
-                        scope.describe(b),
-                        b.display(),
-                        role.display(),
-                        role.rules[i].rule.describe(),
-                    ),
+                    message: format!("{subjects} can {what} {grant}"),
+                    cause: Some(Cause::new(
+                        format!("rbac-rule {bi} {i}"),
+                        format!("{subjects} {grant}"),
+                        format!("can {what}"),
+                    )),
                 });
             }
         }
@@ -243,6 +252,7 @@ pub fn evaluate(rbac: &Rbac, risk: &Risk) -> Vec<RiskFinding> {
                         path: Path::root().key(field),
                         severity: sev,
                         message,
+                        cause: None,
                     });
                 }
             }
@@ -261,6 +271,7 @@ pub fn evaluate(rbac: &Rbac, risk: &Risk) -> Vec<RiskFinding> {
                         path,
                         severity: sev,
                         message,
+                        cause: None,
                     });
                 }
             }
