@@ -43,6 +43,7 @@ static CATALOGUE: LazyLock<Vec<&'static dyn Check>> = LazyLock::new(|| {
         &psa_label_invalid::CHECK,
         // infrastructure as code (action 3)
         &removed_api_version::CHECK,
+        &unknown_field::CHECK,
         &unknown_value::CHECK,
     ]);
     // RBAC risk classes (action 5), one file each in palisade-rbac

@@ -202,6 +202,15 @@ fn exposure(model: &Model) -> BTreeMap<(String, String), Vec<String>> {
                 .push((o.name.as_str(), template_labels(o)));
         }
     }
+    // KubeVirt virtual machines run in pods with their template's labels
+    for vm in palisade_model::operators::virtual_machines(model) {
+        if let Some(ns) = vm.object.namespace.as_deref() {
+            by_ns
+                .entry(ns)
+                .or_default()
+                .push((vm.object.name.as_str(), vm.labels.clone()));
+        }
+    }
     for s in model.of_kind("Service") {
         let Typed::Service(svc) = &s.typed else {
             continue;
@@ -317,26 +326,7 @@ pub fn inventory(model: &Model) -> Inventory {
 fn workloads(model: &Model) -> Vec<Workload> {
     let exposed = exposure(model);
     let mut workloads: Vec<Workload> = Vec::new();
-    // pods (and ReplicaSets) whose controller is not in the input are that
-    // controller's: one entry per owner, its replicas the pods seen
-    let mut by_owner: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for (o, t) in model.workloads() {
-        let owner = model.absent_owner(o);
-        if let Some((kind, name)) = &owner {
-            let key = (
-                o.namespace.clone().unwrap_or_default(),
-                kind.clone(),
-                name.clone(),
-            );
-            if let Some(&i) = by_owner.get(&key) {
-                if o.kind == "Pod" {
-                    let w = &mut workloads[i];
-                    w.replicas = Some(w.replicas.unwrap_or(0) + 1);
-                }
-                continue;
-            }
-            by_owner.insert(key, workloads.len());
-        }
         let ns = o.namespace.clone().unwrap_or_default();
         let spec = t.spec;
         let mut exposure = exposed
@@ -358,37 +348,17 @@ fn workloads(model: &Model) -> Vec<Workload> {
                     ContainerKind::Init => "init",
                     ContainerKind::Ephemeral => "ephemeral",
                 },
-                image: c.image.map(|i| match ImageRef::parse(i) {
-                    Some(r) => Image {
-                        image: i.to_string(),
-                        pinned: r.is_pinned(),
-                        registry: r.registry.clone(),
-                        repository: r.repository.clone(),
-                        tag: r.tag.clone(),
-                        digest: r.digest.clone(),
-                    },
-                    None => Image {
-                        image: i.to_string(),
-                        registry: String::new(),
-                        repository: i.to_string(),
-                        tag: None,
-                        digest: None,
-                        pinned: false,
-                    },
-                }),
+                image: c.image.map(image_of),
             });
         }
-        let (kind, name, replicas) = match owner {
-            Some((kind, name)) => {
-                let n = if o.kind == "Pod" {
-                    Some(1)
-                } else {
-                    o.replicas()
-                };
-                (kind, name, n)
-            }
-            None => (o.kind.clone(), o.name.clone(), o.replicas()),
+        // pods (and ReplicaSets) whose controller is not in the input are
+        // one workload named after that controller (the model groups them):
+        // its replicas are the pods seen
+        let replicas = match model.seen_of_absent_owner(o) {
+            Some(n) if o.kind == "Pod" => Some(i32::try_from(n).unwrap_or(i32::MAX)),
+            _ => o.replicas(),
         };
+        let (kind, name) = (o.reference.kind.clone(), o.reference.name.clone());
         workloads.push(Workload {
             namespace: ns,
             kind,
@@ -407,9 +377,105 @@ fn workloads(model: &Model) -> Vec<Workload> {
             location: o.location.to_string(),
         });
     }
+    workloads.extend(virtual_machines(model, &exposed));
     workloads
         .sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)));
     workloads
+}
+
+/// An image reference as the inventory lists it.
+fn image_of(i: &str) -> Image {
+    match ImageRef::parse(i) {
+        Some(r) => Image {
+            image: i.to_string(),
+            pinned: r.is_pinned(),
+            registry: r.registry.clone(),
+            repository: r.repository.clone(),
+            tag: r.tag.clone(),
+            digest: r.digest.clone(),
+        },
+        None => Image {
+            image: i.to_string(),
+            registry: String::new(),
+            repository: i.to_string(),
+            tag: None,
+            digest: None,
+            pinned: false,
+        },
+    }
+}
+
+/// KubeVirt `VirtualMachine`s (and VMIs no VM owns) as workloads: their
+/// container disks are their images, their volumes their mounts.
+fn virtual_machines(
+    model: &Model,
+    exposed: &BTreeMap<(String, String), Vec<String>>,
+) -> Vec<Workload> {
+    use palisade_value::Path;
+    palisade_model::operators::virtual_machines(model)
+        .into_iter()
+        .map(|vm| {
+            let o = vm.object;
+            let spec = if o.kind == "VirtualMachine" {
+                Path::root().key("spec").key("template").key("spec")
+            } else {
+                Path::root().key("spec")
+            };
+            let mut containers = Vec::new();
+            let mut mounts = Mounts::default();
+            let mut service_account = "default".to_string();
+            let volumes = o
+                .raw
+                .at(&spec.key("volumes"))
+                .and_then(|v| v.as_seq())
+                .unwrap_or(&[]);
+            for v in volumes {
+                let name = v.get_str("name").unwrap_or("");
+                if let Some(image) = v.get("containerDisk").and_then(|d| d.get_str("image")) {
+                    containers.push(Container {
+                        name: name.to_string(),
+                        kind: "disk",
+                        image: Some(image_of(image)),
+                    });
+                }
+                let source = |kind: &str, key: &str| {
+                    v.get(kind).and_then(|d| d.get_str(key)).map(str::to_string)
+                };
+                if let Some(c) = source("persistentVolumeClaim", "claimName")
+                    .or_else(|| source("dataVolume", "name"))
+                {
+                    mounts.pvcs.push(c);
+                }
+                if let Some(c) = source("secret", "secretName") {
+                    mounts.secrets.push(c);
+                }
+                if let Some(c) = source("configMap", "name") {
+                    mounts.config_maps.push(c);
+                }
+                if let Some(sa) = source("serviceAccount", "serviceAccountName") {
+                    service_account = sa;
+                }
+            }
+            Workload {
+                namespace: vm.namespace.clone(),
+                kind: o.kind.clone(),
+                name: o.name.clone(),
+                app: ["app.kubernetes.io/name", "app", "k8s-app"]
+                    .iter()
+                    .find_map(|k| vm.labels.get(*k).or_else(|| o.labels.get(*k)).cloned()),
+                owner: label(o, OWNER_KEYS),
+                replicas: None,
+                service_account,
+                containers,
+                exposure: exposed
+                    .get(&(vm.namespace.clone(), o.name.clone()))
+                    .cloned()
+                    .unwrap_or_default(),
+                mounts,
+                location: o.location.to_string(),
+            }
+        })
+        .collect()
 }
 
 fn edges(model: &Model) -> Vec<Edge> {

@@ -385,6 +385,83 @@ pub fn removed_api(api_version: &str, kind: &str) -> Option<Removed> {
     }
 }
 
+/// Custom resources palisade knows: what their operators turn into pods
+/// (`operators`), what it reads as policy, and the configuration of the
+/// operators small clusters run most (kube-prometheus, cert-manager,
+/// Argo CD, KubeVirt, Gatekeeper, the Gateway API). `(group, kinds)`;
+/// no kinds: the whole group.
+const KNOWN_CUSTOM: &[(&str, &[&str])] = &[
+    ("monitoring.coreos.com", &[]),
+    ("cert-manager.io", &[]),
+    ("acme.cert-manager.io", &[]),
+    (
+        "argoproj.io",
+        &["Application", "ApplicationSet", "AppProject"],
+    ),
+    (
+        "kubevirt.io",
+        &[
+            "VirtualMachine",
+            "VirtualMachineInstance",
+            "VirtualMachineInstanceReplicaSet",
+        ],
+    ),
+    ("templates.gatekeeper.sh", &[]),
+    ("constraints.gatekeeper.sh", &[]),
+    ("config.gatekeeper.sh", &[]),
+    ("mutations.gatekeeper.sh", &[]),
+    ("gateway.networking.k8s.io", &[]),
+    ("snapshot.storage.k8s.io", &[]),
+];
+
+/// Whether palisade knows what objects of this kind are (built-in, or a
+/// custom resource of [`KNOWN_CUSTOM`]).
+pub fn is_known_kind(api_version: &str, kind: &str) -> bool {
+    let group = group_of(api_version);
+    is_builtin_group(group)
+        || KNOWN_CUSTOM
+            .iter()
+            .any(|(g, kinds)| *g == group && (kinds.is_empty() || kinds.contains(&kind)))
+}
+
+/// One sentence about the objects of kinds palisade does not know (custom
+/// resources of other operators), said once: how many, of which kinds,
+/// and what that means. `None` when every kind is known.
+pub fn unknown_kinds_note(objects: &[crate::Object]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for o in objects
+        .iter()
+        .filter(|o| !is_known_kind(&o.api_version, &o.kind))
+    {
+        *counts
+            .entry((group_of(&o.api_version), o.kind.as_str()))
+            .or_default() += 1;
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let total: usize = counts.values().sum();
+    let mut by_count: Vec<_> = counts.into_iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let kinds = by_count.len();
+    let named: Vec<String> = by_count
+        .iter()
+        .take(5)
+        .map(|((g, k), n)| format!("{k}.{g} ({n})"))
+        .collect();
+    let more = if kinds > 5 {
+        format!(" and {} more kind(s)", kinds - 5)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{total} object(s) of {kinds} kind(s) palisade does not know were read but not analyzed: \
+         {}{more}; if an operator turns them into pods, those pods are not in the input \
+         (`--cluster` sees them)",
+        named.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,10 @@
 //! The cluster model: all objects from all sources, with indexes.
 
 use crate::kinds::is_workload_kind;
-use crate::object::Object;
+use crate::object::{Object, ObjectRef};
 use crate::workload::PodTemplate;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Every object of the scan, indexed by kind, namespace and name.
 #[derive(Debug, Default)]
@@ -13,6 +14,10 @@ pub struct Model {
     by_kind: HashMap<String, Vec<usize>>,
     by_namespace: HashMap<String, Vec<usize>>,
     workloads: Vec<usize>,
+    /// Per workload that stands for an owner absent from the input (by the
+    /// address of its reference): how many of the owner's pods (or
+    /// ReplicaSets) the input holds.
+    seen: HashMap<usize, usize>,
 }
 
 impl Model {
@@ -32,12 +37,43 @@ impl Model {
                 m.by_namespace.entry(ns.clone()).or_default().push(i);
             }
         }
-        let workloads: Vec<usize> = (0..m.objects.len())
+        let candidates: Vec<usize> = (0..m.objects.len())
             .filter(|&i| {
                 let o = &m.objects[i];
                 o.pod_template().is_some() && !m.owned_by_workload_in_model(o)
             })
             .collect();
+        // the pods (or ReplicaSets) of one owner absent from the input are
+        // one workload, analyzed once and named after the owner
+        let mut groups: HashMap<(Option<String>, String, String), Arc<ObjectRef>> = HashMap::new();
+        let mut workloads = Vec::with_capacity(candidates.len());
+        for i in candidates {
+            let o = &m.objects[i];
+            let Some((kind, name)) = m.absent_owner(o) else {
+                workloads.push(i);
+                continue;
+            };
+            let key = (o.namespace.clone(), kind, name);
+            if let Some(first) = groups.get(&key) {
+                *m.seen.entry(Arc::as_ptr(first) as usize).or_insert(1) += 1;
+                continue;
+            }
+            let api_version = match key.1.as_str() {
+                "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" => "apps/v1",
+                "Job" | "CronJob" => "batch/v1",
+                _ => o.controller().and_then(|r| r.api_version).unwrap_or(""),
+            };
+            let reference = Arc::new(ObjectRef {
+                api_version: api_version.to_string(),
+                kind: key.1.clone(),
+                namespace: key.0.clone(),
+                name: key.2.clone(),
+            });
+            m.seen.insert(Arc::as_ptr(&reference) as usize, 1);
+            m.objects[i].reference = reference.clone();
+            groups.insert(key, reference);
+            workloads.push(i);
+        }
         m.workloads = workloads;
         m
     }
@@ -75,6 +111,15 @@ impl Model {
             return Some(("Deployment".into(), deployment.to_string()));
         }
         Some((r.kind.to_string(), r.name.to_string()))
+    }
+
+    /// For a workload that stands for an owner absent from the input (its
+    /// reference names the owner): how many of the owner's pods or
+    /// ReplicaSets the input holds. `None` for every other object.
+    pub fn seen_of_absent_owner(&self, o: &Object) -> Option<usize> {
+        self.seen
+            .get(&(Arc::as_ptr(&o.reference) as usize))
+            .copied()
     }
 
     pub fn objects(&self) -> &[Object] {

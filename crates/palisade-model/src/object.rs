@@ -87,6 +87,10 @@ pub struct Object {
     /// variable without a value, …): left out of `raw`/`typed`; findings
     /// that depend on them are withheld.
     pub unknown: Vec<UnknownField>,
+    /// Keys the kind's schema does not have (a typo such as
+    /// `runAsNonroot`, a selector without `matchLabels`): the API server
+    /// drops them, or refuses the object under strict field validation.
+    pub stray: Vec<palisade_value::StrayField>,
 }
 
 /// A field whose value is not known.
@@ -115,6 +119,8 @@ impl fmt::Display for ObjectError {
 /// One of `metadata.ownerReferences`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OwnerRef<'a> {
+    /// `apiVersion`, when the reference gives it.
+    pub api_version: Option<&'a str>,
     pub kind: &'a str,
     pub name: &'a str,
     /// `controller: true`: the owner that manages it.
@@ -132,6 +138,7 @@ impl Object {
             .iter()
             .filter_map(|r| {
                 Some(OwnerRef {
+                    api_version: r.get_str("apiVersion"),
                     kind: r.get_str("kind")?,
                     name: r.get_str("name")?,
                     controller: r.get("controller").and_then(|c| c.as_bool()) == Some(true),
@@ -429,7 +436,7 @@ pub fn object_from_node(
             message: format!("{kind} {name}: {}: {message}", e.path),
         }
     };
-    let typed = match Typed::from_node(&api_version, &kind, &doc) {
+    let (typed, stray) = match Typed::read(&api_version, &kind, &doc) {
         Ok(t) => t,
         Err(first) => {
             // a field of the wrong type: reported, left out (blanked, or
@@ -449,7 +456,7 @@ pub fn object_from_node(
                     break;
                 }
                 blanked.push(p);
-                match Typed::from_node(&api_version, &kind, &pruned) {
+                match Typed::read(&api_version, &kind, &pruned) {
                     Ok(t) => {
                         typed = Some(t);
                         break;
@@ -494,6 +501,7 @@ pub fn object_from_node(
         problems,
         reference,
         unknown: Vec::new(),
+        stray,
     })
 }
 

@@ -273,3 +273,102 @@ metadata: {name: empty}
     assert_eq!(m.of_kind("Pod").count(), 2);
     assert_eq!(m.in_namespace("shop").count(), 3);
 }
+
+#[test]
+fn keys_the_schema_does_not_have_are_kept_with_their_schema() {
+    let (objs, errs) = load(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: web:1
+        securityContext:
+          runAsNonroot: true
+          readOnlyRootFileSystem: true
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: np, namespace: shop}
+spec:
+  podSelector: {app: testapp}
+  policyTypes: [Ingress]
+",
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    let d = &objs[0];
+    let got: Vec<(String, u32, &str)> = d
+        .stray
+        .iter()
+        .map(|s| (s.path.to_string(), s.line, s.schema))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "spec.template.spec.containers[0].securityContext.runAsNonroot".into(),
+                13,
+                "SecurityContext"
+            ),
+            (
+                "spec.template.spec.containers[0].securityContext.readOnlyRootFileSystem".into(),
+                14,
+                "SecurityContext"
+            ),
+        ]
+    );
+    assert!(d.stray[0].fields.contains(&"runAsNonRoot"));
+    let np = &objs[1];
+    assert_eq!(np.stray.len(), 1);
+    assert_eq!(np.stray[0].path.to_string(), "spec.podSelector.app");
+    assert_eq!(np.stray[0].schema, "LabelSelector");
+    // the demo's objects are exactly what their schemas say
+    let (ok, _) = load(DEPLOY);
+    assert!(ok[0].stray.is_empty(), "{:?}", ok[0].stray);
+}
+
+#[test]
+fn kinds_palisade_does_not_know_are_said_once() {
+    let (objs, _) = load(
+        "apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: a, namespace: k}
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata: {name: b, namespace: k}
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaTopic
+metadata: {name: t, namespace: k}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata: {name: p, namespace: m}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: c, namespace: m}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: app, namespace: argocd}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm, namespace: m}
+",
+    );
+    let note = crate::kinds::unknown_kinds_note(&objs).unwrap();
+    assert!(
+        note.starts_with("3 object(s) of 2 kind(s) palisade does not know"),
+        "{note}"
+    );
+    assert!(note.contains("Kafka.kafka.strimzi.io (2), KafkaTopic.kafka.strimzi.io (1)"));
+    assert!(crate::kinds::unknown_kinds_note(&objs[3..]).is_none());
+}

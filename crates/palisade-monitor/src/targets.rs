@@ -210,8 +210,8 @@ pub fn survey(model: &Model, critical: &CriticalOptions) -> Survey {
         objects.insert(
             (
                 o.namespace.clone().unwrap_or_default(),
-                o.kind.clone(),
-                o.name.clone(),
+                o.reference.kind.clone(),
+                o.reference.name.clone(),
             ),
             o,
         );

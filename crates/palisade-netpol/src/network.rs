@@ -101,8 +101,9 @@ impl Network {
             }
             net.endpoints.push(Endpoint {
                 namespace: ns,
-                name: o.name.clone(),
-                kind: o.kind.clone(),
+                // the owner's name for the pods of an owner not in the input
+                name: o.reference.name.clone(),
+                kind: o.reference.kind.clone(),
                 labels: t.labels().cloned().unwrap_or_default(),
                 named_ports,
                 ports,

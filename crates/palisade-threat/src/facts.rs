@@ -165,7 +165,11 @@ impl<'a> Facts<'a> {
             .workloads()
             .map(|(o, t)| {
                 let namespace = o.namespace.clone().unwrap_or_else(|| "default".into());
-                let key = (namespace.clone(), o.kind.clone(), o.name.clone());
+                let key = (
+                    namespace.clone(),
+                    o.reference.kind.clone(),
+                    o.reference.name.clone(),
+                );
                 let endpoint = ep_index.get(&key).copied();
                 let app = inv_app
                     .get(&key)
@@ -197,7 +201,7 @@ impl<'a> Facts<'a> {
                     obj: o,
                     tpl: t,
                     id: o.reference.to_string(),
-                    name: format!("{namespace}/{}", o.name),
+                    name: format!("{namespace}/{}", o.reference.name),
                     namespace,
                     app,
                     service_account,

@@ -2,6 +2,7 @@
 
 use crate::node::{Node, Value};
 use crate::path::Path;
+use crate::strict;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess,
     Visitor, value::BorrowedStrDeserializer,
@@ -75,15 +76,33 @@ impl<'de> Deserializer<'de> for Except<'de> {
                     iter: m.entries.iter(),
                     value: None,
                     skip,
+                    schema: None,
                 })
             }
             _ => self.node.deserialize_any(visitor),
         }
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match &self.node.value {
+            Value::Map(m) => visitor.visit_map(Entries {
+                iter: m.entries.iter(),
+                value: None,
+                skip: self.skip,
+                schema: Some((name, fields)),
+            }),
+            _ => self.node.deserialize_any(visitor),
+        }
+    }
+
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier
         option newtype_struct enum ignored_any
     }
 }
@@ -121,7 +140,25 @@ impl<'de> Deserializer<'de> for &'de Node {
                 iter: m.entries.iter(),
                 value: None,
                 skip: &[],
+                schema: None,
             }),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, DeError> {
+        match &self.value {
+            Value::Map(m) => visitor.visit_map(Entries {
+                iter: m.entries.iter(),
+                value: None,
+                skip: &[],
+                schema: Some((name, fields)),
+            }),
+            _ => self.deserialize_any(visitor),
         }
     }
 
@@ -165,7 +202,7 @@ impl<'de> Deserializer<'de> for &'de Node {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier
     }
 }
 
@@ -207,6 +244,8 @@ struct Entries<'de> {
     iter: std::slice::Iter<'de, (compact_str::CompactString, Node)>,
     value: Option<&'de Node>,
     skip: &'de [&'de str],
+    /// The struct being read and its fields, when the type said.
+    schema: Option<(&'static str, &'static [&'static str])>,
 }
 
 impl<'de> MapAccess<'de> for Entries<'de> {
@@ -220,6 +259,11 @@ impl<'de> MapAccess<'de> for Entries<'de> {
         match self.iter.find(|(k, _)| !skip.contains(&k.as_str())) {
             Some((k, v)) => {
                 self.value = Some(v);
+                if let Some((name, fields)) = self.schema
+                    && !fields.contains(&k.as_str())
+                {
+                    strict::stray(v, k, name, fields);
+                }
                 seed.deserialize(BorrowedStrDeserializer::new(k.as_str()))
                     .map(Some)
             }

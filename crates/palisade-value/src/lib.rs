@@ -10,7 +10,9 @@
 mod de;
 mod node;
 mod path;
+mod strict;
 
 pub use de::{TypeError, from_node, from_node_except};
 pub use node::{Map, Node, Value, str_heap};
 pub use path::{Path, Seg};
+pub use strict::{MAX_STRAY, StrayField, from_node_strict};

@@ -33,8 +33,10 @@ fn scan(
         ..Default::default()
     };
     let mut loaded = palisade_source::load(paths, &opts);
-    let objects = std::mem::take(&mut loaded.objects);
-    let positions: Vec<_> = objects
+    let model = Model::new(std::mem::take(&mut loaded.objects));
+    // after the model: it names the workloads of absent owners anew
+    let positions: Vec<_> = model
+        .objects()
         .iter()
         .map(|o| {
             (
@@ -45,7 +47,6 @@ fn scan(
             )
         })
         .collect();
-    let model = Model::new(objects);
     let outcome = palisade_checks::run(&model, &palisade_checks::Settings::default());
     (loaded, outcome.findings, positions)
 }

@@ -209,6 +209,10 @@ pub fn load_input(i: &InputArgs) -> Result<palisade_source::Loaded, String> {
     {
         eprintln!("palisade: note: {}", a.message);
     }
+    // custom resources of operators palisade does not know: said once
+    if let Some(note) = palisade_model::kinds::unknown_kinds_note(&loaded.objects) {
+        eprintln!("palisade: note: {note}");
+    }
     Ok(loaded)
 }
 

@@ -116,4 +116,90 @@ fn pods_whose_owner_is_absent_are_their_owners_workload() {
             ("shop".into(), "StatefulSet".into(), "db".into(), 1),
         ]
     );
+    // and so in every analysis: the checks see the Deployment once
+    let scan = palisade()
+        .args([
+            "scan",
+            "tests/fixtures/owners/pods-list.yaml",
+            "-f",
+            "json",
+            "--fail-on",
+            "none",
+        ])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let mut per_check: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for f in doc["findings"].as_array().unwrap() {
+        let o = &f["object"];
+        assert!(
+            o["kind"] != "Pod" || o["name"] == "etcd-node-1",
+            "a pod of an absent owner was analyzed as a pod: {f}"
+        );
+        *per_check
+            .entry((
+                format!("{}/{}", o["kind"], o["name"]),
+                f["id"].as_str().unwrap().to_string(),
+            ))
+            .or_default() += 1;
+    }
+    assert!(
+        per_check.contains_key(&(
+            "\"Deployment\"/\"web\"".into(),
+            "pss-seccomp-restricted".into()
+        )),
+        "{per_check:?}"
+    );
+    assert!(per_check.values().all(|n| *n == 1), "{per_check:?}");
+    assert_eq!(doc["summary"]["workloads"], 3);
+    // the reachability matrix names the owners
+    let matrix = palisade()
+        .args(["netpol", "matrix", "tests/fixtures/owners/pods-list.yaml"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(matrix.stdout).unwrap();
+    assert!(text.contains("shop/web[Deployment]"), "{text}");
+    assert!(text.contains("shop/db[StatefulSet]"), "{text}");
+    assert!(!text.contains("web-7d9f8c6b5"), "{text}");
+}
+
+#[test]
+fn kubevirt_virtual_machines_are_workloads() {
+    let out = palisade()
+        .args([
+            "inventory",
+            "tests/fixtures/kubevirt/vm-inventory.yaml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let w = doc["workloads"].as_array().unwrap();
+    // the VM once; its instance is the VM's, not a second workload
+    assert_eq!(w.len(), 1, "{w:#?}");
+    let vm = &w[0];
+    assert_eq!(vm["kind"], "VirtualMachine");
+    assert_eq!(vm["name"], "legacy-erp");
+    assert_eq!(vm["app"], "erp");
+    assert_eq!(vm["serviceAccount"], "erp");
+    assert_eq!(vm["containers"][0]["kind"], "disk");
+    assert_eq!(
+        vm["containers"][0]["image"]["image"],
+        "quay.io/containerdisks/fedora:40"
+    );
+    assert_eq!(vm["mounts"]["persistentVolumeClaims"][0], "erp-data");
+    assert_eq!(vm["mounts"]["secrets"][0], "erp-db");
+    let exposure = vm["exposure"].as_array().unwrap();
+    assert!(
+        exposure
+            .iter()
+            .any(|e| e.as_str().unwrap().contains("NodePort")),
+        "{exposure:?}"
+    );
 }

@@ -36,4 +36,5 @@ pub mod secret_data;
 pub mod sensitive_host_path;
 pub mod service_account_token;
 pub mod share_process_namespace;
+pub mod unknown_field;
 pub mod unknown_value;
