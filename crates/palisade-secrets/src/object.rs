@@ -84,7 +84,8 @@ pub struct ObjectSecret {
     pub last_line: u32,
     /// Read from the last-applied-configuration annotation.
     pub in_annotation: bool,
-    /// `Secret db stringData.password`, `container api env DB_PASSWORD`,
+    /// `Secret db stringData.password`, `Deployment api container api env
+    /// DB_PASSWORD`,
     /// then `, in the … annotation of Deployment api` when it is there.
     pub what: String,
     /// The secret's bytes (the part a format rule matched, else the
@@ -345,8 +346,8 @@ fn env_var(cx: &Cx, item: &Node, path: Path, container: Option<&str>, out: &mut 
         return;
     }
     let what = match container {
-        Some(c) => format!("container {c} env {name}"),
-        None => format!("env {name}"),
+        Some(c) => format!("{} {} container {c} env {name}", cx.kind, cx.name),
+        None => format!("{} {} env {name}", cx.kind, cx.name),
     };
     cx.push(
         out,
@@ -514,6 +515,13 @@ pub fn literal_value(name: &str, v: &str) -> bool {
     if b.is_empty() || is_placeholder(b) || names_a_secret(b) {
         return false;
     }
+    // A password hash (bcrypt, argon2, crypt): not a reference for its `$`.
+    if ["$2a$", "$2b$", "$2y$", "$argon2", "$5$", "$6$", "$apr1$"]
+        .iter()
+        .any(|p| v.starts_with(p))
+    {
+        return !v.contains(char::is_whitespace);
+    }
     if matches!(
         v.to_ascii_lowercase().as_str(),
         "yes" | "no" | "on" | "off" | "enabled" | "disabled"
@@ -645,7 +653,13 @@ mod tests {
         ] {
             assert!(!literal_value("password", v), "{v}");
         }
-        for v in ["hunter22", "s3cr3t-Pa55", "q8Hf2kLm9Zt4Xw7PvB3n", "hunter"] {
+        for v in [
+            "hunter22",
+            "s3cr3t-Pa55",
+            "q8Hf2kLm9Zt4Xw7PvB3n",
+            "hunter",
+            "$2a$10$RncPyHW/B5ll2Z3J8s.IBOnbZ9uoJ4JhHLKzj5lzG/kU1KN1Oj3/K",
+        ] {
             assert!(literal_value("password", v), "{v}");
         }
         // a word is a password, not a token
@@ -759,7 +773,7 @@ mod tests {
                 ),
             ]
         );
-        assert_eq!(all[0].what, "container api env DB_PASSWORD");
+        assert_eq!(all[0].what, "Deployment api container api env DB_PASSWORD");
         assert_eq!(all[1].line, 6);
         assert!(
             all[1]

@@ -48,7 +48,10 @@ impl Check for EnvLiteralSecret {
                 s.path.clone(),
                 format!(
                     "{} is a literal credential in the manifest ({}; value redacted)",
-                    s.what,
+                    // the object is the finding's: not said twice
+                    s.what
+                        .strip_prefix(&format!("{} {} ", o.kind, o.name))
+                        .unwrap_or(&s.what),
                     s.evidence.describe()
                 ),
             );

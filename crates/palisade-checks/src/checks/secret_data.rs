@@ -37,9 +37,9 @@ impl Check for SecretData {
         &META
     }
 
-    /// Every object: a Secret, or the last-applied annotation of one.
+    /// Secrets (their last-applied annotation describes a Secret too).
     fn target(&self) -> Target {
-        Target::Objects
+        Target::Kinds(&["Secret"])
     }
 
     fn check_object(&self, _cx: &Context<'_>, o: &Object, out: &mut Sink<'_>) {
@@ -50,7 +50,10 @@ impl Check for SecretData {
                 s.path.clone(),
                 format!(
                     "{} is a credential in the manifest ({}; value redacted)",
-                    s.what,
+                    // the object is the finding's: not said twice
+                    s.what
+                        .strip_prefix(&format!("{} {} ", o.kind, o.name))
+                        .unwrap_or(&s.what),
                     s.evidence.describe()
                 ),
             );
