@@ -23,7 +23,7 @@ cd "$work"
 python3 - <<'EOF'
 p = "examples/demo/shop/api.yaml"
 s = open(p).read()
-literal = '              value: "changeme-demo"\n'
+literal = '              value: "Sh0p-db-demo-2024"\n'
 assert s.count(literal) == 1
 s = s.replace(literal, "              valueFrom:\n                secretKeyRef:\n                  name: shop-api-db\n                  key: password\n")
 open(p, "w").write(s)

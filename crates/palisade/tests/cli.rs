@@ -67,7 +67,7 @@ fn scan_demo_json_contract_and_findings() {
     assert!(finding(&doc, "run-as-root", "shop/frontend.yaml").is_some());
     // the literal password is reported, never printed
     assert!(finding(&doc, "env-literal-secret", "shop/api.yaml").is_some());
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("changeme-demo"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Sh0p-db-demo-2024"));
     // JSON and List inputs were read; the suppression annotation applied, with its reason
     let sup = doc["suppressed"].as_array().unwrap();
     assert!(sup.iter().any(|x| x["id"] == "sensitive-host-path"
@@ -106,7 +106,7 @@ fn table_output_and_thresholds() {
     // five critical findings cap the score
     assert!(first[0].ends_with("score 50/100"), "{text}");
     assert!(
-        text.contains("5 critical findings cap the score at 50 (it would be 89 without the cap)"),
+        text.contains("5 critical findings cap the score at 50 (it would be 90 without the cap)"),
         "{text}"
     );
     assert!(first[1].starts_with("5 critical · 7 high"), "{text}");

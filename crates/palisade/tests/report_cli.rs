@@ -316,7 +316,7 @@ fn history_shows_what_a_fix_fixed_and_nothing_new() {
     // the fix: the api's literal DB_PASSWORD becomes a Secret reference
     let api = work.join("demo/shop/api.yaml");
     let text = std::fs::read_to_string(&api).unwrap();
-    let literal = "              value: \"changeme-demo\"\n";
+    let literal = "              value: \"Sh0p-db-demo-2024\"\n";
     assert_eq!(text.matches(literal).count(), 1);
     std::fs::write(
         &api,

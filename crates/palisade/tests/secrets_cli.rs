@@ -291,7 +291,7 @@ fn list_rules() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().count() >= 30);
-    assert!(text.contains("aws-access-key-id") && text.contains("kubernetes-env-literal"));
+    assert!(text.contains("aws-access-key-id") && text.contains("env-literal-secret"));
 }
 
 #[test]
