@@ -141,6 +141,35 @@ pub fn names_a_secret(v: &[u8]) -> bool {
                 .any(|x| memchr::memmem::find(&lower, x.as_bytes()).is_some())
 }
 
+/// Values made up for documentation rather than generated: a run of six
+/// or more consecutive characters (`abcdef123456`, `ABCDEFG1234567890`),
+/// `abc123`, or base64 of plain words (`c3Ryb25nLXBhc3N3b3Jk` is
+/// `strong-password`). For detection only: redaction still hides them.
+pub fn looks_made_up(v: &[u8]) -> bool {
+    let mut run = 1;
+    for w in v.windows(2) {
+        if w[0].is_ascii_alphanumeric()
+            && w[1] == w[0].wrapping_add(1)
+            && w[1].is_ascii_alphanumeric()
+        {
+            run += 1;
+            if run >= 6 {
+                return true;
+            }
+        } else {
+            run = 1;
+        }
+    }
+    if v.eq_ignore_ascii_case(b"abc123") {
+        return true;
+    }
+    use base64::Engine;
+    v.len() >= 8
+        && base64::engine::general_purpose::STANDARD
+            .decode(v)
+            .is_ok_and(|d| d.len() >= 5 && is_wordish(&d))
+}
+
 /// What a generic `key = value` candidate must also pass: the value is a
 /// literal, not a reference, an identifier or a path.
 pub fn generic_value_ok(v: &[u8], quoted: Option<bool>, code: bool, key: Option<&str>) -> bool {
@@ -359,6 +388,22 @@ mod tests {
             "s3cr3t-Pa55",
         ] {
             assert!(!names_a_secret(s.as_bytes()), "{s}");
+        }
+        for p in [
+            "abcdef123456",
+            "ABCDEFG1234567890abcdefg",
+            "abc123",
+            "c3Ryb25nLXBhc3N3b3Jk",
+            "aGVsbG8td29ybGQ=",
+        ] {
+            assert!(looks_made_up(p.as_bytes()), "{p}");
+        }
+        for s in [
+            "q8Hf2kLm9Zt4Xw7PvB3n",
+            "hunter22",
+            "UGvTjXVFAQ8EkMv2x4GbPcrEwrJGWZ0s",
+        ] {
+            assert!(!looks_made_up(s.as_bytes()), "{s}");
         }
         for s in ["hunter22", "s3cr3t-Pa55", "ghp_abc", "AKIAZ7Q3MVX2K4RT5JLB"] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");

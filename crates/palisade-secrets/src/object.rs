@@ -20,7 +20,7 @@
 //!
 //! Pure: no I/O, and the value never leaves the crate.
 
-use crate::allow::{generic_value_ok, is_placeholder, is_wordish, names_a_secret};
+use crate::allow::{generic_value_ok, is_placeholder, is_wordish, looks_made_up, names_a_secret};
 use crate::rules::{RULES, Rule, index};
 use crate::scan::{FileKind, Scanner};
 use base64::Engine;
@@ -512,7 +512,7 @@ pub fn credential_setting(name: &str) -> bool {
 /// one (`argocd-git-ask-pass`, `existing-token`).
 pub fn literal_value(name: &str, v: &str) -> bool {
     let b = v.as_bytes();
-    if b.is_empty() || is_placeholder(b) || names_a_secret(b) {
+    if b.is_empty() || is_placeholder(b) || names_a_secret(b) || looks_made_up(b) {
         return false;
     }
     // A password hash (bcrypt, argon2, crypt): not a reference for its `$`.
@@ -556,6 +556,7 @@ pub fn random_material(v: &str) -> bool {
         && b.iter().any(u8::is_ascii_digit)
         && b.iter().any(u8::is_ascii_alphabetic)
         && !is_uuid(v)
+        && !looks_made_up(b)
 }
 
 fn is_uuid(v: &str) -> bool {

@@ -3,7 +3,7 @@
 
 use crate::allow::{
     generic_value_ok, is_placeholder, is_placeholder_token, is_test_path, is_wordish,
-    names_a_secret,
+    looks_made_up, names_a_secret,
 };
 use crate::fingerprint::FingerprintKey;
 use crate::rules::{Mode, RULES, Rule, Validate};
@@ -293,7 +293,7 @@ fn accept(ri: usize, c: &Captures, base: usize, kind: FileKind) -> Option<Candid
         if !generic_value_ok(s, quoted, kind == FileKind::Code, key.as_deref()) {
             return None;
         }
-        if names_a_secret(s) {
+        if names_a_secret(s) || looks_made_up(s) {
             return None;
         }
         let wordish = is_wordish(s);
