@@ -470,6 +470,11 @@ const NOT_SECRET_SUFFIXES: &[&str] = &[
     "_AUDIENCE",
     "_POLICY",
     "_ROTATION",
+    "_MTIME",
+    "_TIME",
+    "_TIMESTAMP",
+    "_DATE",
+    "_AT",
 ];
 
 /// `sshPrivateKey`, `db-password`, `oidc.clientSecret` as `SSH_PRIVATE_KEY`,
@@ -626,6 +631,8 @@ mod tests {
             "PWD",
             "existingSecret",
             "tokenUrl",
+            "admin.passwordMtime",
+            "PASSWORD_UPDATED_AT",
         ] {
             assert!(!credential_setting(n), "{n}");
         }
