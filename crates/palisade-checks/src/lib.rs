@@ -57,4 +57,13 @@ pub trait Check: Sync + Send {
 
     /// Called once per scan (for [`Target::Namespaces`] and model-wide checks).
     fn check_model(&self, _cx: &Context<'_>, _out: &mut Sink<'_>) {}
+
+    /// The check as a CEL expression the API server can enforce itself
+    /// (`palisade generate admission-policy`): true when the workload
+    /// passes, over the variables of `palisade_pss::cel` (`variables.spec`,
+    /// `variables.containers`, `variables.podSC`, …). `None`: CEL cannot
+    /// say what the check says.
+    fn admission_cel(&self) -> Option<&'static str> {
+        None
+    }
 }

@@ -8,6 +8,9 @@ use palisade_findings::{CheckMeta, Finding, InputError};
 use palisade_model::Object;
 use std::path::{Path, PathBuf};
 
+/// The error when the policy files hold nothing Gatekeeper evaluates.
+pub const NO_POLICY: &str = "no Constraint (with its ConstraintTemplate) found";
+
 /// Loads the policies and applies them to `objects`, with `objects` (and
 /// the `inventory` files) as `data.inventory`.
 pub fn evaluate(
@@ -29,7 +32,7 @@ pub fn evaluate(
                 .join(", "),
             line: 0,
             column: 0,
-            message: "no Constraint (with its ConstraintTemplate) found".into(),
+            message: NO_POLICY.into(),
         });
     }
     let mut inv = Inventory::default();

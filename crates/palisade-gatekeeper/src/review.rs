@@ -6,16 +6,9 @@ use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
 /// An object of the model as the API server hands it to admission: with
-/// its effective namespace filled in.
+/// its effective namespace filled in ([`palisade_model::Object::admitted_json`]).
 pub fn admitted_json(o: &palisade_model::Object) -> Json {
-    let mut obj = o.raw.to_json();
-    if let (Some(ns), Some(meta)) = (
-        &o.namespace,
-        obj.get_mut("metadata").and_then(Json::as_object_mut),
-    ) {
-        meta.insert("namespace".into(), Json::String(ns.clone()));
-    }
-    obj
+    o.admitted_json()
 }
 
 /// An admission request, or an object reviewed as if it were created.

@@ -119,6 +119,20 @@ fn check(assertions: &[Json], messages: &[String]) -> Result<(), String> {
 
 /// Runs every test and case of one suite file.
 pub fn run_suite(path: &Path) -> Result<Vec<CaseResult>, String> {
+    run_suite_with(path, None)
+}
+
+/// Evaluates one case of a test that names a `policy:` file (a
+/// ValidatingAdmissionPolicy with its bindings and parameters) instead of
+/// a template and a constraint: `(policy file, case, directory of the
+/// suite)` → the messages of the violations.
+pub type PolicyCase<'a> = dyn Fn(&Path, &Json, &Path) -> Result<Vec<String>, String> + 'a;
+
+/// [`run_suite`], with `policy_case` for tests that name a `policy:`.
+pub fn run_suite_with(
+    path: &Path,
+    policy_case: Option<&PolicyCase<'_>>,
+) -> Result<Vec<CaseResult>, String> {
     let suite = read_suite(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let at = |rel: &str| -> PathBuf { dir.join(rel) };
@@ -155,6 +169,35 @@ pub fn run_suite(path: &Path) -> Result<Vec<CaseResult>, String> {
         };
         if test.get("skip").and_then(Json::as_bool) == Some(true) {
             results.extend(cases.iter().map(|c| result(c, "skip", None, Vec::new())));
+            continue;
+        }
+        if let Some(policy) = test.get("policy").and_then(Json::as_str) {
+            let Some(eval) = policy_case else {
+                results.extend(cases.iter().map(|c| {
+                    result(c, "error", Some("a test with a policy: file needs a ValidatingAdmissionPolicy evaluator".into()), Vec::new())
+                }));
+                continue;
+            };
+            for case in cases {
+                if case.get("skip").and_then(Json::as_bool) == Some(true) {
+                    results.push(result(case, "skip", None, Vec::new()));
+                    continue;
+                }
+                match eval(&at(policy), case, dir) {
+                    Ok(messages) => {
+                        let assertions: Vec<Json> = case
+                            .get("assertions")
+                            .and_then(Json::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        match check(&assertions, &messages) {
+                            Ok(()) => results.push(result(case, "pass", None, messages)),
+                            Err(e) => results.push(result(case, "fail", Some(e), messages)),
+                        }
+                    }
+                    Err(e) => results.push(result(case, "error", Some(e), Vec::new())),
+                }
+            }
             continue;
         }
         let set = load_policies(test, &at);

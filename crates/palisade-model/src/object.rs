@@ -151,6 +151,20 @@ impl Object {
         self.owners().find(|r| r.controller)
     }
 
+    /// The object as the API server hands it to admission: its JSON with
+    /// the effective namespace filled in.
+    pub fn admitted_json(&self) -> serde_json::Value {
+        let mut obj = self.raw.to_json();
+        if let (Some(ns), Some(meta)) = (
+            &self.namespace,
+            obj.get_mut("metadata")
+                .and_then(serde_json::Value::as_object_mut),
+        ) {
+            meta.insert("namespace".into(), serde_json::Value::String(ns.clone()));
+        }
+        obj
+    }
+
     pub fn object_ref(&self) -> ObjectRef {
         (*self.reference).clone()
     }

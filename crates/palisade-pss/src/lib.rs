@@ -17,6 +17,7 @@
 //! `overridden_by`): upstream would have named only the restricted check,
 //! and the decision is the same either way.
 
+pub mod cel;
 pub mod controls;
 mod ctx;
 
@@ -183,6 +184,9 @@ pub struct Control {
     pub meta: &'static palisade_findings::CheckMeta,
     /// What `palisade fix` changes for a violation, if anything.
     pub remedy: Remedy,
+    /// The control as CEL at a policy version ([`cel`]); `None` where it
+    /// does not exist.
+    pub cel: fn(minor: u32) -> Option<String>,
 }
 
 /// A control's machine-applicable fix, as data: `palisade scan` turns it

@@ -415,7 +415,8 @@ pub struct AuditPolicyGenerateArgs {
   palisade generate netpol examples/demo -n shop              NetworkPolicies for a namespace
   palisade generate quotas examples/demo -o quotas.yaml       quotas and limits per namespace
   palisade generate audit-policy -o audit-policy.yaml         an audit Policy
-  palisade generate rbac --audit-log audit.log --user alice   least-privilege RBAC")]
+  palisade generate rbac --audit-log audit.log --user alice   least-privilege RBAC
+  palisade generate admission-policy -o policies.yaml         policies the API server enforces")]
 pub struct GenerateArgs {
     #[command(subcommand)]
     pub command: GenerateCommand,
@@ -451,6 +452,75 @@ pub enum GenerateCommand {
   palisade generate rbac --audit-log audit.log --user alice --format terraform   as Terraform
   palisade generate rbac --audit-log audit.log --user alice --name alice-ro      name the roles")]
     Rbac(RbacGenerateArgs),
+    /// ValidatingAdmissionPolicies the API server enforces itself (1.30+):
+    /// Pod Security, the hardening checks CEL can express, Ingress hosts.
+    #[command(after_help = "Examples:
+  palisade generate admission-policy -o policies.yaml                    deny, Pod Security latest
+  palisade generate admission-policy k8s/ --mode warn                    warn first; says what k8s/ would hit
+  palisade generate admission-policy --pss-version v1.30 --default-level baseline
+  palisade generate admission-policy --ingress-host shop.example.com --ingress-host '*.example.org'
+  palisade generate admission-policy --format terraform -o policies.tf   as Terraform")]
+    AdmissionPolicy(AdmissionPolicyArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AdmissionPolicyArgs {
+    /// Manifests (or `--cluster`) to try the policies on: what they would
+    /// deny is said on stderr. Their `.palisade.yaml` gives the exempt
+    /// namespaces and the default Pod Security level.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Try the policies on the live cluster's objects (read-only).
+    #[arg(long)]
+    pub cluster: bool,
+    /// Kubeconfig file for --cluster.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context for --cluster.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// What the bindings do: deny (and audit), warn (and audit), or audit.
+    #[arg(long, default_value = "deny", value_parser = ["deny", "warn", "audit"], ignore_case = true)]
+    pub mode: String,
+    #[arg(short, long, default_value = "yaml", value_parser = ["yaml", "terraform"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The Pod Security version the controls follow (v1.N or latest).
+    #[arg(long, value_name = "VERSION", default_value = "latest")]
+    pub pss_version: String,
+    /// The level of namespaces without the level label (baseline or
+    /// restricted; default: the configuration's, else not bound).
+    #[arg(long, value_name = "LEVEL")]
+    pub default_level: Option<String>,
+    /// The namespace label whose value names a namespace's level.
+    #[arg(
+        long,
+        value_name = "KEY",
+        default_value = "pod-security.kubernetes.io/enforce"
+    )]
+    pub level_label: String,
+    /// Namespace of the parameter ConfigMaps.
+    #[arg(long, value_name = "NS", default_value = "palisade")]
+    pub params_namespace: String,
+    /// A namespace (or `kube-*` glob) left out (repeatable; default: the
+    /// configuration's exemptNamespaces, else kube-system).
+    #[arg(long, value_name = "NS")]
+    pub exempt_namespace: Vec<String>,
+    /// An allowed Ingress host, `*.example.com` for one label under it
+    /// (repeatable); none: no Ingress policy.
+    #[arg(long, value_name = "HOST")]
+    pub ingress_host: Vec<String>,
+    /// Configuration file (default: .palisade.yaml as `scan` finds it).
+    #[arg(short, long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Prefix of the generated objects' names.
+    #[arg(long, value_name = "PREFIX", default_value = "palisade")]
+    pub name_prefix: String,
+    /// Only these policies (repeatable; default all): pod-security,
+    /// hardening, ingress-hosts.
+    #[arg(long, value_name = "POLICY", value_parser = ["pod-security", "hardening", "ingress-hosts"])]
+    pub policy: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -974,7 +1044,8 @@ pub enum PolicyCommand {
     #[command(after_help = "Examples:
   palisade policy test policies/                                    every suite.yaml under it
   palisade policy test policies/unique-ingress-host/suite.yaml -v   every case
-  palisade policy test policies/ --format json                      for scripts")]
+  palisade policy test policies/ --format json                      for scripts
+  palisade policy test policies/vap-ingress-hosts                   a ValidatingAdmissionPolicy suite")]
     Test {
         #[arg(value_name = "SUITE", required = true)]
         suites: Vec<PathBuf>,
@@ -984,15 +1055,18 @@ pub enum PolicyCommand {
         #[arg(short, long)]
         verbose: bool,
     },
-    /// Apply ConstraintTemplates and Constraints to manifests, as the webhook
-    /// would at admission; violations are findings in any scan format.
+    /// Apply ConstraintTemplates and Constraints (and ValidatingAdmissionPolicies)
+    /// to manifests, as admission would; violations are findings in any scan format.
     #[command(after_help = "Examples:
   palisade policy eval --policies gatekeeper/ k8s/                                  as at admission
   palisade policy eval --policies gatekeeper/ --inventory live.yaml k8s/            data.inventory
   palisade policy eval --policies gatekeeper/ k8s/ --format sarif -o policy.sarif   for GitHub
-  palisade policy eval --policies gatekeeper/ --cluster --fail-on medium            the live cluster")]
+  palisade policy eval --policies gatekeeper/ --cluster --fail-on medium            the live cluster
+  palisade policy eval --policies vap.yaml k8s/                                     ValidatingAdmissionPolicies")]
     Eval {
-        /// Files or directories of ConstraintTemplates and Constraints.
+        /// Files or directories of ConstraintTemplates and Constraints, and
+        /// of ValidatingAdmissionPolicies (with their bindings and
+        /// parameters), evaluated offline with palisade's CEL.
         #[arg(long = "policies", value_name = "PATH", required = true)]
         policies: Vec<PathBuf>,
         /// Extra objects for data.inventory (the scanned manifests are always in it).

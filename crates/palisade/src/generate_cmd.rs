@@ -24,6 +24,7 @@ pub fn run(args: GenerateArgs) -> u8 {
             },
         }),
         GenerateCommand::Quotas(a) => quotas(a),
+        GenerateCommand::AdmissionPolicy(a) => crate::vap_cmd::generate(a),
     }
 }
 

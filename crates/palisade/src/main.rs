@@ -22,6 +22,7 @@ mod sbom_cmd;
 mod scan;
 mod secrets_cmd;
 mod threat_cmd;
+mod vap_cmd;
 mod vuln_cmd;
 
 use clap::Parser;

@@ -3,7 +3,7 @@
 use crate::cli::{PolicyArgs, PolicyCommand};
 use crate::exit;
 use crate::output::{emit, emit_with, load_input, usage_error, use_color};
-use palisade_gatekeeper::suite::{CaseResult, run_suite};
+use palisade_gatekeeper::suite::CaseResult;
 use palisade_report::{Format, RenderOptions, ScanReport, write};
 use std::path::PathBuf;
 
@@ -31,10 +31,32 @@ pub fn run(args: PolicyArgs) -> u8 {
                 Ok(l) => l,
                 Err(e) => return usage_error(e),
             };
-            let (findings, perrs) =
+            let (mut findings, mut perrs) =
                 palisade_gatekeeper::evaluate::evaluate(&policies, &inventory, &loaded.objects);
+            // ValidatingAdmissionPolicies among the policy files, evaluated offline
+            let (vap, verrs, vap_policies) =
+                palisade_vap::eval::evaluate_files(&policies, &loaded.objects);
+            if vap_policies > 0 {
+                perrs.retain(|e| e.message != palisade_gatekeeper::evaluate::NO_POLICY);
+            } else {
+                for e in perrs
+                    .iter_mut()
+                    .filter(|e| e.message == palisade_gatekeeper::evaluate::NO_POLICY)
+                {
+                    e.message = "no Constraint (with its ConstraintTemplate) or ValidatingAdmissionPolicy (with a binding) found".into();
+                }
+            }
+            findings.extend(vap);
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             let mut errors = loaded.errors;
             errors.extend(perrs);
+            // a policy file read twice (Gatekeeper's reader and this one)
+            // reports its unreadable files once
+            for e in verrs {
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
             let rules = palisade_gatekeeper::evaluate::rules_of(&findings);
             let n = loaded.objects.len();
             let workloads = loaded
@@ -92,7 +114,7 @@ fn test(paths: &[PathBuf], format: &str, verbose: bool) -> u8 {
     let mut results: Vec<CaseResult> = Vec::new();
     let mut broken = Vec::new();
     for s in &suites {
-        match run_suite(s) {
+        match palisade_gatekeeper::suite::run_suite_with(s, Some(&palisade_vap::suite::case)) {
             Ok(r) => results.extend(r),
             Err(e) => broken.push(e),
         }

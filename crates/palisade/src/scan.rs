@@ -256,11 +256,21 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     let mut errors = loaded.errors;
     errors.extend(image_errors);
     let mut policy_rules = Vec::new();
+    // the ValidatingAdmissionPolicies of the input, evaluated offline on it
+    let (vap_set, vap_errors) = palisade_vap::policy::PolicySet::from_objects(model.objects());
+    errors.extend(vap_errors);
+    if !vap_set.is_empty() {
+        let vf = palisade_vap::eval::findings(&vap_set, &model);
+        policy_rules.extend(palisade_gatekeeper::evaluate::rules_of(&vf));
+        all_findings.extend(vf);
+        all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        phase("admission policies");
+    }
     if !args.policies.is_empty() {
         let (pf, perrs) =
             palisade_gatekeeper::evaluate::evaluate(&args.policies, &[], model.objects());
         errors.extend(perrs);
-        policy_rules = palisade_gatekeeper::evaluate::rules_of(&pf);
+        policy_rules.extend(palisade_gatekeeper::evaluate::rules_of(&pf));
         all_findings.extend(pf);
         all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         phase("policies");

@@ -33,6 +33,13 @@ impl Check for CpuLimit {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "variables.declared.all(c, has(c.resources) && has(c.resources.limits) && 'cpu' in c.resources.limits)",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

@@ -31,6 +31,13 @@ impl Check for DefaultServiceAccount {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "(has(variables.spec.serviceAccountName) && variables.spec.serviceAccountName != '' ? variables.spec.serviceAccountName : (has(variables.spec.serviceAccount) && variables.spec.serviceAccount != '' ? variables.spec.serviceAccount : 'default')) != 'default'",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

@@ -63,6 +63,17 @@ pub fn mounted_read_only(w: &Workload<'_>, volume: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_admission_cel_names_every_runtime_socket() {
+        use crate::Check;
+        let cel = super::super::runtime_socket_mount::CHECK
+            .admission_cel()
+            .unwrap();
+        for s in super::RUNTIME_SOCKETS {
+            assert!(cel.contains(&format!("'{s}'")), "{s}");
+        }
+    }
+
     use super::*;
 
     #[test]

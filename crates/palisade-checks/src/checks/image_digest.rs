@@ -29,6 +29,13 @@ impl Check for ImageDigest {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "variables.declared.all(c, !has(c.image) || c.image.contains('@') || (!c.image.contains('@') && (!c.image.substring(c.image.lastIndexOf('/') + 1).contains(':') || c.image.substring(c.image.lastIndexOf(':') + 1) == 'latest')))",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

@@ -32,6 +32,13 @@ impl Check for MemoryLimit {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "variables.declared.all(c, has(c.resources) && has(c.resources.limits) && 'memory' in c.resources.limits)",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

@@ -28,6 +28,13 @@ impl Check for ReadOnlyRootFilesystem {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "variables.windows || variables.declared.all(c, has(c.securityContext) && has(c.securityContext.readOnlyRootFilesystem) && c.securityContext.readOnlyRootFilesystem)",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

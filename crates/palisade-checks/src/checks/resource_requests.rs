@@ -29,6 +29,13 @@ impl Check for ResourceRequests {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "variables.declared.all(c, has(c.resources) && ((has(c.resources.requests) && 'cpu' in c.resources.requests) || (has(c.resources.limits) && 'cpu' in c.resources.limits)) && ((has(c.resources.requests) && 'memory' in c.resources.requests) || (has(c.resources.limits) && 'memory' in c.resources.limits)))",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

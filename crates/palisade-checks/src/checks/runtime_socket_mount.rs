@@ -35,6 +35,15 @@ impl Check for RuntimeSocketMount {
         &META
     }
 
+    /// What the API server can enforce itself ([`Check::admission_cel`]);
+    /// paths are compared as written (`/run/./docker.sock` is not
+    /// normalised, as this check does).
+    fn admission_cel(&self) -> Option<&'static str> {
+        Some(
+            "!has(variables.spec.volumes) || variables.spec.volumes.all(v, !has(v.hostPath) || v.hostPath.path == '/' || !['/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock', '/var/run/crio/crio.sock', '/run/crio/crio.sock', '/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock', '/var/run/dockershim.sock', '/run/k3s/containerd/containerd.sock', '/var/run/k3s/containerd/containerd.sock'].exists(s, s == v.hostPath.path || s.startsWith(v.hostPath.path.endsWith('/') ? v.hostPath.path : v.hostPath.path + '/')))",
+        )
+    }
+
     fn target(&self) -> Target {
         Target::Workloads
     }

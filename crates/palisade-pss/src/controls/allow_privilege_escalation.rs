@@ -32,6 +32,7 @@ pub static CONTROL: Control = Control {
         to: Scalar::Bool(false),
         caution: None,
     },
+    cel,
 };
 
 fn ape_1_8(pod: &Pod<'_>) -> Option<Failure> {
@@ -64,4 +65,21 @@ fn ape_1_25(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     ape_1_8(pod)
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor < 8 {
+        return None;
+    }
+    let base = "variables.containers.all(c, has(c.securityContext) && \
+                has(c.securityContext.allowPrivilegeEscalation) && \
+                c.securityContext.allowPrivilegeEscalation == false)";
+    Some(if minor >= 25 {
+        format!("variables.windows || {base}")
+    } else {
+        base.to_string()
+    })
 }

@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
@@ -111,4 +112,25 @@ fn apparmor_1_0(pod: &Pod<'_>) -> Option<Failure> {
         detail: parts.join("; "),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    let allowed = |sc: &str| {
+        format!(
+            "(!has({sc}.appArmorProfile) || (has({sc}.appArmorProfile.type) && \
+             {sc}.appArmorProfile.type in ['RuntimeDefault', 'Localhost']))"
+        )
+    };
+    Some(format!(
+        "{} && variables.containers.all(c, !has(c.securityContext) || {}) && \
+         variables.annotations.all(k, !k.startsWith('{ANNOTATION_PREFIX}') || \
+         variables.annotations[k] == '' || variables.annotations[k] == 'runtime/default' || \
+         variables.annotations[k].startsWith('localhost/'))",
+        allowed("variables.podSC"),
+        allowed("c.securityContext")
+    ))
 }

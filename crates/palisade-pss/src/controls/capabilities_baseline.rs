@@ -33,6 +33,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 /// The baseline's allowed additions (upstream `capabilities_allowed_1_0`).
@@ -86,4 +87,17 @@ fn capabilities_baseline_1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    Some(format!(
+        "variables.containers.all(c, !has(c.securityContext) || \
+         !has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || \
+         c.securityContext.capabilities.add.all(a, a in {}))",
+        crate::cel::list(ALLOWED)
+    ))
 }

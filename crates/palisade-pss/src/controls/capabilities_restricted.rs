@@ -35,6 +35,7 @@ pub static CONTROL: Control = Control {
     overrides: &["capabilities_baseline"],
     meta: &META,
     remedy: Remedy::DropAllCapabilities,
+    cel,
 };
 
 fn capabilities_restricted_1_22(pod: &Pod<'_>) -> Option<Failure> {
@@ -97,4 +98,23 @@ fn capabilities_restricted_1_25(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     capabilities_restricted_1_22(pod)
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor < 22 {
+        return None;
+    }
+    let base = "variables.containers.all(c, has(c.securityContext) && \
+                has(c.securityContext.capabilities) && has(c.securityContext.capabilities.drop) && \
+                'ALL' in c.securityContext.capabilities.drop && \
+                (!has(c.securityContext.capabilities.add) || \
+                c.securityContext.capabilities.add.all(a, a == 'NET_BIND_SERVICE')))";
+    Some(if minor >= 25 {
+        format!("variables.windows || ({base})")
+    } else {
+        base.to_string()
+    })
 }

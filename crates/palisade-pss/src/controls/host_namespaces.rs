@@ -37,6 +37,7 @@ pub static CONTROL: Control = Control {
         to: Scalar::Bool(false),
         caution: Some("the workload loses access to the node's network/PID/IPC namespace"),
     },
+    cel,
 };
 
 fn host_namespaces_1_0(pod: &Pod<'_>) -> Option<Failure> {
@@ -60,4 +61,18 @@ fn host_namespaces_1_0(pod: &Pod<'_>) -> Option<Failure> {
         detail: bad.join(", "),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    // true when the pod is allowed; see `crate::cel` for the variables
+    let _ = minor;
+    Some(
+        "!(has(variables.spec.hostNetwork) && variables.spec.hostNetwork) && \
+         !(has(variables.spec.hostPID) && variables.spec.hostPID) && \
+         !(has(variables.spec.hostIPC) && variables.spec.hostIPC)"
+            .into(),
+    )
 }

@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 fn host_path_volumes_1_0(pod: &Pod<'_>) -> Option<Failure> {
@@ -54,4 +55,12 @@ fn host_path_volumes_1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    Some("!has(variables.spec.volumes) || variables.spec.volumes.all(v, !has(v.hostPath))".into())
 }

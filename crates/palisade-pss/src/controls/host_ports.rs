@@ -28,6 +28,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 fn host_ports_1_0(pod: &Pod<'_>) -> Option<Failure> {
@@ -63,4 +64,16 @@ fn host_ports_1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    Some(
+        "variables.containers.all(c, !has(c.ports) || \
+         c.ports.all(p, !has(p.hostPort) || p.hostPort == 0))"
+            .into(),
+    )
 }

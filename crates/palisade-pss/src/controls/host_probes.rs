@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 fn host_of<'a>(
@@ -100,4 +101,32 @@ fn host_probes_1_34(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor < 34 {
+        return None;
+    }
+    let no_host = |h: &str| {
+        format!(
+            "(!has({h}) || ((!has({h}.httpGet) || !has({h}.httpGet.host) || {h}.httpGet.host == '') && \
+             (!has({h}.tcpSocket) || !has({h}.tcpSocket.host) || {h}.tcpSocket.host == '')))"
+        )
+    };
+    let parts: Vec<String> = ["c.livenessProbe", "c.readinessProbe", "c.startupProbe"]
+        .iter()
+        .map(|p| no_host(p))
+        .chain(std::iter::once(format!(
+            "(!has(c.lifecycle) || ({} && {}))",
+            no_host("c.lifecycle.postStart"),
+            no_host("c.lifecycle.preStop")
+        )))
+        .collect();
+    Some(format!(
+        "variables.containers.all(c, {})",
+        parts.join(" && ")
+    ))
 }

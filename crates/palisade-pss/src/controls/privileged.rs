@@ -34,6 +34,7 @@ pub static CONTROL: Control = Control {
         to: Scalar::Bool(false),
         caution: Some("the container may need a specific capability instead of full privileges"),
     },
+    cel,
 };
 
 fn privileged_1_0(pod: &Pod<'_>) -> Option<Failure> {
@@ -56,4 +57,16 @@ fn privileged_1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    Some(
+        "variables.containers.all(c, !(has(c.securityContext) && \
+         has(c.securityContext.privileged) && c.securityContext.privileged))"
+            .into(),
+    )
 }

@@ -32,6 +32,7 @@ pub static CONTROL: Control = Control {
         to: Scalar::Str("Default"),
         caution: None,
     },
+    cel,
 };
 
 /// Any container that sets a procMount other than `Default` fails.
@@ -67,4 +68,17 @@ fn proc_mount_1_35(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     proc_mount_1_0(pod)
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let base = "variables.containers.all(c, !has(c.securityContext) || \
+                !has(c.securityContext.procMount) || c.securityContext.procMount == 'Default')";
+    Some(if minor >= 35 {
+        format!("variables.userns || {base}")
+    } else {
+        base.to_string()
+    })
 }

@@ -29,4 +29,19 @@ pub static CONTROL: Control = Control {
         to: Scalar::Str("Default"),
         caution: None,
     },
+    cel,
 };
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor < 35 {
+        return None;
+    }
+    Some(
+        "variables.containers.all(c, !has(c.securityContext) || \
+         !has(c.securityContext.procMount) || c.securityContext.procMount == 'Default')"
+            .into(),
+    )
+}

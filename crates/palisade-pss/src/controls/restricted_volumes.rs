@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     overrides: &["hostPathVolumes"],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 /// The name of the restricted source a volume uses, `None` when allowed.
@@ -102,4 +103,57 @@ fn restricted_volumes_1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    let allowed = [
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "image",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    ];
+    let forbidden = [
+        "awsElasticBlockStore",
+        "azureDisk",
+        "azureFile",
+        "cephfs",
+        "cinder",
+        "fc",
+        "flexVolume",
+        "flocker",
+        "gcePersistentDisk",
+        "gitRepo",
+        "glusterfs",
+        "hostPath",
+        "iscsi",
+        "nfs",
+        "photonPersistentDisk",
+        "portworxVolume",
+        "quobyte",
+        "rbd",
+        "scaleIO",
+        "storageos",
+        "vsphereVolume",
+    ];
+    let has = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| format!("has(v.{n})"))
+            .collect::<Vec<_>>()
+            .join(" || ")
+    };
+    Some(format!(
+        "!has(variables.spec.volumes) || variables.spec.volumes.all(v, {} || !({}))",
+        has(&allowed),
+        has(&forbidden)
+    ))
 }

@@ -37,6 +37,7 @@ pub static CONTROL: Control = Control {
             "the kubelet refuses to start images whose user is root; set runAsUser or a non-root USER in the image",
         ),
     },
+    cel,
 };
 
 fn run_as_non_root_1_0(pod: &Pod<'_>) -> Option<Failure> {
@@ -102,4 +103,19 @@ fn run_as_non_root_1_35(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     run_as_non_root_1_0(pod)
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let base = "!(has(variables.podSC.runAsNonRoot) && variables.podSC.runAsNonRoot == false) && \
+                variables.containers.all(c, (has(c.securityContext) && \
+                has(c.securityContext.runAsNonRoot)) ? c.securityContext.runAsNonRoot : \
+                (has(variables.podSC.runAsNonRoot) && variables.podSC.runAsNonRoot))";
+    Some(if minor >= 35 {
+        format!("variables.userns || ({base})")
+    } else {
+        base.to_string()
+    })
 }

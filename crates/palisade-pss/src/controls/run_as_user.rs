@@ -29,6 +29,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 fn run_as_user_1_23(pod: &Pod<'_>) -> Option<Failure> {
@@ -63,4 +64,21 @@ fn run_as_user_1_35(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     run_as_user_1_23(pod)
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor < 23 {
+        return None;
+    }
+    let base = "!(has(variables.podSC.runAsUser) && variables.podSC.runAsUser == 0) && \
+                variables.containers.all(c, !(has(c.securityContext) && \
+                has(c.securityContext.runAsUser) && c.securityContext.runAsUser == 0))";
+    Some(if minor >= 35 {
+        format!("variables.userns || ({base})")
+    } else {
+        base.to_string()
+    })
 }

@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::SeccompRuntimeDefault,
+    cel,
 };
 
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
@@ -95,4 +96,28 @@ fn seccomp_baseline_1_19(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor >= 19 {
+        let allowed = |sc: &str| {
+            format!(
+                "(!has({sc}.seccompProfile) || !has({sc}.seccompProfile.type) || \
+                 {sc}.seccompProfile.type != 'Unconfined')"
+            )
+        };
+        Some(format!(
+            "{} && variables.containers.all(c, !has(c.securityContext) || {})",
+            allowed("variables.podSC"),
+            allowed("c.securityContext")
+        ))
+    } else {
+        Some(format!(
+            "variables.annotations.all(k, !(k == '{POD_ANNOTATION}' || \
+             k.startsWith('{CONTAINER_PREFIX}')) || variables.annotations[k] != 'unconfined')"
+        ))
+    }
 }

@@ -31,6 +31,7 @@ pub static CONTROL: Control = Control {
     overrides: &["seccompProfile_baseline"],
     meta: &META,
     remedy: Remedy::SeccompRuntimeDefault,
+    cel,
 };
 
 fn valid(t: &str) -> bool {
@@ -111,4 +112,31 @@ fn seccomp_restricted_1_25(pod: &Pod<'_>) -> Option<Failure> {
         return None;
     }
     seccomp_restricted_1_19(pod)
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    if minor < 19 {
+        return None;
+    }
+    let valid = |sc: &str| {
+        format!(
+            "(has({sc}.seccompProfile.type) && \
+             {sc}.seccompProfile.type in ['RuntimeDefault', 'Localhost'])"
+        )
+    };
+    let base = format!(
+        "(!has(variables.podSC.seccompProfile) || {pod}) && \
+         variables.containers.all(c, (has(c.securityContext) && has(c.securityContext.seccompProfile)) \
+         ? {container} : (has(variables.podSC.seccompProfile) && {pod}))",
+        pod = valid("variables.podSC"),
+        container = valid("c.securityContext")
+    );
+    Some(if minor >= 25 {
+        format!("variables.windows || ({base})")
+    } else {
+        base
+    })
 }

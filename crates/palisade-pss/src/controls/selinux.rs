@@ -32,6 +32,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 const TYPES_1_0: &[&str] = &["", "container_t", "container_init_t", "container_kvm_t"];
@@ -150,4 +151,24 @@ fn check(pod: &Pod<'_>, allowed: &[&str]) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let types = crate::cel::list(if minor >= 31 { TYPES_1_31 } else { TYPES_1_0 });
+    let allowed = |sc: &str| {
+        format!(
+            "(!has({sc}.seLinuxOptions) || ((!has({sc}.seLinuxOptions.type) || \
+             {sc}.seLinuxOptions.type in {types}) && \
+             (!has({sc}.seLinuxOptions.user) || {sc}.seLinuxOptions.user == '') && \
+             (!has({sc}.seLinuxOptions.role) || {sc}.seLinuxOptions.role == '')))"
+        )
+    };
+    Some(format!(
+        "{} && variables.containers.all(c, !has(c.securityContext) || {})",
+        allowed("variables.podSC"),
+        allowed("c.securityContext")
+    ))
 }

@@ -33,6 +33,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 const SAFE_1_0: &[&str] = &[
@@ -96,4 +97,26 @@ fn check(pod: &Pod<'_>, safe: &[&[&str]]) -> Option<Failure> {
         detail: names.join(", "),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let safe: Vec<&str> = [
+        (0, SAFE_1_0),
+        (27, SAFE_1_27),
+        (29, SAFE_1_29),
+        (32, SAFE_1_32),
+        (37, SAFE_1_37),
+    ]
+    .iter()
+    .filter(|(m, _)| *m <= minor)
+    .flat_map(|(_, s)| s.iter().copied())
+    .collect();
+    Some(format!(
+        "!has(variables.podSC.sysctls) || variables.podSC.sysctls.all(s, \
+         has(s.name) && s.name in {})",
+        crate::cel::list(&safe)
+    ))
 }

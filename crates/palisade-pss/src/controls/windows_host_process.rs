@@ -28,6 +28,7 @@ pub static CONTROL: Control = Control {
     overrides: &[],
     meta: &META,
     remedy: Remedy::None,
+    cel,
 };
 
 fn windows_host_process_1_0(pod: &Pod<'_>) -> Option<Failure> {
@@ -70,4 +71,22 @@ fn windows_host_process_1_0(pod: &Pod<'_>) -> Option<Failure> {
         ),
         fields,
     })
+}
+
+/// The control as a CEL expression over the admission-policy variables
+/// (`crate::cel`): true when the pod is allowed; `None` before the
+/// control exists.
+fn cel(minor: u32) -> Option<String> {
+    let _ = minor;
+    let allowed = |sc: &str| {
+        format!(
+            "(!has({sc}.windowsOptions) || !has({sc}.windowsOptions.hostProcess) || \
+             !{sc}.windowsOptions.hostProcess)"
+        )
+    };
+    Some(format!(
+        "{} && variables.containers.all(c, !has(c.securityContext) || {})",
+        allowed("variables.podSC"),
+        allowed("c.securityContext")
+    ))
 }

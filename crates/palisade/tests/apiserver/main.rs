@@ -16,3 +16,4 @@ mod faults;
 mod lists;
 mod live;
 mod rbac;
+mod vap;

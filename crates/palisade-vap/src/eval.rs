@@ -1,0 +1,458 @@
+//! Policies evaluated offline, as the API server evaluates them on create:
+//! the binding's and policy's match (resource rules, namespace and object
+//! selectors, match conditions), the parameters, the variables in order,
+//! then every validation. A validation that is false, or cannot be
+//! evaluated under `failurePolicy: Fail`, is a [`Decision`] with the
+//! binding's actions.
+
+use crate::expr::{Scope, as_message};
+use crate::policy::{Action, Binding, FailurePolicy, Match, Policy, PolicySet, ResourceRule};
+use palisade_findings::{CheckMeta, Finding, Severity};
+use palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use palisade_model::selector::matches;
+use palisade_model::{Location, Model, Object};
+use serde_json::{Value as Json, json};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
+
+/// What the API server is asked to admit.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub object: Json,
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The plural resource (`pods`, `deployments`).
+    pub resource: String,
+    pub name: String,
+    /// `None` for cluster-scoped objects.
+    pub namespace: Option<String>,
+    /// The labels of the object's Namespace.
+    pub namespace_labels: BTreeMap<String, String>,
+    /// The Namespace object, when known.
+    pub namespace_object: Option<Json>,
+}
+
+impl Review {
+    /// A create of `object` (JSON with `apiVersion`, `kind`, `metadata`).
+    pub fn create(object: Json, namespace_labels: BTreeMap<String, String>) -> Review {
+        let api_version = object
+            .get("apiVersion")
+            .and_then(Json::as_str)
+            .unwrap_or("");
+        let (group, version) = match api_version.split_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        let kind = object
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+        let meta = object.get("metadata");
+        let name = meta
+            .and_then(|m| m.get("name"))
+            .and_then(Json::as_str)
+            .unwrap_or("")
+            .to_string();
+        let namespace = meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Json::as_str)
+            .map(str::to_string);
+        Review {
+            resource: resource_of(&kind),
+            object,
+            group,
+            version,
+            kind,
+            name,
+            namespace,
+            namespace_labels,
+            namespace_object: None,
+        }
+    }
+}
+
+/// The plural resource of a kind (`NetworkPolicy` → `networkpolicies`).
+pub fn resource_of(kind: &str) -> String {
+    let k = kind.to_ascii_lowercase();
+    if k == "endpoints" {
+        k
+    } else if let Some(stem) = k
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
+        format!("{stem}ies")
+    } else if k.ends_with('s') || k.ends_with("ch") || k.ends_with('x') {
+        format!("{k}es")
+    } else {
+        format!("{k}s")
+    }
+}
+
+/// One failed validation of one binding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub policy: String,
+    pub binding: String,
+    /// Index of the validation in the policy.
+    pub validation: usize,
+    pub actions: Vec<Action>,
+    pub message: String,
+    /// Where the validation's expression is written.
+    pub location: Location,
+}
+
+/// Finds parameter objects: `(apiVersion, kind, namespace, name, selector)`.
+pub type Params<'a> =
+    dyn Fn(&str, &str, Option<&str>, Option<&str>, Option<&LabelSelector>) -> Vec<Json> + 'a;
+
+fn rule_matches(r: &ResourceRule, review: &Review, operation: &str) -> bool {
+    let any = |list: &[String], v: &str| list.iter().any(|x| x == "*" || x == v);
+    any(&r.api_groups, &review.group)
+        && any(&r.api_versions, &review.version)
+        && r.resources
+            .iter()
+            .any(|x| x == "*" || x == "*/*" || *x == review.resource)
+        && any(&r.operations, operation)
+        && (r.resource_names.is_empty() || r.resource_names.contains(&review.name))
+}
+
+fn match_applies(
+    m: &Match,
+    review: &Review,
+    labels: &BTreeMap<String, String>,
+    rules_required: bool,
+) -> bool {
+    if (rules_required || !m.rules.is_empty())
+        && !m.rules.iter().any(|r| rule_matches(r, review, "CREATE"))
+    {
+        return false;
+    }
+    if m.exclude.iter().any(|r| rule_matches(r, review, "CREATE")) {
+        return false;
+    }
+    if review.namespace.is_some()
+        && let Some(s) = &m.namespace_selector
+        && !matches(s, &review.namespace_labels)
+    {
+        return false;
+    }
+    if let Some(s) = &m.object_selector
+        && !matches(s, labels)
+    {
+        return false;
+    }
+    true
+}
+
+fn labels_of(object: &Json) -> BTreeMap<String, String> {
+    object
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+impl PolicySet {
+    /// Every decision on `review`.
+    pub fn review(&self, review: &Review, params: &Params<'_>) -> Vec<Decision> {
+        let labels = labels_of(&review.object);
+        let mut out = Vec::new();
+        for b in &self.bindings {
+            let Some(p) = self.policies.iter().find(|p| p.name == b.policy) else {
+                continue;
+            };
+            if !match_applies(&p.constraints, review, &labels, true) {
+                continue;
+            }
+            if let Some(m) = &b.resources
+                && !match_applies(m, review, &labels, false)
+            {
+                continue;
+            }
+            out.extend(evaluate_binding(p, b, review, params));
+        }
+        out
+    }
+}
+
+fn evaluate_binding(
+    p: &Policy,
+    b: &Binding,
+    review: &Review,
+    params: &Params<'_>,
+) -> Vec<Decision> {
+    let decision = |validation: usize, message: String, location: &Location| Decision {
+        policy: p.name.clone(),
+        binding: b.name.clone(),
+        validation,
+        actions: b.actions.clone(),
+        message,
+        location: location.clone(),
+    };
+    // parameters: one evaluation per parameter object
+    let param_objects: Vec<Json> = match (&p.param_kind, &b.param_ref) {
+        (Some((api_version, kind)), Some(r)) => {
+            let ns = r.namespace.as_deref().or(review.namespace.as_deref());
+            let found = params(
+                api_version,
+                kind,
+                ns,
+                r.name.as_deref(),
+                r.selector.as_ref(),
+            );
+            if found.is_empty() {
+                if r.allow_if_missing {
+                    return Vec::new();
+                }
+                return vec![decision(
+                    0,
+                    format!(
+                        "failed to configure binding: no params found for {kind} {}",
+                        r.name.as_deref().unwrap_or("(selector)")
+                    ),
+                    &p.location,
+                )];
+            }
+            found
+        }
+        _ => vec![Json::Null],
+    };
+    let mut out = Vec::new();
+    for param in &param_objects {
+        let mut scope = Scope::default();
+        scope.set("object", &review.object);
+        scope.set("oldObject", &Json::Null);
+        scope.set("params", param);
+        scope.set(
+            "namespaceObject",
+            review.namespace_object.as_ref().unwrap_or(&match &review.namespace {
+                Some(ns) => json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": review.namespace_labels}}),
+                None => Json::Null,
+            }),
+        );
+        scope.set(
+            "request",
+            &json!({
+                "operation": "CREATE",
+                "kind": {"group": review.group, "version": review.version, "kind": review.kind},
+                "resource": {"group": review.group, "version": review.version, "resource": review.resource},
+                "name": review.name,
+                "namespace": review.namespace.clone().unwrap_or_default(),
+                "userInfo": {},
+                "dryRun": false,
+            }),
+        );
+        let fail = p.failure_policy == FailurePolicy::Fail;
+        // match conditions: all true, or the policy does not apply
+        let mut applies = true;
+        for c in &p.conditions {
+            match c.expr.eval_bool(&scope) {
+                Ok(true) => {}
+                Ok(false) => {
+                    applies = false;
+                    break;
+                }
+                Err(e) => {
+                    if fail {
+                        out.push(decision(
+                            0,
+                            format!("matchCondition {:?}: {e}", c.name),
+                            &p.location,
+                        ));
+                    }
+                    applies = false;
+                    break;
+                }
+            }
+        }
+        if !applies {
+            continue;
+        }
+        let mut broken: HashMap<&str, String> = HashMap::new();
+        for v in &p.variables {
+            match v.expr.eval(&scope) {
+                Ok(value) => scope.set_variable(&v.name, value),
+                Err(e) => {
+                    broken.insert(&v.name, e);
+                }
+            }
+        }
+        for (i, v) in p.validations.iter().enumerate() {
+            match v.expr.eval_bool(&scope) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let message = v
+                        .message_expression
+                        .as_ref()
+                        .and_then(|m| m.eval(&scope).ok())
+                        .as_ref()
+                        .and_then(as_message)
+                        .filter(|m| !m.trim().is_empty())
+                        .or_else(|| v.message.clone())
+                        .unwrap_or_else(|| format!("failed expression: {}", v.expr.source));
+                    out.push(decision(i, message, &v.location));
+                }
+                Err(e) => {
+                    if fail {
+                        let why = broken
+                            .iter()
+                            .find(|(name, _)| v.expr.source.contains(&format!("variables.{name}")))
+                            .map(|(name, err)| format!("variable {name:?}: {err}"))
+                            .unwrap_or(e);
+                        out.push(decision(
+                            i,
+                            format!("expression could not be evaluated: {why}"),
+                            &v.location,
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The rule a policy's decisions are reported under: `vap/<policy>`,
+/// severity from the strongest action (Deny high, Warn medium, Audit low).
+fn meta(policy: &str, action: Action) -> &'static CheckMeta {
+    type Metas = HashMap<(String, Action), &'static CheckMeta>;
+    static METAS: OnceLock<Mutex<Metas>> = OnceLock::new();
+    let mut m = METAS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    m.entry((policy.to_string(), action)).or_insert_with(|| {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        Box::leak(Box::new(CheckMeta {
+            id: leak(format!("vap/{policy}")),
+            title: leak(format!("ValidatingAdmissionPolicy {policy:?} ({})", action.as_str())),
+            severity: match action {
+                Action::Deny => Severity::High,
+                Action::Warn => Severity::Medium,
+                Action::Audit => Severity::Low,
+            },
+            action: 9,
+            category: "admission",
+            frameworks: &[],
+            risk: leak(format!(
+                "The API server evaluates the ValidatingAdmissionPolicy {policy:?} on this object; with a {} binding, applying it would be refused (Deny), warned about (Warn) or recorded (Audit).",
+                action.as_str()
+            )),
+            fix: "Change the object as the validation's message says, or exclude it in the binding's `matchResources`.",
+        }))
+    })
+}
+
+/// The objects of `model` reviewed as creates against `set` (policies,
+/// bindings and their parameters come from the model too), as findings.
+pub fn findings(set: &PolicySet, model: &Model) -> Vec<Finding> {
+    findings_where(set, model, &|_| true)
+}
+
+/// The policies of `policy_files` (with their bindings and parameters)
+/// evaluated on `objects`: the findings, the input errors (a policy that
+/// does not compile names its file and line), and how many policies were
+/// read.
+pub fn evaluate_files(
+    policy_files: &[std::path::PathBuf],
+    objects: &[Object],
+) -> (Vec<Finding>, Vec<palisade_findings::InputError>, usize) {
+    let loaded = palisade_source::load(policy_files, &Default::default());
+    let mut errors = loaded.errors;
+    let (set, more) = PolicySet::from_objects(&loaded.objects);
+    errors.extend(more);
+    if set.is_empty() {
+        return (Vec::new(), errors, 0);
+    }
+    let count = set.policies.len();
+    let policy_files: std::collections::HashSet<std::sync::Arc<str>> = loaded
+        .objects
+        .iter()
+        .map(|o| o.location.file.clone())
+        .collect();
+    let mut all = objects.to_vec();
+    all.extend(loaded.objects);
+    let model = Model::new(all);
+    let found = findings_where(&set, &model, &|o| !policy_files.contains(&o.location.file));
+    (found, errors, count)
+}
+
+/// [`findings`] on the objects `include` picks.
+pub fn findings_where(
+    set: &PolicySet,
+    model: &Model,
+    include: &dyn Fn(&Object) -> bool,
+) -> Vec<Finding> {
+    let params = |api_version: &str,
+                  kind: &str,
+                  ns: Option<&str>,
+                  name: Option<&str>,
+                  sel: Option<&LabelSelector>|
+     -> Vec<Json> {
+        model
+            .of_kind(kind)
+            .filter(|o| o.api_version == api_version)
+            .filter(|o| ns.is_none() || o.namespace.as_deref() == ns)
+            .filter(|o| name.is_none_or(|n| o.name == n))
+            .filter(|o| sel.is_none_or(|s| matches(s, &o.labels)))
+            .map(Object::admitted_json)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for o in model.objects().iter().filter(|o| include(o)) {
+        if o.group() == crate::policy::GROUP && o.kind.starts_with("ValidatingAdmissionPolicy") {
+            continue;
+        }
+        let mut review = Review::create(o.admitted_json(), BTreeMap::new());
+        if let Some(ns) = &o.namespace {
+            match model.namespace_object(ns) {
+                Some(n) => {
+                    review.namespace_labels = n.labels.clone();
+                    review.namespace_object = Some(n.admitted_json());
+                }
+                None => {
+                    review
+                        .namespace_labels
+                        .insert("kubernetes.io/metadata.name".into(), ns.clone());
+                }
+            }
+            review
+                .namespace_labels
+                .entry("kubernetes.io/metadata.name".into())
+                .or_insert_with(|| ns.clone());
+        }
+        for d in set.review(&review, &params) {
+            let strongest = d.actions.iter().min().copied().unwrap_or(Action::Audit);
+            let check = meta(&d.policy, strongest);
+            out.push(Finding {
+                check,
+                severity: check.severity,
+                object: o.reference.clone(),
+                location: o.location.clone(),
+                path: None,
+                message: format!(
+                    "{} (binding {}, {})",
+                    d.message,
+                    d.binding,
+                    actions(&d.actions)
+                ),
+                fix: check.fix.into(),
+                autofix: None,
+                cause: None,
+                related: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
+fn actions(a: &[Action]) -> String {
+    a.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+}
