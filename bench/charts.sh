@@ -31,7 +31,7 @@ for a in "$@"; do
   if [ -f "$a/Chart.yaml" ]; then charts+=("$a"); continue; fi
   while IFS= read -r c; do
     # dependencies vendored inside a chart are rendered with their parent
-    case "$c" in */charts/*/charts/*) continue ;; esac
+    case "${c#"$a"/}" in */charts/*) continue ;; esac
     charts+=("$(dirname "$c")")
   done < <(find "$a" -name Chart.yaml -not -path '*/tests/*' | sort)
 done
@@ -45,18 +45,18 @@ for c in "${charts[@]}"; do
   name=$(basename "$c")
   timed "$HELM" template "$name" "$c" > "$OUT/$name.yaml" 2> "$OUT/$name.helm.err"
   rc=$?
-  read -r ht _ < "$OUT/time"
+  read -r ht _ < <(tail -n1 "$OUT/time")
   if [ $rc -ne 0 ]; then
     printf '| %s | — | helm failed: %s | | | | |\n' "$name" "$(head -c 120 "$OUT/$name.helm.err" | tr '\n|' '  ')"
     continue
   fi
   objects=$(grep -c '^kind:' "$OUT/$name.yaml")
   timed "$PALISADE" scan "$c" -f json -o "$OUT/$name.pal.json" --fail-on none 2> "$OUT/$name.pal.err"
-  read -r pt pm < "$OUT/time"
+  read -r pt pm < <(tail -n1 "$OUT/time")
   pf=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["findings"]))' "$OUT/$name.pal.json" 2>/dev/null || echo "error")
   if [ -z "${SKIP_TRIVY:-}" ] && [ -x "$PEERS/bin/trivy" ]; then
     timed "$PEERS/bin/trivy" config --cache-dir "$OUT/trivy-cache" -q -f json -o "$OUT/$name.trivy.json" "$c" 2> "$OUT/$name.trivy.err"
-    read -r tt tm < "$OUT/time"
+    read -r tt tm < <(tail -n1 "$OUT/time")
     tf=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
