@@ -8,6 +8,7 @@
 //! [`suite`] runs `gator verify` Suite files.
 
 mod builtins;
+pub mod cache;
 pub mod constraint;
 pub mod evaluate;
 pub mod findings;
@@ -81,6 +82,8 @@ pub struct PolicySet {
     templates: BTreeMap<String, Arc<Template>>,
     constraints: Vec<LoadedConstraint>,
     inventory: Inventory,
+    /// Outcomes of reviews already answered, by content.
+    cache: cache::ReviewCache,
 }
 
 fn is_group(api_version: &str, group: &str) -> bool {
@@ -145,6 +148,7 @@ impl PolicySet {
     /// Adds a compiled template (replacing one of the same kind).
     pub fn add_template(&mut self, t: Template) {
         self.templates.insert(t.kind.clone(), Arc::new(t));
+        self.cache = self.cache.clone();
     }
 
     /// Adds a constraint; its template must already be there.
@@ -153,6 +157,7 @@ impl PolicySet {
             return Err(format!("no ConstraintTemplate defines kind {}", c.kind));
         }
         self.push(c, location);
+        self.cache = self.cache.clone();
         Ok(())
     }
 
@@ -163,6 +168,33 @@ impl PolicySet {
             location,
             parameters,
         });
+    }
+
+    /// The same set with only the constraint `kind`/`name` (for profiles).
+    pub fn only(&self, name: &str, kind: &str) -> PolicySet {
+        PolicySet {
+            templates: self.templates.clone(),
+            constraints: self
+                .constraints
+                .iter()
+                .filter(|lc| lc.constraint.name == name && lc.constraint.kind == kind)
+                .cloned()
+                .collect(),
+            inventory: self.inventory.clone(),
+            cache: self.cache.clone(),
+        }
+    }
+
+    /// Keeps the outcomes of up to `bytes` of reviews (by content) and
+    /// answers a review seen before from them; 0 turns that off. The
+    /// default is [`cache::DEFAULT_BYTES`]. Empties the cache.
+    pub fn set_cache_bytes(&mut self, bytes: usize) {
+        self.cache = cache::ReviewCache::new(bytes);
+    }
+
+    /// The cache of outcomes (for its statistics).
+    pub fn cache(&self) -> &cache::ReviewCache {
+        &self.cache
     }
 
     pub fn templates(&self) -> impl Iterator<Item = &Template> {
@@ -188,6 +220,7 @@ impl PolicySet {
             Arc::make_mut(t).set_inventory(&value)?;
         }
         self.inventory = inventory;
+        self.cache = self.cache.clone();
         Ok(())
     }
 
@@ -210,22 +243,44 @@ impl PolicySet {
             labels: &labels,
             namespace_labels: ns_labels,
         };
-        let mut out = Outcome::default();
-        let mut review_value: Option<regorus::Value> = None;
-        for lc in &self.constraints {
+        let matching: Vec<&LoadedConstraint> = self
+            .constraints
+            .iter()
+            .filter(|lc| lc.constraint.matches(&target))
+            .collect();
+        if matching.is_empty() {
+            return Outcome::default();
+        }
+        // what Rego and the match read: input.review and the namespace's labels
+        let review_json = review.to_json();
+        let key = (self.cache.budget() > 0)
+            .then(|| serde_json::to_vec(&(&review_json, ns_labels)).ok())
+            .flatten();
+        if let Some(hit) = key.as_deref().and_then(|k| self.cache.get(k)) {
+            return (*hit).clone();
+        }
+        let out = self.evaluate(&matching, regorus::Value::from(review_json));
+        if let Some(k) = key {
+            let out = Arc::new(out);
+            self.cache.put(&k, out.clone());
+            return Arc::unwrap_or_clone(out);
+        }
+        out
+    }
+
+    /// Evaluates the constraints that matched on `input.review`.
+    fn evaluate(&self, matching: &[&LoadedConstraint], review: regorus::Value) -> Outcome {
+        let mut out = Outcome {
+            matched: matching.len(),
+            ..Outcome::default()
+        };
+        for lc in matching {
             let c = &lc.constraint;
-            if !c.matches(&target) {
-                continue;
-            }
-            out.matched += 1;
             let Some(t) = self.templates.get(&c.kind) else {
                 continue;
             };
-            let rv = review_value
-                .get_or_insert_with(|| regorus::Value::from(review.to_json()))
-                .clone();
             let mut input = BTreeMap::new();
-            input.insert(regorus::Value::from("review"), rv);
+            input.insert(regorus::Value::from("review"), review.clone());
             input.insert(regorus::Value::from("parameters"), lc.parameters.clone());
             match t.violations(regorus::Value::from(input)) {
                 Ok(vs) => out
@@ -247,5 +302,104 @@ impl PolicySet {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set(cache_bytes: usize) -> PolicySet {
+        let mut set = PolicySet::default();
+        set.set_cache_bytes(cache_bytes);
+        set.add_template(
+            Template::from_json(&json!({
+                "apiVersion": "templates.gatekeeper.sh/v1", "kind": "ConstraintTemplate",
+                "metadata": {"name": "k8sdisallowedtags"},
+                "spec": {"crd": {"spec": {"names": {"kind": "K8sDisallowedTags"}}},
+                    "targets": [{"target": template::TARGET, "rego": r#"
+package k8sdisallowedtags
+violation[{"msg": msg}] {
+  c := input.review.object.spec.containers[_]
+  tag := input.parameters.tags[_]
+  endswith(c.image, concat(":", ["", tag]))
+  msg := sprintf("container <%v> uses tag <%v>", [c.name, tag])
+}
+"#}]}
+            }))
+            .unwrap(),
+        );
+        let c = Constraint::from_json(&json!({
+            "apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sDisallowedTags",
+            "metadata": {"name": "no-latest"},
+            "spec": {"match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}],
+                "namespaceSelector": {"matchLabels": {"team": "a"}}},
+                "parameters": {"tags": ["latest"]}}
+        }))
+        .unwrap();
+        set.add_constraint(c, Location::new("test.yaml".into(), 1, 1))
+            .unwrap();
+        set
+    }
+
+    fn pod(image: &str) -> Review {
+        let mut r = Review::create(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {"containers": [{"name": "app", "image": image}]}
+        }));
+        r.namespace_labels = Some([("team".to_string(), "a".to_string())].into());
+        r
+    }
+
+    fn messages(o: &Outcome) -> Vec<String> {
+        o.violations.iter().map(|v| v.message.clone()).collect()
+    }
+
+    #[test]
+    fn a_cached_outcome_equals_an_uncached_one() {
+        let cached = set(cache::DEFAULT_BYTES);
+        let uncached = set(0);
+        for image in ["nginx:latest", "nginx:1.27", "nginx:latest"] {
+            let (a, b) = (cached.review(&pod(image)), uncached.review(&pod(image)));
+            assert_eq!(messages(&a), messages(&b), "{image}");
+            assert_eq!(a.matched, b.matched);
+        }
+        assert_eq!(
+            messages(&cached.review(&pod("nginx:latest"))),
+            ["container <app> uses tag <latest>"]
+        );
+        // two of the four reviews of nginx:latest came from the cache
+        let (hits, misses, entries) = cached.cache().stats();
+        assert_eq!((hits, misses, entries), (2, 2, 2));
+        assert_eq!(uncached.cache().stats(), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_changed_object_or_namespace_misses() {
+        let set = set(cache::DEFAULT_BYTES);
+        assert_eq!(set.review(&pod("nginx:latest")).violations.len(), 1);
+        // the same object with another image: evaluated again, not served
+        assert!(set.review(&pod("nginx:1.27")).violations.is_empty());
+        // the namespace's labels no longer select it: not matched at all
+        let mut other = pod("nginx:latest");
+        other.namespace_labels = Some([("team".to_string(), "b".to_string())].into());
+        assert_eq!(set.review(&other).matched, 0);
+        // another operation is another review
+        let mut update = pod("nginx:latest");
+        update.operation = "UPDATE".into();
+        assert_eq!(set.review(&update).violations.len(), 1);
+        let (hits, misses, _) = set.cache().stats();
+        assert_eq!((hits, misses), (0, 3));
+        // a new constraint empties the cache
+        let mut set = set;
+        set.review(&pod("nginx:latest"));
+        assert_eq!(set.cache().stats().0, 1);
+        let c = set.constraints()[0].constraint.clone();
+        set.add_constraint(c, Location::new("test.yaml".into(), 1, 1))
+            .unwrap();
+        assert_eq!(set.review(&pod("nginx:latest")).violations.len(), 2);
+        assert_eq!(set.cache().stats(), (0, 1, 1));
     }
 }
