@@ -183,20 +183,8 @@ pub fn run_suite_with(
                     results.push(result(case, "skip", None, Vec::new()));
                     continue;
                 }
-                match eval(&at(policy), case, dir) {
-                    Ok(messages) => {
-                        let assertions: Vec<Json> = case
-                            .get("assertions")
-                            .and_then(Json::as_array)
-                            .cloned()
-                            .unwrap_or_default();
-                        match check(&assertions, &messages) {
-                            Ok(()) => results.push(result(case, "pass", None, messages)),
-                            Err(e) => results.push(result(case, "fail", Some(e), messages)),
-                        }
-                    }
-                    Err(e) => results.push(result(case, "error", Some(e), Vec::new())),
-                }
+                let (status, reason, messages) = judge(case, eval(&at(policy), case, dir));
+                results.push(result(case, status, reason, messages));
             }
             continue;
         }
@@ -217,23 +205,33 @@ pub fn run_suite_with(
                 results.push(result(case, "skip", None, Vec::new()));
                 continue;
             }
-            match run_case(&set, case, &at) {
-                Ok(messages) => {
-                    let assertions: Vec<Json> = case
-                        .get("assertions")
-                        .and_then(Json::as_array)
-                        .cloned()
-                        .unwrap_or_default();
-                    match check(&assertions, &messages) {
-                        Ok(()) => results.push(result(case, "pass", None, messages)),
-                        Err(e) => results.push(result(case, "fail", Some(e), messages)),
-                    }
-                }
-                Err(e) => results.push(result(case, "error", Some(e), Vec::new())),
-            }
+            let (status, reason, messages) = judge(case, run_case(&set, case, &at));
+            results.push(result(case, status, reason, messages));
         }
     }
     Ok(results)
+}
+
+/// A case's status from what its evaluation said: `pass` or `fail` by its
+/// assertions, `error` when it could not be evaluated.
+fn judge(
+    case: &Json,
+    outcome: Result<Vec<String>, String>,
+) -> (&'static str, Option<String>, Vec<String>) {
+    match outcome {
+        Ok(messages) => {
+            let assertions: Vec<Json> = case
+                .get("assertions")
+                .and_then(Json::as_array)
+                .cloned()
+                .unwrap_or_default();
+            match check(&assertions, &messages) {
+                Ok(()) => ("pass", None, messages),
+                Err(e) => ("fail", Some(e), messages),
+            }
+        }
+        Err(e) => ("error", Some(e), Vec::new()),
+    }
 }
 
 fn load_policies(test: &Json, at: &dyn Fn(&str) -> PathBuf) -> Result<PolicySet, String> {

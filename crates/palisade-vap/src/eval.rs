@@ -107,6 +107,34 @@ pub struct Decision {
 pub type Params<'a> =
     dyn Fn(&str, &str, Option<&str>, Option<&str>, Option<&LabelSelector>) -> Vec<Json> + 'a;
 
+/// Whether `o` is the parameter a `paramRef` names: of `(api_version,
+/// kind)`, in `ns` (any when `None`), named `name` or matching `selector`.
+fn is_param(
+    o: &Object,
+    api_version: &str,
+    ns: Option<&str>,
+    name: Option<&str>,
+    selector: Option<&LabelSelector>,
+) -> bool {
+    o.api_version == api_version
+        && (ns.is_none() || o.namespace.as_deref() == ns)
+        && name.is_none_or(|n| o.name == n)
+        && selector.is_none_or(|s| matches(s, &o.labels))
+}
+
+/// Parameters looked up among `objects` (a policy file, a test's objects).
+pub fn params_among(
+    objects: &[Object],
+) -> impl Fn(&str, &str, Option<&str>, Option<&str>, Option<&LabelSelector>) -> Vec<Json> + '_ {
+    move |api_version, kind, ns, name, selector| {
+        objects
+            .iter()
+            .filter(|o| o.kind == kind && is_param(o, api_version, ns, name, selector))
+            .map(Object::admitted_json)
+            .collect()
+    }
+}
+
 fn rule_matches(r: &ResourceRule, review: &Review, operation: &str) -> bool {
     let any = |list: &[String], v: &str| list.iter().any(|x| x == "*" || x == v);
     any(&r.api_groups, &review.group)
@@ -398,10 +426,7 @@ pub fn findings_where(
      -> Vec<Json> {
         model
             .of_kind(kind)
-            .filter(|o| o.api_version == api_version)
-            .filter(|o| ns.is_none() || o.namespace.as_deref() == ns)
-            .filter(|o| name.is_none_or(|n| o.name == n))
-            .filter(|o| sel.is_none_or(|s| matches(s, &o.labels)))
+            .filter(|o| is_param(o, api_version, ns, name, sel))
             .map(Object::admitted_json)
             .collect()
     };

@@ -20,8 +20,6 @@
 
 use crate::eval::Review;
 use crate::policy::PolicySet;
-use palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use palisade_model::selector::matches;
 use palisade_model::{Object, ObjectOptions, objects_from_document};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -70,21 +68,7 @@ pub fn case(policy: &Path, case: &Json, dir: &Path) -> Result<Vec<String>, Strin
                 .collect()
         })
         .unwrap_or_default();
-    let params = |api_version: &str,
-                  kind: &str,
-                  ns: Option<&str>,
-                  name: Option<&str>,
-                  sel: Option<&LabelSelector>|
-     -> Vec<Json> {
-        policy_objects
-            .iter()
-            .filter(|o| o.api_version == api_version && o.kind == kind)
-            .filter(|o| ns.is_none() || o.namespace.as_deref() == ns)
-            .filter(|o| name.is_none_or(|n| o.name == n))
-            .filter(|o| sel.is_none_or(|s| matches(s, &o.labels)))
-            .map(Object::admitted_json)
-            .collect()
-    };
+    let params = crate::eval::params_among(&policy_objects);
     let mut messages = Vec::new();
     for o in read(&dir.join(object))? {
         let mut ns_labels = labels.clone();

@@ -56,20 +56,7 @@ fn generated_pod_security_policy_decides_every_upstream_fixture() {
     for v in &versions {
         let version: Version = v.parse().unwrap();
         let (set, objs) = policies(version);
-        let params = |api_version: &str,
-                      kind: &str,
-                      ns: Option<&str>,
-                      name: Option<&str>,
-                      _: Option<
-            &palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-        >|
-         -> Vec<Json> {
-            objs.iter()
-                .filter(|o| o.api_version == api_version && o.kind == kind)
-                .filter(|o| o.namespace.as_deref() == ns && name.is_none_or(|n| o.name == n))
-                .map(Object::admitted_json)
-                .collect()
-        };
+        let params = palisade_vap::eval::params_among(&objs);
         for level in ["baseline", "restricted"] {
             for outcome in ["pass", "fail"] {
                 let dir = root.join(level).join(v).join(outcome);

@@ -276,20 +276,7 @@ fn generated_policies_decide_every_pod_security_fixture_as_palisade() {
             let objs = objects(text, "generated.yaml");
             let (set, errors) = PolicySet::from_objects(&objs);
             assert!(errors.is_empty(), "{errors:?}");
-            let params = |api_version: &str,
-                          kind: &str,
-                          ns: Option<&str>,
-                          name: Option<&str>,
-                          _: Option<
-                &palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-            >|
-             -> Vec<Json> {
-                objs.iter()
-                    .filter(|o| o.api_version == api_version && o.kind == kind)
-                    .filter(|o| o.namespace.as_deref() == ns && name.is_none_or(|n| o.name == n))
-                    .map(Object::admitted_json)
-                    .collect()
-            };
+            let params = palisade_vap::eval::params_among(&objs);
             for level in ["baseline", "restricted"] {
                 let lv = palisade_pss::LevelVersion {
                     level: level.parse().unwrap(),
@@ -390,4 +377,169 @@ fn generated_policies_decide_every_pod_security_fixture_as_palisade() {
     assert_eq!(deny + deny_invalid, 4537);
     let names: BTreeSet<_> = counts.keys().collect();
     assert_eq!(names.len(), 4);
+}
+
+/// The hardening policy, bound in Warn mode to one namespace: every
+/// workload of the demo and of the upstream policy libraries, created
+/// there with a server-side dry run, draws a warning for exactly the
+/// checks palisade reports on it (one kubectl a workload: a warning is one
+/// failed validation).
+#[test]
+fn generated_hardening_policy_warns_on_what_palisade_reports() {
+    let Some(b) = bed::bed() else { return };
+    palisade_corpus::require!("gatekeeper-library/library");
+    let _g = bed::lock();
+    const NS: &str = "vap-hardening-proof";
+    let _clean = b.cleanup(
+        &[NS],
+        &[
+            "validatingadmissionpolicy/proofh-hardening",
+            "validatingadmissionpolicybinding/proofh-hardening",
+        ],
+    );
+    let yaml = {
+        let out = palisade()
+            .args([
+                "generate",
+                "admission-policy",
+                "--policy",
+                "hardening",
+                "--mode",
+                "warn",
+                "--name-prefix",
+                "proofh",
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    b.apply(&format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NS}}}\n"
+    ));
+    b.apply(&yaml);
+    // this namespace only, while the test runs
+    b.ok(&[
+        "patch",
+        "validatingadmissionpolicybinding/proofh-hardening",
+        "--type=merge",
+        "-p",
+        &format!(
+            "{{\"spec\":{{\"matchResources\":{{\"namespaceSelector\":{{\"matchLabels\":{{\"kubernetes.io/metadata.name\":\"{NS}\"}}}}}}}}}}"
+        ),
+    ]);
+    // the workloads, renamed f<i> into the test namespace
+    let repo = bed::repo();
+    let loaded = palisade_source::load(
+        &[
+            repo.join("examples/demo"),
+            palisade_corpus::corpus_path("gatekeeper-library/library"),
+        ],
+        &Default::default(),
+    );
+    let model = palisade_model::Model::new(loaded.objects);
+    let workloads: Vec<Json> = model
+        .workloads()
+        .filter(|(o, _)| o.kind != "ReplicationController")
+        .enumerate()
+        .map(|(i, (o, _))| {
+            let mut j = o.admitted_json();
+            j["metadata"] = serde_json::json!({"name": format!("f{i}"), "namespace": NS,
+                "labels": j["metadata"]["labels"].clone()});
+            j
+        })
+        .collect();
+    let text: String = workloads.iter().map(|w| format!("---\n{w}\n")).collect();
+    let renamed = objects(&text, "renamed.yaml");
+    let only: std::collections::HashSet<String> = palisade_checks::catalogue()
+        .into_iter()
+        .filter(|c| c.admission_cel().is_some())
+        .map(|c| c.meta().id.to_string())
+        .collect();
+    let settings = palisade_checks::Settings {
+        only: Some(only),
+        ..Default::default()
+    };
+    let renamed_model = palisade_model::Model::new(renamed);
+    let outcome = palisade_checks::run(&renamed_model, &settings);
+    let palisade_says: BTreeSet<(String, String)> = outcome
+        .findings
+        .iter()
+        .chain(outcome.suppressed.iter().map(|s| &s.finding))
+        .map(|f| (f.object.name.clone(), f.check.id.to_string()))
+        .collect();
+    // wait until the binding warns
+    let probe = "apiVersion: v1\nkind: Pod\nmetadata: {name: probe}\nspec: {containers: [{name: c, image: x}]}\n";
+    b.wait_for(60, "the hardening binding", || {
+        let out = b.kubectl_as(
+            &b.admin,
+            &["create", "--dry-run=server", "-n", NS, "-f", "-"],
+            Some(probe),
+        );
+        String::from_utf8_lossy(&out.stderr).contains("ValidatingAdmissionPolicy")
+    });
+    // one kubectl a workload, eight at a time
+    let results: Vec<Option<BTreeSet<String>>> = {
+        let mut out = vec![None; workloads.len()];
+        std::thread::scope(|s| {
+            for (k, chunk) in out
+                .chunks_mut(workloads.len().div_ceil(8).max(1))
+                .enumerate()
+            {
+                let from = k * workloads.len().div_ceil(8).max(1);
+                let w = &workloads;
+                s.spawn(move || {
+                    for (j, slot) in chunk.iter_mut().enumerate() {
+                        let o = b.kubectl_as(
+                            &b.admin,
+                            &["create", "--dry-run=server", "-f", "-"],
+                            Some(&w[from + j].to_string()),
+                        );
+                        if !o.status.success() {
+                            continue; // refused before the policy: invalid upstream samples
+                        }
+                        let said = String::from_utf8_lossy(&o.stderr);
+                        *slot = Some(
+                            said.lines()
+                                .filter(|l| {
+                                    l.contains("ValidatingAdmissionPolicy 'proofh-hardening'")
+                                })
+                                .filter_map(|l| l.split("': ").nth(1))
+                                .filter_map(|m| m.split(':').next())
+                                .map(str::to_string)
+                                .collect(),
+                        );
+                    }
+                });
+            }
+        });
+        out
+    };
+    let mut decided = 0;
+    let mut api_says: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut admitted: BTreeSet<String> = BTreeSet::new();
+    for (i, r) in results.iter().enumerate() {
+        if let Some(checks) = r {
+            decided += 1;
+            admitted.insert(format!("f{i}"));
+            api_says.extend(checks.iter().map(|c| (format!("f{i}"), c.clone())));
+        }
+    }
+    let palisade_says: BTreeSet<(String, String)> = palisade_says
+        .into_iter()
+        .filter(|(n, _)| admitted.contains(n))
+        .collect();
+    eprintln!(
+        "hardening: {decided} of {} workloads admitted by the API server; {} (workload, check) warnings, palisade reports {}",
+        workloads.len(),
+        api_says.len(),
+        palisade_says.len()
+    );
+    assert!(decided > 100, "{decided}");
+    let only_api: Vec<_> = api_says.difference(&palisade_says).collect();
+    let only_palisade: Vec<_> = palisade_says.difference(&api_says).collect();
+    assert!(
+        only_api.is_empty() && only_palisade.is_empty(),
+        "only the API server: {only_api:?}\nonly palisade: {only_palisade:?}"
+    );
 }
