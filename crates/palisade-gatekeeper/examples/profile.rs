@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p palisade-gatekeeper --example profile -- \
-//!     LIBRARY_DIR [--objects PATH]... [--iterations N] [--cold]
+//!     LIBRARY_DIR [--objects PATH]... [--iterations N] [--cold] [--dump FILE]
 //! ```
 //!
 //! Prints, per constraint, the reviews it matched, the mean µs of one
@@ -12,7 +12,10 @@
 //! Rego; no result cache), then the whole set's mean µs per review without
 //! the cache and with it (the reviews repeat, as in the load test, so all
 //! but the first round are answered from it). `--cold` renames the objects
-//! in each round, so even the cached set never hits.
+//! in each round, so even the cached set never hits. `--dump FILE` writes,
+//! per constraint, its template, parameters, the reviews it matched
+//! (`input.review`), palisade's µs per evaluation and violations per
+//! review, for `bench/opa_side_by_side.sh`.
 
 use palisade_gatekeeper::{PolicySet, Review};
 use palisade_source::{LoadOptions, load};
@@ -75,8 +78,10 @@ fn main() {
     let mut objects = Vec::new();
     let mut iterations = 20usize;
     let mut cold = false;
+    let mut dump: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--dump" => dump = Some(PathBuf::from(args.next().expect("FILE"))),
             "--objects" => objects.push(PathBuf::from(args.next().expect("PATH"))),
             "--iterations" => iterations = args.next().expect("N").parse().expect("N"),
             "--cold" => cold = true,
@@ -145,9 +150,14 @@ fn main() {
 
     // each constraint alone
     let mut rows = Vec::new();
+    let mut dumped = Vec::new();
     for lc in set.constraints() {
         let one = set.only(&lc.constraint.name, &lc.constraint.kind);
-        let hits = reviews.iter().filter(|r| one.review(r).matched > 0).count();
+        let hit: Vec<&Review> = reviews
+            .iter()
+            .filter(|r| one.review(r).matched > 0)
+            .collect();
+        let hits = hit.len();
         if hits == 0 {
             rows.push((
                 0.0,
@@ -164,12 +174,26 @@ fn main() {
             }
         }
         let per = t.elapsed().as_secs_f64() * 1e6 / (iterations * hits) as f64;
+        if dump.is_some() {
+            dumped.push(json!({
+                "kind": lc.constraint.kind,
+                "name": lc.constraint.name,
+                "parameters": lc.constraint.parameters,
+                "palisade_us": per,
+                "reviews": hit.iter().map(|r| r.to_json()).collect::<Vec<_>>(),
+                "violations": hit.iter().map(|r| one.review(r).violations.len()).collect::<Vec<_>>(),
+            }));
+        }
         rows.push((
             per,
             hits,
             lc.constraint.kind.clone(),
             lc.constraint.name.clone(),
         ));
+    }
+    if let Some(path) = &dump {
+        let doc = json!({"reviews": reviews.len(), "constraints": dumped});
+        std::fs::write(path, serde_json::to_vec(&doc).expect("JSON")).expect("--dump FILE");
     }
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     println!("| constraint | reviews matched | µs per evaluation |");
