@@ -18,7 +18,9 @@
 //! defaulted (a volume without a source is an `emptyDir`), as
 //! [`crate::evaluate`] assumes.
 
-use crate::{Control, Level, LevelVersion, controls};
+use crate::{Control, LevelVersion};
+#[cfg(test)]
+use crate::{Level, controls};
 
 /// `(name, expression)` of the variables the expressions use, in order.
 pub const VARIABLES: &[(&str, &str)] = &[
@@ -84,30 +86,9 @@ pub struct Rule {
 /// baseline controls an active restricted control overrides, as the
 /// admission plugin does), each with its expression at that version.
 pub fn rules(lv: LevelVersion) -> Vec<Rule> {
-    if lv.level == Level::Privileged {
-        return Vec::new();
-    }
     let minor = lv.version.effective_minor();
-    let active_restricted: Vec<&Control> = if lv.level == Level::Restricted {
-        controls::ALL
-            .iter()
-            .copied()
-            .filter(|c| c.level == Level::Restricted && c.at(minor).is_some())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    controls::ALL
-        .iter()
-        .copied()
-        .filter(|c| c.level == Level::Baseline || lv.level == Level::Restricted)
-        .filter(|c| {
-            c.level != Level::Baseline
-                || !active_restricted
-                    .iter()
-                    .any(|r| r.overrides.contains(&c.id))
-        })
-        .filter(|c| c.at(minor).is_some())
+    crate::deciding(lv)
+        .into_iter()
         .filter_map(|c| {
             (c.cel)(minor).map(|expression| Rule {
                 control: c,

@@ -233,38 +233,50 @@ impl Control {
     }
 }
 
-/// Evaluates a pod (or pod template) against a level and version. An empty
-/// result means the pod is allowed.
-pub fn evaluate(lv: LevelVersion, meta: Option<&ObjectMeta>, spec: &PodSpec) -> Vec<Violation> {
+/// The controls that decide at `lv`, baseline first: every baseline
+/// control that exists at the version, except those an active restricted
+/// control overrides (at the restricted level), then the active restricted
+/// controls. The admission plugin, [`evaluate`] and the CEL policies of
+/// [`cel`] all hold a pod to these.
+pub fn deciding(lv: LevelVersion) -> Vec<&'static Control> {
     if lv.level == Level::Privileged {
         return Vec::new();
     }
     let minor = lv.version.effective_minor();
-    let pod = Pod::new(meta, spec);
-    let all = controls::ALL;
-    let active_restricted: Vec<&Control> = if lv.level == Level::Restricted {
-        all.iter()
+    let active = |c: &&'static Control| c.at(minor).is_some();
+    let restricted: Vec<&'static Control> = if lv.level == Level::Restricted {
+        controls::ALL
+            .iter()
             .copied()
-            .filter(|c| c.level == Level::Restricted && c.at(minor).is_some())
+            .filter(|c| c.level == Level::Restricted)
+            .filter(active)
             .collect()
     } else {
         Vec::new()
     };
-    let overridden = |id: &str| active_restricted.iter().any(|c| c.overrides.contains(&id));
+    let overridden = |id: &str| restricted.iter().any(|c| c.overrides.contains(&id));
+    let mut out: Vec<&'static Control> = controls::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.level == Level::Baseline && !overridden(c.id))
+        .filter(active)
+        .collect();
+    out.extend(restricted);
+    out
+}
+
+/// Evaluates a pod (or pod template) against a level and version. An empty
+/// result means the pod is allowed.
+pub fn evaluate(lv: LevelVersion, meta: Option<&ObjectMeta>, spec: &PodSpec) -> Vec<Violation> {
+    let minor = lv.version.effective_minor();
+    let pod = Pod::new(meta, spec);
     let mut out = Vec::new();
-    for c in all.iter().filter(|c| c.level == Level::Baseline) {
-        if overridden(c.id) {
-            continue;
-        }
-        if let Some(f) = c.at(minor).and_then(|check| check(&pod)) {
-            out.push(violation(c, f, None));
-        }
-    }
-    for c in &active_restricted {
+    for c in deciding(lv) {
         let Some(f) = c.at(minor).and_then(|check| check(&pod)) else {
             continue;
         };
         out.push(violation(c, f, None));
+        // a restricted failure names the baseline failures it overrides
         for id in c.overrides {
             if let Some(base) = controls::by_id(id)
                 && let Some(bf) = base.at(minor).and_then(|check| check(&pod))
