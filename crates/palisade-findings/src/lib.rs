@@ -129,6 +129,19 @@ impl Finding {
     }
 }
 
+/// The checks (rules) of `findings`, each once, in the order they first
+/// appear: for reports that list the rules of findings made at run time
+/// (policies' constraints and validations).
+pub fn rules_of(findings: &[Finding]) -> Vec<&'static CheckMeta> {
+    let mut v: Vec<&'static CheckMeta> = Vec::new();
+    for f in findings {
+        if !v.iter().any(|m| std::ptr::eq(*m, f.check)) {
+            v.push(f.check);
+        }
+    }
+    v
+}
+
 impl Serialize for Finding {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("Finding", 12)?;

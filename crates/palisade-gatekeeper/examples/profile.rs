@@ -56,7 +56,7 @@ fn reviews(paths: &[PathBuf]) -> Vec<Review> {
             "name": o.name, "namespace": o.namespace.clone().unwrap_or_default(),
             "operation": "CREATE",
             "userInfo": {"username": "bench", "groups": ["system:authenticated"]},
-            "object": palisade_gatekeeper::review::admitted_json(o),
+            "object": o.admitted_json(),
         });
         out.push(Review::from_request(&req));
     }

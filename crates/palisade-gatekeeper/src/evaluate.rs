@@ -4,12 +4,9 @@
 
 use crate::PolicySet;
 use crate::review::Inventory;
-use palisade_findings::{CheckMeta, Finding, InputError};
+use palisade_findings::{Finding, InputError};
 use palisade_model::Object;
 use std::path::{Path, PathBuf};
-
-/// The error when the policy files hold nothing Gatekeeper evaluates.
-pub const NO_POLICY: &str = "no Constraint (with its ConstraintTemplate) found";
 
 /// Loads the policies and applies them to `objects`, with `objects` (and
 /// the `inventory` files) as `data.inventory`.
@@ -18,10 +15,9 @@ pub fn evaluate(
     inventory: &[PathBuf],
     objects: &[Object],
 ) -> (Vec<Finding>, Vec<InputError>) {
-    let opts = palisade_source::LoadOptions::default();
-    let loaded = palisade_source::load(policies, &opts);
+    let loaded = palisade_source::load(policies, &Default::default());
     let mut errors = loaded.errors;
-    let (mut set, more) = PolicySet::from_objects(&loaded.objects);
+    let (set, more) = PolicySet::from_objects(&loaded.objects);
     errors.extend(more);
     if set.is_empty() && errors.is_empty() {
         errors.push(InputError {
@@ -32,15 +28,28 @@ pub fn evaluate(
                 .join(", "),
             line: 0,
             column: 0,
-            message: NO_POLICY.into(),
+            message: "no Constraint (with its ConstraintTemplate) found".into(),
         });
     }
+    let (findings, more) = apply(set, inventory, objects);
+    errors.extend(more);
+    (findings, errors)
+}
+
+/// Applies a policy set to `objects`, with `objects` (and the `inventory`
+/// files) as `data.inventory`; the inventory files' errors.
+pub fn apply(
+    mut set: PolicySet,
+    inventory: &[PathBuf],
+    objects: &[Object],
+) -> (Vec<Finding>, Vec<InputError>) {
+    let mut errors = Vec::new();
     let mut inv = Inventory::default();
     for o in objects {
         inv.add_object(o);
     }
     if !inventory.is_empty() {
-        let extra = palisade_source::load(inventory, &opts);
+        let extra = palisade_source::load(inventory, &Default::default());
         errors.extend(extra.errors);
         for o in &extra.objects {
             inv.add_object(o);
@@ -55,17 +64,6 @@ pub fn evaluate(
         });
     }
     (crate::findings::findings(&set, objects), errors)
-}
-
-/// The rule metadata of the constraints that produced findings.
-pub fn rules_of(findings: &[Finding]) -> Vec<&'static CheckMeta> {
-    let mut v: Vec<&'static CheckMeta> = Vec::new();
-    for f in findings {
-        if !v.iter().any(|m| std::ptr::eq(*m, f.check)) {
-            v.push(f.check);
-        }
-    }
-    v
 }
 
 /// The `suite.yaml` files at or below `p`, in path order.

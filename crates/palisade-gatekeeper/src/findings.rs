@@ -58,7 +58,7 @@ pub fn findings<'a>(
         if group == crate::TEMPLATE_GROUP || group == crate::CONSTRAINT_GROUP {
             continue;
         }
-        let review = Review::create(crate::review::admitted_json(o));
+        let review = Review::create(o.admitted_json());
         let result = set.review(&review);
         let mut push = |kind: &str,
                         constraint: &str,

@@ -5,12 +5,6 @@ use regorus::Value;
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 
-/// An object of the model as the API server hands it to admission: with
-/// its effective namespace filled in ([`palisade_model::Object::admitted_json`]).
-pub fn admitted_json(o: &palisade_model::Object) -> Json {
-    o.admitted_json()
-}
-
 /// An admission request, or an object reviewed as if it were created.
 #[derive(Debug, Clone)]
 pub struct Review {
@@ -200,7 +194,7 @@ impl Inventory {
 
     /// Adds an object of the model, in its effective namespace.
     pub fn add_object(&mut self, o: &palisade_model::Object) {
-        self.add(&admitted_json(o));
+        self.add(&o.admitted_json());
     }
 
     pub fn len(&self) -> usize {

@@ -411,22 +411,16 @@ fn virtual_machines(
     model: &Model,
     exposed: &BTreeMap<(String, String), Vec<String>>,
 ) -> Vec<Workload> {
-    use palisade_value::Path;
     palisade_model::operators::virtual_machines(model)
         .into_iter()
         .map(|vm| {
             let o = vm.object;
-            let spec = if o.kind == "VirtualMachine" {
-                Path::root().key("spec").key("template").key("spec")
-            } else {
-                Path::root().key("spec")
-            };
             let mut containers = Vec::new();
             let mut mounts = Mounts::default();
             let mut service_account = "default".to_string();
             let volumes = o
                 .raw
-                .at(&spec.key("volumes"))
+                .at(&vm.spec.clone().key("volumes"))
                 .and_then(|v| v.as_seq())
                 .unwrap_or(&[]);
             for v in volumes {

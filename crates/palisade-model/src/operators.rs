@@ -110,6 +110,9 @@ pub struct VirtualMachine<'a> {
     pub labels: BTreeMap<String, String>,
     /// `(name, port, protocol)` of the interfaces' declared ports.
     pub ports: Vec<(Option<String>, u16, String)>,
+    /// Where its VMI spec is in the object (`spec.template.spec` of a VM,
+    /// `spec` of a VMI): domain, volumes, networks.
+    pub spec: palisade_value::Path,
 }
 
 /// `VirtualMachine`s and the `VirtualMachineInstance`s no VM of the input
@@ -190,6 +193,7 @@ pub fn virtual_machines(model: &Model) -> Vec<VirtualMachine<'_>> {
             namespace,
             labels,
             ports,
+            spec: spec_at,
         });
     }
     out

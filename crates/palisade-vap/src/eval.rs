@@ -73,12 +73,15 @@ impl Review {
     }
 }
 
-/// The plural resource of a kind (`NetworkPolicy` → `networkpolicies`).
+/// The plural resource of a kind (`NetworkPolicy` → `networkpolicies`):
+/// kubectl's name for a built-in kind, else the kind made plural as
+/// kubectl would a custom resource.
 pub fn resource_of(kind: &str) -> String {
+    if let Some(r) = palisade_rbac::resources::resolve(kind) {
+        return r.to_string();
+    }
     let k = kind.to_ascii_lowercase();
-    if k == "endpoints" {
-        k
-    } else if let Some(stem) = k
+    if let Some(stem) = k
         .strip_suffix('y')
         .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
     {
@@ -384,32 +387,18 @@ pub fn findings(set: &PolicySet, model: &Model) -> Vec<Finding> {
     findings_where(set, model, &|_| true)
 }
 
-/// The policies of `policy_files` (with their bindings and parameters)
-/// evaluated on `objects`: the findings, the input errors (a policy that
-/// does not compile names its file and line), and how many policies were
-/// read.
-pub fn evaluate_files(
-    policy_files: &[std::path::PathBuf],
-    objects: &[Object],
-) -> (Vec<Finding>, Vec<palisade_findings::InputError>, usize) {
-    let loaded = palisade_source::load(policy_files, &Default::default());
-    let mut errors = loaded.errors;
-    let (set, more) = PolicySet::from_objects(&loaded.objects);
-    errors.extend(more);
+/// `set` (read from `policy_objects`, which also hold its parameters)
+/// evaluated on `objects`, as findings on those objects.
+pub fn apply(set: &PolicySet, policy_objects: &[Object], objects: &[Object]) -> Vec<Finding> {
     if set.is_empty() {
-        return (Vec::new(), errors, 0);
+        return Vec::new();
     }
-    let count = set.policies.len();
-    let policy_files: std::collections::HashSet<std::sync::Arc<str>> = loaded
-        .objects
-        .iter()
-        .map(|o| o.location.file.clone())
-        .collect();
+    let policy_files: std::collections::HashSet<&str> =
+        policy_objects.iter().map(|o| &*o.location.file).collect();
     let mut all = objects.to_vec();
-    all.extend(loaded.objects);
+    all.extend(policy_objects.iter().cloned());
     let model = Model::new(all);
-    let found = findings_where(&set, &model, &|o| !policy_files.contains(&o.location.file));
-    (found, errors, count)
+    findings_where(set, &model, &|o| !policy_files.contains(&*o.location.file))
 }
 
 /// [`findings`] on the objects `include` picks.

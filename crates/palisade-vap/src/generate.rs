@@ -579,6 +579,23 @@ pub fn generate(o: &Options) -> Result<Generated, String> {
 }
 
 impl Generated {
+    /// The generated objects as read from a file named `(generated)`: to
+    /// evaluate them offline ([`crate::eval::apply`]).
+    pub fn to_objects(&self) -> Vec<palisade_model::Object> {
+        let file: std::sync::Arc<str> = std::sync::Arc::from("(generated)");
+        self.objects
+            .iter()
+            .flat_map(|(_, o)| {
+                palisade_model::objects_from_document(
+                    palisade_value::Node::from_json(o),
+                    &file,
+                    &Default::default(),
+                )
+            })
+            .flatten()
+            .collect()
+    }
+
     pub fn to_yaml(&self) -> String {
         palisade_emit::yaml::stream(
             &self.header,

@@ -31,33 +31,37 @@ pub fn run(args: PolicyArgs) -> u8 {
                 Ok(l) => l,
                 Err(e) => return usage_error(e),
             };
-            let (mut findings, mut perrs) =
-                palisade_gatekeeper::evaluate::evaluate(&policies, &inventory, &loaded.objects);
-            // ValidatingAdmissionPolicies among the policy files, evaluated offline
-            let (vap, verrs, vap_policies) =
-                palisade_vap::eval::evaluate_files(&policies, &loaded.objects);
-            if vap_policies > 0 {
-                perrs.retain(|e| e.message != palisade_gatekeeper::evaluate::NO_POLICY);
-            } else {
-                for e in perrs
-                    .iter_mut()
-                    .filter(|e| e.message == palisade_gatekeeper::evaluate::NO_POLICY)
-                {
-                    e.message = "no Constraint (with its ConstraintTemplate) or ValidatingAdmissionPolicy (with a binding) found".into();
-                }
-            }
-            findings.extend(vap);
-            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            // the policy files, read once: Gatekeeper's constraints and
+            // ValidatingAdmissionPolicies (evaluated offline with CEL)
+            let policy = palisade_source::load(&policies, &Default::default());
             let mut errors = loaded.errors;
-            errors.extend(perrs);
-            // a policy file read twice (Gatekeeper's reader and this one)
-            // reports its unreadable files once
-            for e in verrs {
-                if !errors.contains(&e) {
-                    errors.push(e);
-                }
+            errors.extend(policy.errors);
+            let (gatekeeper, more) = palisade_gatekeeper::PolicySet::from_objects(&policy.objects);
+            errors.extend(more);
+            let (vap, more) = palisade_vap::policy::PolicySet::from_objects(&policy.objects);
+            errors.extend(more);
+            if gatekeeper.is_empty() && vap.is_empty() && errors.is_empty() {
+                errors.push(palisade_findings::InputError {
+                    file: policies
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    line: 0,
+                    column: 0,
+                    message: "no Constraint (with its ConstraintTemplate) or ValidatingAdmissionPolicy (with a binding) found".into(),
+                });
             }
-            let rules = palisade_gatekeeper::evaluate::rules_of(&findings);
+            let (mut findings, more) =
+                palisade_gatekeeper::evaluate::apply(gatekeeper, &inventory, &loaded.objects);
+            errors.extend(more);
+            findings.extend(palisade_vap::eval::apply(
+                &vap,
+                &policy.objects,
+                &loaded.objects,
+            ));
+            findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            let rules = palisade_findings::rules_of(&findings);
             let n = loaded.objects.len();
             let workloads = loaded
                 .objects

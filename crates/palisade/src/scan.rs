@@ -261,7 +261,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     errors.extend(vap_errors);
     if !vap_set.is_empty() {
         let vf = palisade_vap::eval::findings(&vap_set, &model);
-        policy_rules.extend(palisade_gatekeeper::evaluate::rules_of(&vf));
+        policy_rules.extend(palisade_findings::rules_of(&vf));
         all_findings.extend(vf);
         all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         phase("admission policies");
@@ -270,7 +270,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         let (pf, perrs) =
             palisade_gatekeeper::evaluate::evaluate(&args.policies, &[], model.objects());
         errors.extend(perrs);
-        policy_rules.extend(palisade_gatekeeper::evaluate::rules_of(&pf));
+        policy_rules.extend(palisade_findings::rules_of(&pf));
         all_findings.extend(pf);
         all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         phase("policies");

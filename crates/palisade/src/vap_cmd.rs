@@ -102,7 +102,7 @@ pub fn generate(a: AdmissionPolicyArgs) -> u8 {
             eprintln!("palisade: {e}");
         }
         bad = !loaded.errors.is_empty();
-        dry_run(&generated, loaded.objects);
+        dry_run(&generated, &loaded.objects);
     }
     let text = if a.format == "terraform" {
         generated.to_terraform()
@@ -118,27 +118,13 @@ pub fn generate(a: AdmissionPolicyArgs) -> u8 {
 
 /// Says on stderr what the generated policies would refuse or warn about
 /// among `objects`.
-fn dry_run(
-    generated: &palisade_vap::generate::Generated,
-    mut objects: Vec<palisade_model::Object>,
-) {
-    let file: std::sync::Arc<str> = std::sync::Arc::from("(generated)");
-    let text = generated.to_yaml();
-    let stream = palisade_yaml::parse_stream(&text, &palisade_yaml::Limits::default());
-    for d in stream.documents {
-        for o in palisade_model::objects_from_document(d.root, &file, &Default::default())
-            .into_iter()
-            .flatten()
-        {
-            objects.push(o);
-        }
-    }
-    let model = palisade_model::Model::new(objects);
-    let (set, errors) = palisade_vap::policy::PolicySet::from_objects(model.objects());
+fn dry_run(generated: &palisade_vap::generate::Generated, objects: &[palisade_model::Object]) {
+    let policy_objects = generated.to_objects();
+    let (set, errors) = palisade_vap::policy::PolicySet::from_objects(&policy_objects);
     for e in errors {
         eprintln!("palisade: {e}");
     }
-    let findings = palisade_vap::eval::findings(&set, &model);
+    let findings = palisade_vap::eval::apply(&set, &policy_objects, objects);
     let objects: std::collections::BTreeSet<String> =
         findings.iter().map(|f| f.object.to_string()).collect();
     eprintln!(

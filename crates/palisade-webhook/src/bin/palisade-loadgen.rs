@@ -70,7 +70,7 @@ fn reviews(paths: &[PathBuf]) -> Vec<Vec<u8>> {
             continue;
         }
         let ns = o.namespace.clone().unwrap_or_default();
-        let object = palisade_gatekeeper::review::admitted_json(o);
+        let object = o.admitted_json();
         let body = json!({
             "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
             "request": {
