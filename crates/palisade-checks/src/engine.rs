@@ -215,10 +215,12 @@ pub fn run(model: &Model, settings: &Settings) -> Outcome {
     outcome
 }
 
-/// Counts each check's critical findings again after the findings of one
-/// cause were folded into one ([`palisade_findings::merge_causes`]), so
-/// "N critical findings cap the score" counts what the report lists.
-pub fn recount_critical(stats: &mut [CheckStats], findings: &[Finding]) {
+/// The findings of one cause folded into one
+/// ([`palisade_findings::merge_causes`]), and each check's critical count
+/// taken again from what is left, so "N critical findings cap the score"
+/// counts what the report lists.
+pub fn merge_causes(findings: Vec<Finding>, stats: &mut [CheckStats]) -> Vec<Finding> {
+    let findings = palisade_findings::merge_causes(findings);
     let mut critical: HashMap<&str, usize> = HashMap::new();
     for f in findings.iter().filter(|f| f.severity == Severity::Critical) {
         *critical.entry(f.check.id).or_default() += 1;
@@ -226,6 +228,7 @@ pub fn recount_critical(stats: &mut [CheckStats], findings: &[Finding]) {
     for s in stats {
         s.critical = critical.get(s.check.id).copied().unwrap_or(0);
     }
+    findings
 }
 
 enum Classified {

@@ -23,7 +23,7 @@ mod util;
 pub use catalogue::{catalogue, find, unknown_id};
 pub use config::{Config, ConfigError};
 pub use context::{Context, Workload};
-pub use engine::{CheckStats, Outcome, Settings, Suppressed, recount_critical, run};
+pub use engine::{CheckStats, Outcome, Settings, Suppressed, merge_causes, run};
 pub use sink::Sink;
 
 use palisade_findings::CheckMeta;

@@ -276,8 +276,7 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
         phase("policies");
     }
     // one cause (an RBAC rule, a workload's resources), one finding
-    let all_findings = palisade_findings::merge_causes(all_findings);
-    palisade_checks::recount_critical(&mut stats, &all_findings);
+    let all_findings = palisade_checks::merge_causes(all_findings, &mut stats);
     let findings: Vec<_> = all_findings
         .iter()
         .filter(|f| f.severity >= min_severity)
