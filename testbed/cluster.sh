@@ -10,7 +10,8 @@
 #
 # What runs: etcd, kube-apiserver and kube-controller-manager, built from the
 # Go modules that testbed/go.mod pins (Kubernetes v1.37.2, etcd v3.7.0), and
-# kubectl of the same release. The API server is set up as a hardened small
+# kubectl of the same release, and celcost (celcost/main.go: the API server's
+# CEL cost accounting, which the tests compare palisade's with). The API server is set up as a hardened small
 # cluster: client certificates and static tokens, Node,RBAC authorization,
 # service-account issuer and keys, PodSecurity, the admission webhooks and
 # ValidatingAdmissionPolicy, an audit policy with a log and a webhook
@@ -63,9 +64,9 @@ build() {
   mkdir -p "$BIN"
   local stamp="$BIN/.built-from"
   local want
-  want="$(cat "$HERE/go.mod" "$HERE/go.sum" | sha256sum | cut -d' ' -f1) $(go env GOVERSION) version-stamped"
+  want="$(cat "$HERE/go.mod" "$HERE/go.sum" "$HERE/celcost/main.go" | sha256sum | cut -d' ' -f1) $(go env GOVERSION) version-stamped"
   if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] &&
-    [[ -x "$BIN/kube-apiserver" && -x "$BIN/kube-controller-manager" && -x "$BIN/kubectl" && -x "$BIN/etcd" ]]; then
+    [[ -x "$BIN/kube-apiserver" && -x "$BIN/kube-controller-manager" && -x "$BIN/kubectl" && -x "$BIN/etcd" && -x "$BIN/celcost" ]]; then
     return 0
   fi
   log "building kube-apiserver, kube-controller-manager, kubectl and etcd (the first build takes a while; Go caches it)"
@@ -84,7 +85,8 @@ build() {
     go build -mod=readonly -ldflags "$ld" -o "$BIN/" \
       k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager \
-      k8s.io/kubernetes/cmd/kubectl
+      k8s.io/kubernetes/cmd/kubectl \
+      ./celcost
     go build -mod=readonly -o "$BIN/etcd" go.etcd.io/etcd/server/v3
   )
   echo "$want" >"$stamp"

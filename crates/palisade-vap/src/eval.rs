@@ -5,6 +5,7 @@
 //! evaluated under `failurePolicy: Fail`, is a [`Decision`] with the
 //! binding's actions.
 
+use crate::cost;
 use crate::expr::{Scope, as_message};
 use crate::policy::{Action, Binding, FailurePolicy, Match, Policy, PolicySet, ResourceRule};
 use palisade_findings::{CheckMeta, Finding, Severity};
@@ -12,7 +13,7 @@ use palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelecto
 use palisade_model::selector::matches;
 use palisade_model::{Location, Model, Object};
 use serde_json::{Value as Json, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
 /// What the API server is asked to admit.
@@ -306,17 +307,33 @@ fn evaluate_binding(
         if !applies {
             continue;
         }
-        let mut broken: HashMap<&str, String> = HashMap::new();
-        for v in &p.variables {
-            match v.expr.eval(&scope) {
-                Ok(value) => scope.set_variable(&v.name, value),
-                Err(e) => {
-                    broken.insert(&v.name, e);
-                }
-            }
-        }
+        let vars = Variables::evaluate(p, &mut scope);
+        let mut spent = 0u64;
+        let mut charged: HashSet<&str> = HashSet::new();
         for (i, v) in p.validations.iter().enumerate() {
-            match v.expr.eval_bool(&scope) {
+            let (result, c) = v.expr.eval_costed(&scope, &vars.types);
+            spent = spent
+                .saturating_add(c.own)
+                .saturating_add(vars.charge(&c.variables, &mut charged));
+            if spent > cost::BUDGET {
+                if fail {
+                    out.push(decision(
+                        i,
+                        format!(
+                            "{} (on this object the validations cost over the API server's budget of {} per binding)",
+                            cost::OUT_OF_BUDGET,
+                            cost::BUDGET
+                        ),
+                        &v.location,
+                    ));
+                }
+                break;
+            }
+            let result = result.and_then(|value| match value {
+                cel::Value::Bool(b) => Ok(b),
+                _ => Err("expected a bool".to_string()),
+            });
+            match result {
                 Ok(true) => {}
                 Ok(false) => {
                     let message = v
@@ -332,11 +349,20 @@ fn evaluate_binding(
                 }
                 Err(e) => {
                     if fail {
-                        let why = broken
+                        let why = vars
+                            .broken
                             .iter()
                             .find(|(name, _)| v.expr.source.contains(&format!("variables.{name}")))
                             .map(|(name, err)| format!("variable {name:?}: {err}"))
                             .unwrap_or(e);
+                        let why = if c.exceeded {
+                            format!(
+                                "{why} (on this object it costs over the API server's limit of {} per expression: iterate over fewer elements, e.g. look a key up instead of nesting all())",
+                                cost::PER_CALL_LIMIT
+                            )
+                        } else {
+                            why
+                        };
                         out.push(decision(
                             i,
                             format!("expression could not be evaluated: {why}"),
@@ -348,6 +374,99 @@ fn evaluate_binding(
         }
     }
     out
+}
+
+/// A policy's variables evaluated on one object: their values go into the
+/// scope; their costs are charged when an expression first reads them.
+struct Variables<'p> {
+    types: HashMap<String, cost::Ty>,
+    costs: HashMap<&'p str, cost::Cost>,
+    /// Variables that could not be evaluated, with the error.
+    broken: HashMap<&'p str, String>,
+}
+
+impl<'p> Variables<'p> {
+    fn evaluate(p: &'p Policy, scope: &mut Scope) -> Variables<'p> {
+        let mut vars = Variables {
+            types: HashMap::new(),
+            costs: HashMap::new(),
+            broken: HashMap::new(),
+        };
+        for v in &p.variables {
+            let (value, c) = v.expr.eval_costed(scope, &vars.types);
+            vars.types
+                .insert(v.name.clone(), v.expr.type_of(&vars.types));
+            match value {
+                Ok(value) => scope.set_variable(&v.name, value),
+                Err(e) => {
+                    vars.broken.insert(&v.name, e);
+                }
+            }
+            vars.costs.insert(&v.name, c);
+        }
+        vars
+    }
+
+    /// The cost of the variables in `read` not yet `charged` (and of those
+    /// they read), marking them charged: each costs once per evaluation.
+    fn charge(&self, read: &[String], charged: &mut HashSet<&'p str>) -> u64 {
+        let mut total = 0u64;
+        for name in read {
+            let Some((key, c)) = self.costs.get_key_value(name.as_str()) else {
+                continue;
+            };
+            if charged.insert(key) {
+                total = total
+                    .saturating_add(c.own)
+                    .saturating_add(self.charge(&c.variables, charged));
+            }
+        }
+        total
+    }
+}
+
+/// What one evaluation of a policy's validations costs the API server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyCost {
+    /// All the validations and the variables they read, as one binding's
+    /// evaluation is charged against [`cost::BUDGET`].
+    pub total: u64,
+    /// Each validation evaluated by itself (with the variables it reads).
+    pub alone: Vec<u64>,
+    /// Whether any expression went over [`cost::PER_CALL_LIMIT`].
+    pub exceeded: bool,
+}
+
+impl Policy {
+    /// What evaluating the validations on `object` with `params` costs the
+    /// API server (the binding's match conditions not included).
+    pub fn cost(&self, object: &Json, params: &Json) -> PolicyCost {
+        let mut scope = Scope::default();
+        scope.set("object", object);
+        scope.set("oldObject", &Json::Null);
+        scope.set("params", params);
+        let vars = Variables::evaluate(self, &mut scope);
+        let mut exceeded = vars.costs.values().any(|c| c.exceeded);
+        let mut total = 0u64;
+        let mut charged = HashSet::new();
+        let mut alone = Vec::new();
+        for v in &self.validations {
+            let (_, c) = v.expr.eval_costed(&scope, &vars.types);
+            exceeded |= c.exceeded;
+            total = total
+                .saturating_add(c.own)
+                .saturating_add(vars.charge(&c.variables, &mut charged));
+            alone.push(
+                c.own
+                    .saturating_add(vars.charge(&c.variables, &mut HashSet::new())),
+            );
+        }
+        PolicyCost {
+            total,
+            alone,
+            exceeded,
+        }
+    }
 }
 
 /// The rule a policy's decisions are reported under: `vap/<policy>`,

@@ -3,8 +3,11 @@
 //! the policy's `variables`, with the standard library and the strings and
 //! lists extensions (Kubernetes' own libraries — quantities, URLs, IPs,
 //! authorizer — are not there: an expression that calls them is an
-//! evaluation error naming the function).
+//! evaluation error naming the function). Every evaluation counts its
+//! cost as the API server does ([`crate::cost`]); one over the API
+//! server's per-expression limit is the API server's error.
 
+use crate::cost;
 use cel::objects::{Key, Map};
 use cel::{Context, Env, Program, Value};
 use std::collections::HashMap;
@@ -57,14 +60,40 @@ impl Expr {
             .map_err(|e| e.to_string().lines().next().unwrap_or("").to_string())
     }
 
-    /// Evaluates over `scope`.
-    pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
+    fn context(scope: &Scope) -> Context<'static, 'static> {
         let mut ctx = Context::with_env(ENV.clone());
         for (name, value) in &scope.values {
             ctx.add_variable_from_value(name.clone(), value.clone());
         }
         ctx.add_variable_from_value("variables", Value::Map(scope.variables.clone().into()));
-        self.program.execute(&ctx).map_err(|e| e.to_string())
+        ctx
+    }
+
+    /// Evaluates over `scope`; an evaluation over the API server's
+    /// per-expression cost limit is the API server's error.
+    pub fn eval(&self, scope: &Scope) -> Result<Value, String> {
+        self.eval_costed(scope, &HashMap::new()).0
+    }
+
+    /// Evaluates over `scope` and counts what the evaluation costs the API
+    /// server (`types`: the variables' types). Over the per-call limit the
+    /// result is the API server's error.
+    pub fn eval_costed(
+        &self,
+        scope: &Scope,
+        types: &HashMap<String, cost::Ty>,
+    ) -> (Result<Value, String>, cost::Cost) {
+        let ctx = Self::context(scope);
+        let cost = cost::cost(self.program.expression(), &ctx, types);
+        if cost.exceeded {
+            return (Err(cost::LIMIT_EXCEEDED.to_string()), cost);
+        }
+        (self.program.execute(&ctx).map_err(|e| e.to_string()), cost)
+    }
+
+    /// The expression's static type, given the variables' `types`.
+    pub fn type_of(&self, types: &HashMap<String, cost::Ty>) -> cost::Ty {
+        cost::type_of(self.program.expression(), types)
     }
 
     /// Evaluates to a boolean; any other result is an error.

@@ -7,9 +7,11 @@
 //! * [`policy`] reads ValidatingAdmissionPolicies and their bindings from
 //!   manifests, compiling every expression ([`expr`]);
 //! * [`eval`] evaluates them offline against the objects of a model, as
-//!   the API server would on create;
+//!   the API server would on create, counting what each evaluation costs
+//!   the API server ([`cost`]);
 //! * [`suite`] runs gator-style test suites for them (`palisade policy test`).
 
+pub mod cost;
 pub mod eval;
 pub mod expr;
 pub mod generate;

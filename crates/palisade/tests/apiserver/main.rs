@@ -11,6 +11,7 @@ mod accepted;
 mod admission;
 mod audit;
 mod bed;
+mod cost;
 mod drift;
 mod faults;
 mod lists;
