@@ -48,6 +48,9 @@ const STRUCT_CREATE: u64 = 40;
 /// the overload (and so the cost) of `+`, `<` and friends, `in` and `sort`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ty {
+    /// What palisade does not type (a function it does not know, the
+    /// typed `request` and `namespaceObject`): never a reason to refuse.
+    Unknown,
     Dyn,
     String,
     Bytes,
@@ -55,6 +58,22 @@ pub enum Ty {
     Bool,
     List(Box<Ty>),
     Map,
+}
+
+impl Ty {
+    /// The type's name as the API server's messages write it.
+    pub fn name(&self) -> String {
+        match self {
+            Ty::Dyn => "dyn".into(),
+            Ty::Unknown => "unknown".into(),
+            Ty::String => "string".into(),
+            Ty::Bytes => "bytes".into(),
+            Ty::Int => "int".into(),
+            Ty::Bool => "bool".into(),
+            Ty::List(e) => format!("list({})", e.name()),
+            Ty::Map => "map(dyn, dyn)".into(),
+        }
+    }
 }
 
 /// The cost of one evaluation.
@@ -262,25 +281,26 @@ fn literal_ty(l: &LiteralValue) -> Ty {
     }
 }
 
-fn elem(t: &Ty) -> Ty {
-    match t {
-        Ty::List(e) => (**e).clone(),
-        _ => Ty::Dyn,
-    }
-}
 
 fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
     match &e.expr {
         Expr::Literal(l) => literal_ty(l),
-        Expr::Ident(n) => scope.get(n).cloned().unwrap_or(Ty::Dyn),
+        Expr::Ident(n) => match scope.get(n) {
+            Some(t) => t.clone(),
+            None if matches!(n.as_str(), "object" | "oldObject" | "params") => Ty::Dyn,
+            None => Ty::Unknown,
+        },
         Expr::Select(s) => {
             if s.test {
                 Ty::Bool
             } else if matches!(&s.operand.expr, Expr::Ident(n) if n == "variables" && scope.get(n).is_none())
             {
-                types.get(&s.field).cloned().unwrap_or(Ty::Dyn)
+                types.get(&s.field).cloned().unwrap_or(Ty::Unknown)
             } else {
-                Ty::Dyn
+                match ty(&s.operand, types, scope) {
+                    Ty::Unknown => Ty::Unknown,
+                    _ => Ty::Dyn,
+                }
             }
         }
         Expr::List(l) => {
@@ -346,7 +366,13 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
                 | "isSorted" => Ty::Bool,
                 operators::CONDITIONAL => {
                     let (a, b) = (arg(1), arg(2));
-                    if a == b { a } else { Ty::Dyn }
+                    if a == b {
+                        a
+                    } else if a == Ty::Unknown || b == Ty::Unknown {
+                        Ty::Unknown
+                    } else {
+                        Ty::Dyn
+                    }
                 }
                 operators::ADD => match (arg(0), arg(1)) {
                     (Ty::String, _) | (_, Ty::String) => Ty::String,
@@ -364,7 +390,11 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
                     Ty::Int => Ty::Int,
                     _ => Ty::Dyn,
                 },
-                operators::INDEX => elem(&arg(0)),
+                operators::INDEX => match arg(0) {
+                    Ty::List(e) => *e,
+                    Ty::Unknown => Ty::Unknown,
+                    _ => Ty::Dyn,
+                },
                 "size" | "indexOf" | "lastIndexOf" | "int" => Ty::Int,
                 "string" | "lowerAscii" | "upperAscii" | "substring" | "trim" | "replace"
                 | "join" | "charAt" | "format" | "quote" => Ty::String,
@@ -372,10 +402,11 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
                 "bool" => Ty::Bool,
                 "split" => Ty::List(Box::new(Ty::String)),
                 "sort" | "distinct" | "reverse" | "slice" => target(),
-                _ => Ty::Dyn,
+                "dyn" => Ty::Dyn,
+                _ => Ty::Unknown,
             }
         }
-        _ => Ty::Dyn,
+        _ => Ty::Unknown,
     }
 }
 

@@ -4,6 +4,7 @@
 //! is an input error naming the file and line of that expression; the
 //! other policies are still read.
 
+use crate::cost::Ty;
 use crate::expr::Expr;
 use palisade_findings::InputError;
 use palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -238,6 +239,23 @@ fn read_policy(o: &Object) -> Result<Policy, Vec<InputError>> {
     };
     let conditions = named("matchConditions");
     let variables = named("variables");
+    // the types the API server's checker gives the variables, in order
+    let mut types = std::collections::HashMap::new();
+    for v in &variables {
+        types.insert(v.name.clone(), v.expr.type_of(&types));
+    }
+    for (i, c) in conditions.iter().enumerate() {
+        if let Some(t) = not_of(&c.expr, &types, &Ty::Bool) {
+            errors.push(error(
+                o,
+                &at(&["matchConditions"], i, "expression"),
+                format!(
+                    "matchConditions[{i}] {:?}: CEL: must evaluate to bool but got {t}",
+                    c.name
+                ),
+            ));
+        }
+    }
     let mut validations = Vec::new();
     for (i, v) in spec
         .get("validations")
@@ -255,8 +273,27 @@ fn read_policy(o: &Object) -> Result<Policy, Vec<InputError>> {
                 continue;
             }
         };
+        if let Some(t) = not_of(&expr, &types, &Ty::Bool) {
+            errors.push(error(
+                o,
+                &path,
+                format!("validations[{i}]: CEL: must evaluate to bool but got {t}"),
+            ));
+            continue;
+        }
         let message_expression = match v.get("messageExpression").and_then(Json::as_str) {
             Some(m) => match Expr::compile(m) {
+                Ok(e) if not_of(&e, &types, &Ty::String).is_some() => {
+                    errors.push(error(
+                        o,
+                        &at(&["validations"], i, "messageExpression"),
+                        format!(
+                            "validations[{i}].messageExpression: CEL: must evaluate to string but got {}",
+                            not_of(&e, &types, &Ty::String).unwrap_or_default()
+                        ),
+                    ));
+                    None
+                }
                 Ok(e) => Some(e),
                 Err(e) => {
                     errors.push(error(
@@ -366,4 +403,85 @@ fn read_binding(o: &Object) -> Result<Binding, InputError> {
         resources: spec.get("matchResources").map(matcher),
         actions,
     })
+}
+/// The type `e` has when the API server's checker refuses it where `want`
+/// is required: a literal, an arithmetic or string result, a list or map,
+/// or `dyn` (a field of `object` or `params` alone: the API server wants
+/// `bool` itself, not a value that may be one). A type palisade does not
+/// know (a function outside its typing, the typed `request`) is never
+/// refused.
+fn not_of(e: &Expr, types: &std::collections::HashMap<String, Ty>, want: &Ty) -> Option<String> {
+    let t = e.type_of(types);
+    (t != *want && t != Ty::Unknown).then(|| t.name())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_model::{ObjectOptions, objects_from_document};
+
+    fn read(text: &str) -> (PolicySet, Vec<InputError>) {
+        let stream = palisade_yaml::parse_stream(text, &palisade_yaml::Limits::default());
+        let file: Arc<str> = Arc::from("policy.yaml");
+        let objects: Vec<Object> = stream
+            .documents
+            .into_iter()
+            .flat_map(|d| objects_from_document(d.root, &file, &ObjectOptions::default()))
+            .map(|o| o.unwrap())
+            .collect();
+        PolicySet::from_objects(&objects)
+    }
+
+    fn policy(validation: &str, message_expression: &str) -> String {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {{name: p}}\nspec:\n  variables:\n  - {{name: count, expression: \"size(object.spec.containers)\"}}\n  validations:\n  - expression: {validation:?}\n    messageExpression: {message_expression:?}\n"
+        )
+    }
+
+    /// As the API server's compiler says of a validation, a match
+    /// condition or a message expression of a type it cannot have.
+    #[test]
+    fn expressions_of_the_wrong_type_are_refused_with_their_line() {
+        let (set, errors) = read(&policy(
+            "variables.count <= 3",
+            "'too many: ' + string(variables.count)",
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(set.policies.len(), 1);
+        // what palisade does not type is left to run time
+        let (_, errors) = read(&policy("isQuantity(object.spec.x)", "request.name"));
+        assert!(errors.is_empty(), "{errors:?}");
+        for (validation, message, want, line) in [
+            (
+                "variables.count + 1",
+                "'x'",
+                "validations[0]: CEL: must evaluate to bool but got int",
+                8,
+            ),
+            (
+                "object.metadata.name.lowerAscii()",
+                "'x'",
+                "must evaluate to bool but got string",
+                8,
+            ),
+            (
+                "object.spec.containers.map(c, c.name)",
+                "'x'",
+                "but got list(dyn)",
+                8,
+            ),
+            (
+                "true",
+                "variables.count",
+                "messageExpression: CEL: must evaluate to string but got int",
+                9,
+            ),
+        ] {
+            let (set, errors) = read(&policy(validation, message));
+            assert!(set.policies.is_empty(), "{validation}");
+            assert_eq!(errors.len(), 1, "{validation}: {errors:?}");
+            assert!(errors[0].message.contains(want), "{}", errors[0].message);
+            assert_eq!(errors[0].line, line, "{:?}", errors[0]);
+        }
+    }
 }
