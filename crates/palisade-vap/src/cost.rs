@@ -142,7 +142,9 @@ struct Walker<'a> {
 
 /// Namespaces of qualified function names (`optional.of`, `sets.contains`):
 /// their target is a name, not a value.
-const NAMESPACES: &[&str] = &["optional", "sets", "lists", "strings", "math", "base64"];
+const NAMESPACES: &[&str] = &[
+    "optional", "sets", "lists", "strings", "math", "base64", "ip",
+];
 
 /// `target.name(args)`, to ask the evaluator about an optional.
 fn method(target: &IdedExpr, name: &str, args: Vec<IdedExpr>) -> IdedExpr {
@@ -281,7 +283,6 @@ fn literal_ty(l: &LiteralValue) -> Ty {
     }
 }
 
-
 fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
     match &e.expr {
         Expr::Literal(l) => literal_ty(l),
@@ -363,7 +364,22 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
                 | "contains"
                 | "matches"
                 | "hasValue"
-                | "isSorted" => Ty::Bool,
+                | "isSorted"
+                | "isQuantity"
+                | "isInteger"
+                | "isGreaterThan"
+                | "isLessThan"
+                | "isIP"
+                | "isCIDR"
+                | "isURL"
+                | "isCanonical"
+                | "isUnspecified"
+                | "isLoopback"
+                | "isLinkLocalMulticast"
+                | "isLinkLocalUnicast"
+                | "isGlobalUnicast"
+                | "containsIP"
+                | "containsCIDR" => Ty::Bool,
                 operators::CONDITIONAL => {
                     let (a, b) = (arg(1), arg(2));
                     if a == b {
@@ -395,9 +411,12 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
                     Ty::Unknown => Ty::Unknown,
                     _ => Ty::Dyn,
                 },
-                "size" | "indexOf" | "lastIndexOf" | "int" => Ty::Int,
+                "size" | "indexOf" | "lastIndexOf" | "int" | "compareTo" | "asInteger"
+                | "family" | "prefixLength" => Ty::Int,
                 "string" | "lowerAscii" | "upperAscii" | "substring" | "trim" | "replace"
-                | "join" | "charAt" | "format" | "quote" => Ty::String,
+                | "join" | "charAt" | "format" | "quote" | "find" | "getScheme" | "getHost"
+                | "getHostname" | "getPort" | "getEscapedPath" => Ty::String,
+                "findAll" => Ty::List(Box::new(Ty::String)),
                 "bytes" => Ty::Bytes,
                 "bool" => Ty::Bool,
                 "split" => Ty::List(Box::new(Ty::String)),
@@ -715,7 +734,30 @@ impl Walker<'_> {
             | "isIP" | "isCIDR" | "ip" | "quantity" | "isQuantity" | "semver" | "isSemver" => {
                 scaled(sz(0), STRING_TRAVERSAL)
             }
-            "replace" | "split" => ((sz(0) as f64) * 2.0 * STRING_TRAVERSAL).ceil() as u64,
+            "replace" | "split" | "ip.isCanonical" => {
+                ((sz(0) as f64) * 2.0 * STRING_TRAVERSAL).ceil() as u64
+            }
+            // a CIDR's size is its prefix in whole bytes; a string argument
+            // is parsed too
+            "containsIP" | "containsCIDR" => {
+                let cidr = match args
+                    .first()
+                    .and_then(|a| value(&method(a, "prefixLength", Vec::new()), ctx))
+                {
+                    Some(Value::Int(bits)) => (bits.max(0) as u64).div_ceil(8),
+                    _ => 1,
+                };
+                let mut n = scaled(2 * cidr, STRING_TRAVERSAL);
+                if name == "containsCIDR" {
+                    n += scaled(cidr, STRING_TRAVERSAL) + 1;
+                }
+                // only the overload the checker chose: a `dyn` argument
+                // dispatches at run time, without the string's cost
+                if ty_of(1) == Ty::String {
+                    n += scaled(sz(1), STRING_TRAVERSAL);
+                }
+                n
+            }
             "join" => {
                 let result = value(e, ctx).as_ref().map_or(1, size);
                 ((result as f64) * 2.0 * STRING_TRAVERSAL).ceil() as u64

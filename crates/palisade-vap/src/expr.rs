@@ -1,9 +1,9 @@
 //! CEL as a ValidatingAdmissionPolicy uses it: compiled once, evaluated
 //! over `object`, `oldObject`, `params`, `namespaceObject`, `request` and
-//! the policy's `variables`, with the standard library and the strings and
-//! lists extensions (Kubernetes' own libraries — quantities, URLs, IPs,
-//! authorizer — are not there: an expression that calls them is an
-//! evaluation error naming the function). Every evaluation counts its
+//! the policy's `variables`, with the standard library, the strings and
+//! lists extensions and the Kubernetes library ([`crate::k8s`]:
+//! quantities, `find`, IPs and CIDRs, URLs; not `authorizer`, an
+//! evaluation error offline). Every evaluation counts its
 //! cost as the API server does ([`crate::cost`]); one over the API
 //! server's per-expression limit is the API server's error.
 
@@ -21,6 +21,8 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
         .expect("CEL strings extension");
     env.add_extension(cel::extensions::lists)
         .expect("CEL lists extension");
+    env.add_extension(crate::k8s::library)
+        .expect("Kubernetes CEL library");
     Arc::new(env)
 });
 

@@ -15,5 +15,6 @@ pub mod cost;
 pub mod eval;
 pub mod expr;
 pub mod generate;
+pub mod k8s;
 pub mod policy;
 pub mod suite;

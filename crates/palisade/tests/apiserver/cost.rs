@@ -350,3 +350,217 @@ fn over_the_cost_limits_the_api_server_refuses_and_palisade_says_so() {
         );
     }
 }
+
+/// Runs testbed/celcost on `input`.
+fn celcost(b: &bed::Bed, input: &Json) -> Vec<Vec<Json>> {
+    let mut child = Command::new(b.bin.join("celcost"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Expressions over the Kubernetes CEL library (quantities, `find`, IPs,
+/// CIDRs, URLs), valid and invalid inputs alike.
+const LIBRARY: &[&str] = &[
+    // quantities
+    "quantity('1') == quantity('1000m')",
+    "quantity('1Ki') == quantity('1024')",
+    "quantity('1k') == quantity('1000')",
+    "quantity('1.5Gi').isGreaterThan(quantity('1500Mi'))",
+    "quantity('1.5Gi').isLessThan(quantity('1536Mi'))",
+    "quantity('1.5Gi').compareTo(quantity('1536Mi')) == 0",
+    "quantity('100m').compareTo(quantity('0.1')) == 0",
+    "quantity('2e3').asInteger() == 2000",
+    "quantity('1E').asInteger() == 1000000000000000000",
+    "quantity('1.5').isInteger()",
+    "quantity('1.5').asInteger() == 1",
+    "quantity('10Ei').isInteger()",
+    "quantity('-3').sign() == -1",
+    "quantity('250m').asApproximateFloat() == 0.25",
+    "quantity('1Gi').add(quantity('512Mi')) == quantity('1.5Gi')",
+    "quantity('1').add(2) == quantity('3')",
+    "quantity('1').sub(quantity('500m')) == quantity('0.5')",
+    "quantity('5').sub(10).isLessThan(quantity('0'))",
+    "quantity('0.1n') == quantity('1n')",
+    "quantity('+1.') == quantity('1')",
+    "quantity('.5') == quantity('500m')",
+    "isQuantity('1K')",
+    "isQuantity('1Ki')",
+    "isQuantity('1e')",
+    "isQuantity('1e3')",
+    "isQuantity('1E3')",
+    "isQuantity('')",
+    "isQuantity('1.2.3')",
+    "isQuantity('12Mib')",
+    "isQuantity(' 1')",
+    "isQuantity('-.5m')",
+    "quantity('x') == quantity('1')",
+    "object.spec.containers.all(c, !has(c.resources.limits.memory) || quantity(c.resources.limits.memory).compareTo(quantity('1Gi')) <= 0)",
+    "object.spec.containers.all(c, quantity(c.resources.requests.cpu).isLessThan(quantity(c.resources.limits.cpu)))",
+    // regular expressions
+    "'abc123def'.find('[0-9]+') == '123'",
+    "'abc'.find('[0-9]+') == ''",
+    "'a1b22c333'.findAll('[0-9]+') == ['1', '22', '333']",
+    "'a1b22c333'.findAll('[0-9]+', 2) == ['1', '22']",
+    "'a1b22c333'.findAll('[0-9]+', -1).size() == 3",
+    "'a1b22c333'.findAll('[0-9]+', 0).size() == 0",
+    "'abc'.find('(') == ''",
+    "object.metadata.name.find('^[a-z]+') == 'web'",
+    // lists
+    "[1, 2, 3].sum() == 6",
+    "[3, 1, 2].min() == 1",
+    "[3, 1, 2].max() == 3",
+    "[1, 2, 2].isSorted()",
+    "['a', 'b'].indexOf('b') == 1",
+    "[1, 2, 1].lastIndexOf(1) == 2",
+    "object.spec.externalIPs.isSorted()",
+    // IP addresses
+    "ip('10.0.0.1').family() == 4",
+    "ip('::1').family() == 6",
+    "ip('::1').isLoopback()",
+    "ip('127.0.0.1').isLoopback()",
+    "ip('0.0.0.0').isUnspecified()",
+    "ip('::').isUnspecified()",
+    "ip('169.254.1.1').isLinkLocalUnicast()",
+    "ip('fe80::1').isLinkLocalUnicast()",
+    "ip('224.0.0.1').isLinkLocalMulticast()",
+    "ip('ff02::1').isLinkLocalMulticast()",
+    "ip('8.8.8.8').isGlobalUnicast()",
+    "ip('10.0.0.1').isGlobalUnicast()",
+    "ip('255.255.255.255').isGlobalUnicast()",
+    "ip('2001:db8::1').isGlobalUnicast()",
+    "ip('10.0.0.1') == ip('10.0.0.1')",
+    "string(ip('2001:DB8::1')) == '2001:db8::1'",
+    "isIP('1.2.3.4')",
+    "isIP('01.2.3.4')",
+    "isIP('1.2.3')",
+    "isIP('::ffff:1.2.3.4')",
+    "isIP('fe80::1%eth0')",
+    "isIP('2001:db8::1')",
+    "isIP('')",
+    "ip.isCanonical('2001:db8::1')",
+    "ip.isCanonical('2001:DB8::1')",
+    "ip.isCanonical('2001:db8:0:0:0:0:0:1')",
+    "ip.isCanonical('10.0.0.1')",
+    "ip('1.2.3') == ip('1.2.3.4')",
+    // CIDRs
+    "cidr('10.0.0.0/8').containsIP(ip('10.1.2.3'))",
+    "cidr('10.0.0.0/8').containsIP('11.1.2.3')",
+    "cidr('10.0.0.0/8').containsIP('::1')",
+    "cidr('10.0.0.0/8').containsCIDR(cidr('10.1.0.0/16'))",
+    "cidr('10.0.0.0/8').containsCIDR('10.0.0.0/7')",
+    "cidr('10.1.2.3/8').ip() == ip('10.1.2.3')",
+    "cidr('10.1.2.3/8').masked() == cidr('10.0.0.0/8')",
+    "cidr('10.1.2.3/8').prefixLength() == 8",
+    "string(cidr('2001:db8::/32').masked()) == '2001:db8::/32'",
+    "cidr('::/0').containsIP('2001:db8::1')",
+    "cidr('0.0.0.0/0').containsIP('1.2.3.4')",
+    "isCIDR('10.0.0.0/8')",
+    "isCIDR('10.0.0.0/33')",
+    "isCIDR('10.0.0.0/08')",
+    "isCIDR('10.0.0.0')",
+    "isCIDR('2001:db8::/129')",
+    "isCIDR('2001:db8::/64')",
+    "object.spec.externalIPs.all(i, cidr('192.168.0.0/16').containsIP(i))",
+    // URLs
+    "url('https://example.com:8443/a/b?x=1&y=2&x=3').getScheme() == 'https'",
+    "url('https://example.com:8443/a/b?x=1').getHost() == 'example.com:8443'",
+    "url('https://example.com:8443/a/b?x=1').getHostname() == 'example.com'",
+    "url('https://example.com:8443/a/b?x=1').getPort() == '8443'",
+    "url('https://example.com/a%20b/c').getEscapedPath() == '/a%20b/c'",
+    "url('https://example.com/a/b?x=1&y=2&x=3').getQuery() == {'x': ['1', '3'], 'y': ['2']}",
+    "url('https://example.com/?a=b+c&d=%41').getQuery() == {'a': ['b c'], 'd': ['A']}",
+    "url('https://[::1]:80/').getHostname() == '::1'",
+    "url('https://[::1]:80/').getPort() == '80'",
+    "url('https://[::1]/').getHost() == '[::1]'",
+    "url('/just/a/path').getScheme() == ''",
+    "url('/just/a/path').getEscapedPath() == '/just/a/path'",
+    "url('https://user:pw@example.com/').getHost() == 'example.com'",
+    "url('https://example.com').getEscapedPath() == ''",
+    "url('https://example.com/x#frag').getEscapedPath() == '/x'",
+    "isURL('https://example.com/')",
+    "isURL('example.com')",
+    "isURL('mailto:a@example.com')",
+    "url('mailto:a@example.com?subject=x').getQuery() == {'subject': ['x']}",
+    "url('mailto:a@example.com').getHost() == ''",
+    "url('urn:isbn:0451450523').getEscapedPath() == ''",
+    "isURL('https://example.com:port/')",
+    "isURL('https://exa mple.com/')",
+    "isURL('https://example.com/%zz')",
+    "isURL('1http://x/')",
+    "isURL('')",
+    "isURL('/')",
+    "isURL('HTTP://EXAMPLE.com/')",
+    "url('HTTP://EXAMPLE.com/').getScheme() == 'HTTP'",
+    "object.metadata.annotations.all(k, !k.endsWith('/url') || url(object.metadata.annotations[k]).getScheme() == 'https')",
+];
+
+#[test]
+fn kubernetes_library_results_are_the_api_servers() {
+    let Some(b) = bed::bed() else { return };
+    let object = json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "web-1", "namespace": "shop",
+            "annotations": {"example.com/url": "https://shop.example.com/hook", "other": "x"}},
+        "spec": {"externalIPs": ["192.168.1.10", "192.168.200.1"],
+            "containers": [
+                {"name": "a", "image": "x", "resources": {"limits": {"cpu": "2", "memory": "512Mi"}, "requests": {"cpu": "500m"}}},
+                {"name": "b", "image": "y", "resources": {"limits": {"cpu": "1", "memory": "2Gi"}, "requests": {"cpu": "1.5"}}}]}});
+    let theirs = celcost(
+        b,
+        &json!({"policies": [{"expressions": LIBRARY}], "objects": [object]}),
+    );
+    let results = theirs[0][0]["results"].as_array().unwrap();
+    let costs = theirs[0][0]["alone"].as_array().unwrap();
+    let mut scope = palisade_vap::expr::Scope::default();
+    scope.set("object", &object);
+    let mut differ = Vec::new();
+    let (mut values, mut errors) = (0, 0);
+    for ((source, theirs), cost) in LIBRARY.iter().zip(results).zip(costs) {
+        let theirs = theirs.as_str().unwrap();
+        let expr = palisade_vap::expr::Expr::compile(source).unwrap();
+        let ours = expr
+            .eval_bool(&scope)
+            .map_or_else(|e| format!("error: {e}"), |b| b.to_string());
+        // the cost of an expression the API server compiled
+        let cost = cost.as_i64().unwrap();
+        let our_cost = expr.eval_costed(&scope, &Default::default()).1.own as i64;
+        if !theirs.contains("compilation error") && our_cost != cost {
+            differ.push(format!(
+                "{source}: costs {our_cost} in palisade, {cost} in the API server"
+            ));
+        }
+        let agree = if theirs.starts_with("error") {
+            errors += 1;
+            ours.starts_with("error")
+        } else {
+            values += 1;
+            ours == theirs
+        };
+        if !agree {
+            differ.push(format!(
+                "{source}: palisade {ours}, the API server {theirs}"
+            ));
+        }
+    }
+    eprintln!(
+        "Kubernetes CEL library: {} expressions ({values} values, {errors} errors in the API server), {} differ",
+        LIBRARY.len(),
+        differ.len()
+    );
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
