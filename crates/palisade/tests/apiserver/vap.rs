@@ -438,12 +438,26 @@ fn generated_hardening_policy_warns_on_what_palisade_reports() {
         &Default::default(),
     );
     let model = palisade_model::Model::new(loaded.objects);
+    // and one workload that passes every check, which Deny must admit
+    let hardened = serde_json::json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "hardened"},
+        "spec": {"selector": {"matchLabels": {"app": "hardened"}},
+            "template": {"metadata": {"labels": {"app": "hardened"}},
+                "spec": {"serviceAccountName": "hardened", "automountServiceAccountToken": false,
+                    "containers": [{"name": "app",
+                        "image": "registry.example.com/app:1.4.2@sha256:4bc453b53cb3d914b45f4b250294236adba2c0e09ff6f03793949e7e39fd4cc1",
+                        "imagePullPolicy": "IfNotPresent",
+                        "securityContext": {"readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false,
+                            "runAsNonRoot": true, "capabilities": {"drop": ["ALL"]}},
+                        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                            "limits": {"cpu": "500m", "memory": "256Mi"}}}]}}}});
     let workloads: Vec<Json> = model
         .workloads()
         .filter(|(o, _)| o.kind != "ReplicationController")
+        .map(|(o, _)| o.admitted_json())
+        .chain(std::iter::once(hardened))
         .enumerate()
-        .map(|(i, (o, _))| {
-            let mut j = o.admitted_json();
+        .map(|(i, mut j)| {
             j["metadata"] = serde_json::json!({"name": format!("f{i}"), "namespace": NS,
                 "labels": j["metadata"]["labels"].clone()});
             j
@@ -542,4 +556,100 @@ fn generated_hardening_policy_warns_on_what_palisade_reports() {
         only_api.is_empty() && only_palisade.is_empty(),
         "only the API server: {only_api:?}\nonly palisade: {only_palisade:?}"
     );
+
+    // Deny: the same binding refusing. A workload is refused exactly when
+    // palisade reports a check on it, and the refusal names one of those
+    b.ok(&[
+        "patch",
+        "validatingadmissionpolicybinding/proofh-hardening",
+        "--type=merge",
+        "-p",
+        "{\"spec\":{\"validationActions\":[\"Deny\"]}}",
+    ]);
+    b.wait_for(60, "the hardening binding to deny", || {
+        let out = b.kubectl_as(
+            &b.admin,
+            &["create", "--dry-run=server", "-n", NS, "-f", "-"],
+            Some(probe),
+        );
+        !out.status.success()
+    });
+    let denied: Vec<Option<String>> = {
+        let mut out = vec![None; workloads.len()];
+        let chunk_len = workloads.len().div_ceil(8).max(1);
+        std::thread::scope(|s| {
+            for (k, chunk) in out.chunks_mut(chunk_len).enumerate() {
+                let w = &workloads;
+                let admitted = &admitted;
+                s.spawn(move || {
+                    for (j, slot) in chunk.iter_mut().enumerate() {
+                        let i = k * chunk_len + j;
+                        if !admitted.contains(&format!("f{i}")) {
+                            continue;
+                        }
+                        // a refusal that is not the policy's (a busy API
+                        // server) is asked again
+                        let mut o = b.kubectl_as(
+                            &b.admin,
+                            &["create", "--dry-run=server", "-f", "-"],
+                            Some(&w[i].to_string()),
+                        );
+                        for _ in 0..3 {
+                            if o.status.success()
+                                || String::from_utf8_lossy(&o.stderr).contains("denied request: ")
+                            {
+                                break;
+                            }
+                            std::thread::sleep(std::time::Duration::from_secs(1));
+                            o = b.kubectl_as(
+                                &b.admin,
+                                &["create", "--dry-run=server", "-f", "-"],
+                                Some(&w[i].to_string()),
+                            );
+                        }
+                        *slot = Some(if o.status.success() {
+                            String::new()
+                        } else {
+                            let said = String::from_utf8_lossy(&o.stderr).to_string();
+                            said.split("denied request: ")
+                                .nth(1)
+                                .and_then(|m| m.split(':').next())
+                                .map_or_else(|| format!("(no check named: {said})"), str::to_string)
+                        });
+                    }
+                });
+            }
+        });
+        out
+    };
+    let mut refused = 0;
+    let mut wrong = Vec::new();
+    for (i, d) in denied.iter().enumerate() {
+        let Some(check) = d else { continue };
+        let name = format!("f{i}");
+        let reported: BTreeSet<&str> = palisade_says
+            .iter()
+            .filter(|(n, _)| *n == name)
+            .map(|(_, c)| c.as_str())
+            .collect();
+        if check.is_empty() {
+            if !reported.is_empty() {
+                wrong.push(format!("{name}: admitted, palisade reports {reported:?}"));
+            }
+        } else {
+            refused += 1;
+            if !reported.contains(check.as_str()) {
+                wrong.push(format!(
+                    "{name}: refused for {check}, palisade reports {reported:?}"
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "hardening, Deny: {refused} of {decided} workloads refused, each for a check palisade reports on it, {} admitted; {} disagree",
+        decided - refused,
+        wrong.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(decided > refused, "the hardened workload must be admitted");
 }
