@@ -653,3 +653,139 @@ fn generated_hardening_policy_warns_on_what_palisade_reports() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(decided > refused, "the hardened workload must be admitted");
 }
+
+/// The generated Ingress host allowlist, bound in the test bed in Deny and
+/// then Warn mode, decides the samples of the Gatekeeper Ingress policy
+/// (`policies/ingress-host-allowlist/samples`) as palisade's offline
+/// evaluation of the same policy does, sample by sample.
+#[test]
+fn generated_ingress_policy_decides_the_samples_as_palisade() {
+    let Some(b) = bed::bed() else { return };
+    let _g = bed::lock();
+    const NS: &str = "vap-ingress-proof";
+    const PARAMS_NS: &str = "vap-ingress-params";
+    let _clean = b.cleanup(
+        &[NS, PARAMS_NS],
+        &[
+            "validatingadmissionpolicy/proofi-ingress-hosts",
+            "validatingadmissionpolicybinding/proofi-ingress-hosts",
+        ],
+    );
+    let out = palisade()
+        .args([
+            "generate",
+            "admission-policy",
+            "--policy",
+            "ingress-hosts",
+            "--ingress-host",
+            "shop.example.com",
+            "--ingress-host",
+            "*.apps.example.com",
+            "--params-namespace",
+            PARAMS_NS,
+            "--name-prefix",
+            "proofi",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let policy_file = dir.path().join("policy.yaml");
+    std::fs::write(&policy_file, &yaml).unwrap();
+    b.apply(&format!(
+        "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NS}}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {{name: {PARAMS_NS}}}\n"
+    ));
+    b.apply(&yaml);
+    b.ok(&[
+        "patch",
+        "validatingadmissionpolicybinding/proofi-ingress-hosts",
+        "--type=merge",
+        "-p",
+        &format!(
+            "{{\"spec\":{{\"matchResources\":{{\"namespaceSelector\":{{\"matchLabels\":{{\"kubernetes.io/metadata.name\":\"{NS}\"}}}}}}}}}}"
+        ),
+    ]);
+    // the samples, and what palisade says of each offline
+    let samples_dir = bed::repo().join("policies/ingress-host-allowlist/samples");
+    let mut samples: Vec<(String, Json, usize)> = Vec::new();
+    for path in fixture_files(&samples_dir) {
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        if name == "constraint" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut object = objects(&text, &path.display().to_string())
+            .remove(0)
+            .admitted_json();
+        object["metadata"]["namespace"] = Json::String(NS.into());
+        let file = dir.path().join(format!("{name}.json"));
+        std::fs::write(&file, object.to_string()).unwrap();
+        let out = palisade()
+            .args(["policy", "eval", "--policies"])
+            .arg(&policy_file)
+            .arg(&file)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let report: Json = serde_json::from_slice(&out.stdout).unwrap();
+        let violations = report["findings"].as_array().unwrap().len();
+        samples.push((name, object, violations));
+    }
+    assert_eq!(samples.len(), 9);
+    let probe = samples
+        .iter()
+        .find(|(_, _, v)| *v > 0)
+        .map(|(_, o, _)| o.to_string())
+        .unwrap();
+    let mut decided = Vec::new();
+    for mode in ["Deny", "Warn"] {
+        b.ok(&[
+            "patch",
+            "validatingadmissionpolicybinding/proofi-ingress-hosts",
+            "--type=merge",
+            "-p",
+            &format!("{{\"spec\":{{\"validationActions\":[\"{mode}\"]}}}}"),
+        ]);
+        b.wait_for(60, "the Ingress binding", || {
+            let o = b.kubectl_as(
+                &b.admin,
+                &["create", "--dry-run=server", "-f", "-"],
+                Some(&probe),
+            );
+            let said = String::from_utf8_lossy(&o.stderr);
+            said.contains("ValidatingAdmissionPolicy 'proofi-ingress-hosts'")
+                && (mode == "Deny") != o.status.success()
+        });
+        for (name, object, violations) in &samples {
+            let o = b.kubectl_as(
+                &b.admin,
+                &["create", "--dry-run=server", "-f", "-"],
+                Some(&object.to_string()),
+            );
+            let said = String::from_utf8_lossy(&o.stderr).to_string();
+            let flagged = said.contains("ValidatingAdmissionPolicy 'proofi-ingress-hosts'");
+            let refused = !o.status.success();
+            assert_eq!(
+                flagged,
+                *violations > 0,
+                "{mode} {name}: the API server said {said:?}, palisade found {violations}"
+            );
+            assert_eq!(
+                refused,
+                mode == "Deny" && *violations > 0,
+                "{mode} {name}: {said}"
+            );
+            decided.push((mode, name.clone(), flagged));
+        }
+    }
+    eprintln!(
+        "ingress hosts: {} (mode, sample) decisions equal palisade's, {} flagged",
+        decided.len(),
+        decided.iter().filter(|d| d.2).count()
+    );
+}
