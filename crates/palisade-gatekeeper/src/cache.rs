@@ -1,7 +1,8 @@
 //! Reviews already answered, by content: the outcome of every constraint
 //! for an `input.review` (and the namespace labels `namespaceSelector`
-//! read) seen before, least recently used dropped first, within a byte
-//! budget. The key is the review's whole serialised content, compared in
+//! read) seen before, its Rego errors included (they come again on the
+//! same review; a time or memory limit's do not, and are not kept), least
+//! recently used dropped first, within a byte budget. The key is the review's whole serialised content, compared in
 //! full (not only its hash), so a changed object, operation, user or
 //! namespace label always misses. A set's templates, constraints and
 //! `data.inventory` are fixed for its life (the webhook builds a new set
@@ -27,6 +28,15 @@ struct Lru {
     tick: u64,
     hits: u64,
     misses: u64,
+}
+
+/// Whether an evaluation error may not come again on the same review: a
+/// time or memory limit (Rego errors are otherwise as deterministic as
+/// its results, so an outcome with them is kept like any other).
+fn passing(e: &crate::PolicyError) -> bool {
+    ["time limit", "memory limit", "timed out", "size limit"]
+        .iter()
+        .any(|m| e.message.contains(m))
 }
 
 /// A bounded LRU of review outcomes, shared by the threads reviewing.
@@ -116,7 +126,9 @@ impl ReviewCache {
     /// error may be passing, such as a time limit).
     pub fn put(&self, key: &[u8], outcome: Arc<Outcome>) {
         let size = cost(key, &outcome);
-        if self.budget == 0 || !outcome.errors.is_empty() || size > self.budget / MAX_ENTRY_FRACTION
+        if self.budget == 0
+            || outcome.errors.iter().any(passing)
+            || size > self.budget / MAX_ENTRY_FRACTION
         {
             return;
         }
@@ -182,19 +194,31 @@ mod tests {
     }
 
     #[test]
-    fn nothing_kept_without_a_budget_or_with_an_error() {
+    fn nothing_kept_without_a_budget_or_with_a_limit_error() {
         let c = ReviewCache::new(0);
         c.put(b"k", outcome("m"));
         assert!(c.get(b"k").is_none());
         let c = ReviewCache::default();
-        let mut o = (*outcome("m")).clone();
-        o.errors.push(crate::PolicyError {
-            kind: "K8sX".into(),
-            constraint: "x".into(),
-            action: Action::Deny,
-            message: "eval timed out".into(),
-        });
-        c.put(b"k", Arc::new(o));
+        let with = |message: &str| {
+            let mut o = (*outcome("m")).clone();
+            o.errors.push(crate::PolicyError {
+                kind: "K8sX".into(),
+                constraint: "x".into(),
+                action: Action::Deny,
+                message: message.into(),
+            });
+            Arc::new(o)
+        };
+        c.put(
+            b"k",
+            with("execution exceeded time limit (elapsed=1ns, limit=1ns)"),
+        );
         assert!(c.get(b"k").is_none());
+        // a Rego error is the same every time: kept with the outcome
+        c.put(
+            b"k",
+            with("rego_conflict_error: functions must not produce multiple outputs"),
+        );
+        assert_eq!(c.get(b"k").unwrap().errors.len(), 1);
     }
 }

@@ -5,7 +5,10 @@
 //! connections at a fixed rate. Latency is measured from each request's
 //! scheduled send time, so a slow server cannot hide queueing (no
 //! coordinated omission). Prints one JSON object: rate asked and achieved,
-//! p50/p90/p99/max latency in ms, decisions and errors.
+//! p50/p90/p99/max latency in ms, decisions and errors. With `--fresh`
+//! every request's object is one the server has never seen (its
+//! `metadata.uid` numbered per request), so no answer can come from a
+//! cache: the cost of new objects, as a scale-up brings them.
 
 use palisade_webhook::client::{Client, tls_config};
 use serde_json::json;
@@ -22,6 +25,7 @@ struct Args {
     seconds: f64,
     connections: usize,
     objects: Vec<PathBuf>,
+    fresh: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -33,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         seconds: 10.0,
         connections: 32,
         objects: Vec::new(),
+        fresh: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -47,8 +52,9 @@ fn parse_args() -> Result<Args, String> {
                 a.connections = v()?.parse().map_err(|e| format!("--connections: {e}"))?
             }
             "--objects" => a.objects.push(PathBuf::from(v()?)),
+            "--fresh" => a.fresh = true,
             "-h" | "--help" => {
-                return Err("usage: palisade-loadgen --addr HOST:PORT --server-name NAME --ca CA.pem --rate N --seconds S --connections C --objects PATH...".into());
+                return Err("usage: palisade-loadgen --addr HOST:PORT --server-name NAME --ca CA.pem --rate N --seconds S --connections C --objects PATH... [--fresh]".into());
             }
             other => return Err(format!("unknown argument {other}")),
         }
@@ -70,7 +76,9 @@ fn reviews(paths: &[PathBuf]) -> Vec<Vec<u8>> {
             continue;
         }
         let ns = o.namespace.clone().unwrap_or_default();
-        let object = o.admitted_json();
+        let mut object = o.admitted_json();
+        // numbered per request with --fresh (see `numbered`)
+        object["metadata"]["uid"] = json!(format!("{FRESH}{:012}", 0));
         let body = json!({
             "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
             "request": {
@@ -83,6 +91,23 @@ fn reviews(paths: &[PathBuf]) -> Vec<Vec<u8>> {
             }
         });
         out.push(serde_json::to_vec(&body).unwrap_or_default());
+    }
+    out
+}
+
+/// The prefix of the object uid `--fresh` numbers.
+const FRESH: &str = "palisade-fresh-";
+
+/// `body` with its object's uid numbered `n`: the same review about a new
+/// object.
+fn numbered(body: &[u8], n: usize) -> Vec<u8> {
+    let mut out = body.to_vec();
+    if let Some(at) = body
+        .windows(FRESH.len())
+        .position(|w| w == FRESH.as_bytes())
+    {
+        let digits = format!("{:012}", n % 1_000_000_000_000);
+        out[at + FRESH.len()..at + FRESH.len() + 12].copy_from_slice(digits.as_bytes());
     }
     out
 }
@@ -134,6 +159,7 @@ fn main() {
             let addr = args.addr;
             let n = total / args.connections + usize::from(c < total % args.connections);
             let offset = Duration::from_secs_f64(c as f64 / args.rate);
+            let (fresh, connections) = (args.fresh, args.connections);
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::with_capacity(n);
                 let mut errors = 0usize;
@@ -143,6 +169,11 @@ fn main() {
                     let due = start + offset + interval * i as u32;
                     tokio::time::sleep_until(due.into()).await;
                     let body = bodies[(c + i * 7) % bodies.len()].clone();
+                    let body = if fresh {
+                        numbered(&body, i * connections + c)
+                    } else {
+                        body
+                    };
                     if client.is_none() {
                         client = Client::connect(addr, &name, tls.clone()).await.ok();
                     }
@@ -184,7 +215,7 @@ fn main() {
             "requests": all.len(),
             "errors": errors,
             "denied": denied,
-            "distinct_reviews": bodies.len(),
+            "distinct_reviews": if args.fresh { all.len() } else { bodies.len() },
             "connections": args.connections,
             "p50_ms": percentile(&all, 50.0),
             "p90_ms": percentile(&all, 90.0),
