@@ -251,3 +251,37 @@ pub fn palisade() -> assert_cmd::Command {
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+/// What `palisade generate admission-policy ARGS` writes (it must succeed).
+pub fn generate_policies(args: &[&str]) -> String {
+    let out = palisade()
+        .args(["generate", "admission-policy"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `palisade policy eval --policies POLICIES OBJECTS --format json`: the
+/// report.
+pub fn policy_eval(policies: &Path, objects: &Path) -> serde_json::Value {
+    let out = palisade()
+        .args(["policy", "eval", "--policies"])
+        .arg(policies)
+        .arg(objects)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "policy eval: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}

@@ -7,7 +7,7 @@
 //! total per binding and per validation; and a policy over the per-call
 //! limit is refused by the API server and reported by palisade alike.
 
-use super::bed::{self, palisade};
+use super::bed;
 use palisade_model::{Object, ObjectOptions, objects_from_document};
 use palisade_vap::policy::PolicySet;
 use serde_json::{Value as Json, json};
@@ -25,20 +25,6 @@ fn objects(text: &str, file: &str) -> Vec<Object> {
         .flat_map(|d| objects_from_document(d.root, &file, &ObjectOptions::default()))
         .filter_map(Result::ok)
         .collect()
-}
-
-fn generate(args: &[&str]) -> String {
-    let out = palisade()
-        .args(["generate", "admission-policy"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 const WORKLOADS: &[&str] = &[
@@ -104,17 +90,17 @@ fn yaml_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn offline_cost_is_what_the_api_server_counts() {
     let Some(b) = bed::bed() else { return };
     palisade_corpus::require!("pod-security-admission/testdata");
-    let celcost = b.bin.join("celcost");
+    let binary = b.bin.join("celcost");
     assert!(
-        celcost.exists(),
+        binary.exists(),
         "{} is missing: testbed/cluster.sh build",
-        celcost.display()
+        binary.display()
     );
 
     // the generated policies
-    let mut policy_yaml = generate(&["--policy", "pod-security"]);
+    let mut policy_yaml = bed::generate_policies(&["--policy", "pod-security"]);
     policy_yaml.push_str("---\n");
-    policy_yaml.push_str(&generate(&[
+    policy_yaml.push_str(&bed::generate_policies(&[
         "--policy",
         "pod-security",
         "--pss-version",
@@ -123,7 +109,7 @@ fn offline_cost_is_what_the_api_server_counts() {
         "v10",
     ]));
     policy_yaml.push_str("---\n");
-    policy_yaml.push_str(&generate(&["--policy", "hardening"]));
+    policy_yaml.push_str(&bed::generate_policies(&["--policy", "hardening"]));
     let policy_objects = objects(&policy_yaml, "generated.yaml");
     let (set, errors) = PolicySet::from_objects(&policy_objects);
     assert!(errors.is_empty(), "{errors:?}");
@@ -164,25 +150,7 @@ fn offline_cost_is_what_the_api_server_counts() {
         "objects": reviewed,
         "params": params,
     });
-    let mut child = Command::new(&celcost)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: Vec<Vec<Json>> = serde_json::from_slice(&out.stdout).unwrap();
+    let theirs = celcost(b, &input);
 
     let mut compared = 0;
     let mut expressions = 0;
@@ -292,20 +260,7 @@ fn over_the_cost_limits_the_api_server_refuses_and_palisade_says_so() {
         std::fs::write(&policy_file, &policy_yaml).unwrap();
         let object_file = dir.path().join(format!("cm-{i}.json"));
         std::fs::write(&object_file, cm.to_string()).unwrap();
-        let out = palisade()
-            .args(["policy", "eval", "--policies"])
-            .arg(&policy_file)
-            .arg(&object_file)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let report: Json = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-            panic!(
-                "policy eval: {}\n{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
+        let report = bed::policy_eval(&policy_file, &object_file);
         let messages: Vec<String> = report["findings"]
             .as_array()
             .unwrap()

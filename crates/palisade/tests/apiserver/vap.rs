@@ -7,7 +7,7 @@
 //! and the newest version (one kubectl a pod: kubectl prints a repeated
 //! warning once, so Warn cannot be batched).
 
-use super::bed::{self, Bed, palisade};
+use super::bed::{self, Bed};
 use palisade_model::{Object, ObjectOptions, objects_from_document};
 use palisade_vap::eval::Review;
 use palisade_vap::policy::PolicySet;
@@ -41,31 +41,20 @@ fn namespace(minor: &str, level: &str, mode: &str) -> String {
 
 /// The generated policies for one version and mode, as the CLI writes them.
 fn generated(minor: &str, mode: &str) -> String {
-    let out = palisade()
-        .args([
-            "generate",
-            "admission-policy",
-            "--mode",
-            mode,
-            "--pss-version",
-            minor,
-            "--level-label",
-            &format!("{}-{mode}", label(minor)),
-            "--params-namespace",
-            PARAMS,
-            "--name-prefix",
-            &format!("proof-{}-{mode}", minor.replace('.', "-")),
-            "--policy",
-            "pod-security",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    bed::generate_policies(&[
+        "--mode",
+        mode,
+        "--pss-version",
+        minor,
+        "--level-label",
+        &format!("{}-{mode}", label(minor)),
+        "--params-namespace",
+        PARAMS,
+        "--name-prefix",
+        &format!("proof-{}-{mode}", minor.replace('.', "-")),
+        "--policy",
+        "pod-security",
+    ])
 }
 
 /// What the API server said of each pod, created in `ns` with a
@@ -397,23 +386,14 @@ fn generated_hardening_policy_warns_on_what_palisade_reports() {
             "validatingadmissionpolicybinding/proofh-hardening",
         ],
     );
-    let yaml = {
-        let out = palisade()
-            .args([
-                "generate",
-                "admission-policy",
-                "--policy",
-                "hardening",
-                "--mode",
-                "warn",
-                "--name-prefix",
-                "proofh",
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let yaml = bed::generate_policies(&[
+        "--policy",
+        "hardening",
+        "--mode",
+        "warn",
+        "--name-prefix",
+        "proofh",
+    ]);
     b.apply(&format!(
         "apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NS}}}\n"
     ));
@@ -671,29 +651,18 @@ fn generated_ingress_policy_decides_the_samples_as_palisade() {
             "validatingadmissionpolicybinding/proofi-ingress-hosts",
         ],
     );
-    let out = palisade()
-        .args([
-            "generate",
-            "admission-policy",
-            "--policy",
-            "ingress-hosts",
-            "--ingress-host",
-            "shop.example.com",
-            "--ingress-host",
-            "*.apps.example.com",
-            "--params-namespace",
-            PARAMS_NS,
-            "--name-prefix",
-            "proofi",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let yaml = String::from_utf8(out.stdout).unwrap();
+    let yaml = bed::generate_policies(&[
+        "--policy",
+        "ingress-hosts",
+        "--ingress-host",
+        "shop.example.com",
+        "--ingress-host",
+        "*.apps.example.com",
+        "--params-namespace",
+        PARAMS_NS,
+        "--name-prefix",
+        "proofi",
+    ]);
     let dir = tempfile::tempdir().unwrap();
     let policy_file = dir.path().join("policy.yaml");
     std::fs::write(&policy_file, &yaml).unwrap();
@@ -725,14 +694,7 @@ fn generated_ingress_policy_decides_the_samples_as_palisade() {
         object["metadata"]["namespace"] = Json::String(NS.into());
         let file = dir.path().join(format!("{name}.json"));
         std::fs::write(&file, object.to_string()).unwrap();
-        let out = palisade()
-            .args(["policy", "eval", "--policies"])
-            .arg(&policy_file)
-            .arg(&file)
-            .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let report: Json = serde_json::from_slice(&out.stdout).unwrap();
+        let report = bed::policy_eval(&policy_file, &file);
         let violations = report["findings"].as_array().unwrap().len();
         samples.push((name, object, violations));
     }
