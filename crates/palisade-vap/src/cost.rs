@@ -260,10 +260,9 @@ fn is_attribute(e: &IdedExpr) -> bool {
     }
 }
 
-/// The field a qualifier names, when it is a constant string or int.
+/// Whether `container` (a map or list) has the entry `key` names.
 fn present(container: Option<Value>, key: Option<Value>) -> bool {
-    let unwrap = |v: Value| v;
-    match (container.map(unwrap), key) {
+    match (container, key) {
         (Some(Value::Map(m)), Some(Value::String(k))) => {
             m.map.contains_key(&Key::String(k.clone()))
         }
