@@ -230,7 +230,7 @@ impl Quantity {
         let mut q = Quantity { mantissa, exponent };
         // Quantity keeps nothing below a nano: it rounds up (towards +∞)
         if q.exponent < -9 {
-            let shift = (-9 - q.exponent) as u32;
+            let shift = (-9i64 - i64::from(q.exponent)) as u32;
             let d = pow10(shift).unwrap_or(i128::MAX);
             let (div, rem) = (q.mantissa / d, q.mantissa % d);
             q = Quantity {
@@ -244,12 +244,13 @@ impl Quantity {
     /// Both as mantissas at one exponent, when they fit.
     fn aligned(&self, other: &Quantity) -> Option<(i128, i128, i32)> {
         let e = self.exponent.min(other.exponent);
-        let a = self
-            .mantissa
-            .checked_mul(pow10((self.exponent - e) as u32)?)?;
-        let b = other
-            .mantissa
-            .checked_mul(pow10((other.exponent - e) as u32)?)?;
+        let shift = |x: i32| {
+            u32::try_from(i64::from(x) - i64::from(e))
+                .ok()
+                .and_then(pow10)
+        };
+        let a = self.mantissa.checked_mul(shift(self.exponent)?)?;
+        let b = other.mantissa.checked_mul(shift(other.exponent)?)?;
         Some((a, b, e))
     }
 
@@ -269,10 +270,12 @@ impl Quantity {
 
     fn as_i64(&self) -> Option<i64> {
         if self.exponent >= 0 {
-            let v = self.mantissa.checked_mul(pow10(self.exponent as u32)?)?;
+            let v = self
+                .mantissa
+                .checked_mul(pow10(self.exponent.unsigned_abs())?)?;
             i64::try_from(v).ok()
         } else {
-            let d = pow10((-self.exponent) as u32)?;
+            let d = pow10(self.exponent.unsigned_abs())?;
             (self.mantissa % d == 0)
                 .then(|| i64::try_from(self.mantissa / d).ok())
                 .flatten()
@@ -934,7 +937,24 @@ mod tests {
         assert_eq!(q("1.5").as_i64(), None);
         assert_eq!(q("1E").as_i64(), Some(1_000_000_000_000_000_000));
         assert_eq!(q("10Ei").as_i64(), None, "over int64");
-        for bad in ["", "1K", "1Mib", " 1", "1.2.3", "1e", "e3", "+", "."] {
+        // extreme exponents compare and convert without overflow
+        let (huge, tiny) = (q("1e2147483000"), q("1e-2147483000"));
+        assert_eq!(huge.cmp_value(&tiny), Ordering::Greater);
+        assert_eq!(huge.as_i64(), None);
+        assert_eq!(tiny, q("1n"));
+        assert!(Quantity::parse("1e-2147483648").is_ok());
+        for bad in [
+            "",
+            "1K",
+            "1Mib",
+            " 1",
+            "1.2.3",
+            "1e",
+            "e3",
+            "+",
+            ".",
+            "1e99999999999",
+        ] {
             assert!(Quantity::parse(bad).is_err(), "{bad}");
         }
     }
