@@ -296,6 +296,8 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
             } else if matches!(&s.operand.expr, Expr::Ident(n) if n == "variables" && scope.get(n).is_none())
             {
                 types.get(&s.field).cloned().unwrap_or(Ty::Unknown)
+            } else if let Some(t) = declared(e, scope) {
+                t
             } else {
                 match ty(&s.operand, types, scope) {
                     Ty::Unknown => Ty::Unknown,
@@ -425,6 +427,51 @@ fn ty(e: &IdedExpr, types: &HashMap<String, Ty>, scope: &Scope) -> Ty {
             }
         }
         _ => Ty::Unknown,
+    }
+}
+
+/// The fields of `request` and `namespaceObject` the API server declares
+/// with a type (its `AdmissionRequest` and `Namespace` declarations):
+/// `None` for other expressions, `Unknown` for a field not listed here.
+fn declared(e: &IdedExpr, scope: &Scope) -> Option<Ty> {
+    let mut path = Vec::new();
+    let mut at = e;
+    let root = loop {
+        match &at.expr {
+            Expr::Select(s) if !s.test => {
+                path.push(s.field.as_str());
+                at = &s.operand;
+            }
+            Expr::Ident(n) if scope.get(n).is_none() => break n.as_str(),
+            _ => return None,
+        }
+    };
+    path.reverse();
+    let string = || Some(Ty::String);
+    match (root, path.as_slice()) {
+        (
+            "request",
+            ["name" | "namespace" | "operation" | "subResource" | "requestSubResource"]
+            | ["kind" | "requestKind", "group" | "version" | "kind"]
+            | [
+                "resource" | "requestResource",
+                "group" | "version" | "resource",
+            ]
+            | ["userInfo", "username" | "uid"],
+        ) => string(),
+        ("request", ["userInfo", "groups"]) => Some(Ty::List(Box::new(Ty::String))),
+        ("request", ["dryRun"]) => Some(Ty::Bool),
+        (
+            "namespaceObject",
+            [
+                "metadata",
+                "name" | "generateName" | "namespace" | "uid" | "resourceVersion",
+            ]
+            | ["status", "phase"],
+        ) => string(),
+        ("namespaceObject", ["spec", "finalizers"]) => Some(Ty::List(Box::new(Ty::String))),
+        ("request" | "namespaceObject", _) => Some(Ty::Unknown),
+        _ => None,
     }
 }
 

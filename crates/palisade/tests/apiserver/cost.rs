@@ -384,6 +384,12 @@ const LIBRARY: &[&str] = &[
     "['a', 'b'].indexOf('b') == 1",
     "[1, 2, 1].lastIndexOf(1) == 2",
     "object.spec.externalIPs.isSorted()",
+    // the typed request: its strings' overloads are known
+    "request.name + request.namespace == 'web-frontend-0001shop'",
+    "request.name < request.namespace",
+    "request.operation + request.kind.kind + request.resource.resource == ''",
+    "request.name in ['web-frontend-0001']",
+    "request.dryRun == false",
     // IP addresses
     "ip('10.0.0.1').family() == 4",
     "ip('::1').family() == 6",
@@ -469,7 +475,7 @@ const LIBRARY: &[&str] = &[
 fn kubernetes_library_results_are_the_api_servers() {
     let Some(b) = bed::bed() else { return };
     let object = json!({"apiVersion": "v1", "kind": "Pod",
-        "metadata": {"name": "web-1", "namespace": "shop",
+        "metadata": {"name": "web-frontend-0001", "namespace": "shop",
             "annotations": {"example.com/url": "https://shop.example.com/hook", "other": "x"}},
         "spec": {"externalIPs": ["192.168.1.10", "192.168.200.1"],
             "containers": [
@@ -483,6 +489,17 @@ fn kubernetes_library_results_are_the_api_servers() {
     let costs = theirs[0][0]["alone"].as_array().unwrap();
     let mut scope = palisade_vap::expr::Scope::default();
     scope.set("object", &object);
+    // the request as the API server builds it for this object (celcost's
+    // resource is "objects")
+    scope.set(
+        "request",
+        &json!({"kind": {"group": "", "version": "v1", "kind": "Pod"},
+            "resource": {"group": "", "version": "v1", "resource": "objects"},
+            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
+            "requestResource": {"group": "", "version": "v1", "resource": "objects"},
+            "name": "web-frontend-0001", "namespace": "shop", "operation": "CREATE",
+            "userInfo": {"username": "", "uid": "", "groups": []}, "dryRun": false}),
+    );
     let mut differ = Vec::new();
     let (mut values, mut errors) = (0, 0);
     for ((source, theirs), cost) in LIBRARY.iter().zip(results).zip(costs) {
