@@ -13,6 +13,22 @@ pub struct InputError {
     pub message: String,
 }
 
+impl InputError {
+    /// An error about the files `paths` as a whole (no line).
+    pub fn about_files(paths: &[std::path::PathBuf], message: impl Into<String>) -> InputError {
+        InputError {
+            file: paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            line: 0,
+            column: 0,
+            message: message.into(),
+        }
+    }
+}
+
 fn is_zero(n: &u32) -> bool {
     *n == 0
 }

@@ -89,6 +89,26 @@ pub struct CheckMeta {
     pub fix: &'static str,
 }
 
+/// The metadata of a rule made at run time (a policy's rule, named after
+/// the policy), kept for the life of the process: one per `key`, `make`
+/// called the first time only, `leak` turning its texts into `'static`.
+pub fn runtime_meta(
+    key: String,
+    make: impl FnOnce(&dyn Fn(String) -> &'static str) -> CheckMeta,
+) -> &'static CheckMeta {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static METAS: OnceLock<Mutex<HashMap<String, &'static CheckMeta>>> = OnceLock::new();
+    let mut m = METAS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    m.entry(key).or_insert_with(|| {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        Box::leak(Box::new(make(&leak)))
+    })
+}
+
 /// A problem found on an object.
 #[derive(Debug, Clone)]
 pub struct Finding {

@@ -20,16 +20,10 @@ pub fn evaluate(
     let (set, more) = PolicySet::from_objects(&loaded.objects);
     errors.extend(more);
     if set.is_empty() && errors.is_empty() {
-        errors.push(InputError {
-            file: policies
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            line: 0,
-            column: 0,
-            message: "no Constraint (with its ConstraintTemplate) found".into(),
-        });
+        errors.push(InputError::about_files(
+            policies,
+            "no Constraint (with its ConstraintTemplate) found",
+        ));
     }
     let (findings, more) = apply(set, inventory, objects);
     errors.extend(more);

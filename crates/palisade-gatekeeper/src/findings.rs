@@ -9,41 +9,30 @@
 use crate::{Action, PolicySet, Review};
 use palisade_findings::{CheckMeta, Finding, Severity};
 use palisade_model::Object;
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::OnceLock;
-
-/// Rule metadata by (constraint kind, name, action).
-type Metas = HashMap<(String, String, Action), &'static CheckMeta>;
 
 /// Rule metadata lives as long as the process; one per constraint.
 fn meta(kind: &str, name: &str, action: Action) -> &'static CheckMeta {
-    static METAS: OnceLock<Mutex<Metas>> = OnceLock::new();
-    let mut m = METAS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    m.entry((kind.to_string(), name.to_string(), action))
-        .or_insert_with(|| {
-            let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-            Box::leak(Box::new(CheckMeta {
-                id: leak(format!("gatekeeper/{kind}/{name}")),
-                title: leak(format!("Gatekeeper constraint {kind} {name:?} ({})", action.as_str())),
-                severity: match action {
-                    Action::Deny => Severity::High,
-                    Action::Warn => Severity::Medium,
-                    Action::Dryrun => Severity::Low,
-                },
-                action: 9,
-                category: "admission",
-                frameworks: &[],
-                risk: leak(format!(
-                    "The {kind} constraint {name:?} ({}) rejects this object at admission; applying it would fail (or warn) in the cluster.",
-                    action.as_str()
-                )),
-                fix: "Change the object as the violation message says, or exempt it in the constraint's `spec.match`.",
-            }))
-        })
+    let key = format!("gatekeeper/{kind}/{name}/{}", action.as_str());
+    palisade_findings::runtime_meta(key, |leak| CheckMeta {
+        id: leak(format!("gatekeeper/{kind}/{name}")),
+        title: leak(format!(
+            "Gatekeeper constraint {kind} {name:?} ({})",
+            action.as_str()
+        )),
+        severity: match action {
+            Action::Deny => Severity::High,
+            Action::Warn => Severity::Medium,
+            Action::Dryrun => Severity::Low,
+        },
+        action: 9,
+        category: "admission",
+        frameworks: &[],
+        risk: leak(format!(
+            "The {kind} constraint {name:?} ({}) rejects this object at admission; applying it would fail (or warn) in the cluster.",
+            action.as_str()
+        )),
+        fix: "Change the object as the violation message says, or exempt it in the constraint's `spec.match`.",
+    })
 }
 
 /// Reviews every object (as a CREATE in its effective namespace) against

@@ -7,14 +7,15 @@
 
 use crate::cost;
 use crate::expr::{Scope, as_message};
-use crate::policy::{Action, Binding, FailurePolicy, Match, Policy, PolicySet, ResourceRule};
+use crate::policy::{
+    Action, Binding, FailurePolicy, Match, Policy, PolicySet, ResourceRule, Validation,
+};
 use palisade_findings::{CheckMeta, Finding, Severity};
 use palisade_model::k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use palisade_model::selector::matches;
 use palisade_model::{Location, Model, Object};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
 
 /// What the API server is asked to admit.
 #[derive(Debug, Clone)]
@@ -311,10 +312,8 @@ fn evaluate_binding(
         let mut spent = 0u64;
         let mut charged: HashSet<&str> = HashSet::new();
         for (i, v) in p.validations.iter().enumerate() {
-            let (result, c) = v.expr.eval_costed(&scope, &vars.types);
-            spent = spent
-                .saturating_add(c.own)
-                .saturating_add(vars.charge(&c.variables, &mut charged));
+            let (result, c, added) = vars.validate(v, &scope, &mut charged);
+            spent = spent.saturating_add(added);
             if spent > cost::BUDGET {
                 if fail {
                     out.push(decision(
@@ -407,6 +406,20 @@ impl<'p> Variables<'p> {
         vars
     }
 
+    /// Evaluates one validation: its result, its cost, and what it adds to
+    /// the binding's spending (its own cost and the variables it reads
+    /// first).
+    fn validate(
+        &self,
+        v: &Validation,
+        scope: &Scope,
+        charged: &mut HashSet<&'p str>,
+    ) -> (Result<cel::Value, String>, cost::Cost, u64) {
+        let (result, c) = v.expr.eval_costed(scope, &self.types);
+        let added = c.own.saturating_add(self.charge(&c.variables, charged));
+        (result, c, added)
+    }
+
     /// The cost of the variables in `read` not yet `charged` (and of those
     /// they read), marking them charged: each costs once per evaluation.
     fn charge(&self, read: &[String], charged: &mut HashSet<&'p str>) -> u64 {
@@ -451,11 +464,9 @@ impl Policy {
         let mut charged = HashSet::new();
         let mut alone = Vec::new();
         for v in &self.validations {
-            let (_, c) = v.expr.eval_costed(&scope, &vars.types);
+            let (_, c, added) = vars.validate(v, &scope, &mut charged);
             exceeded |= c.exceeded;
-            total = total
-                .saturating_add(c.own)
-                .saturating_add(vars.charge(&c.variables, &mut charged));
+            total = total.saturating_add(added);
             alone.push(
                 c.own
                     .saturating_add(vars.charge(&c.variables, &mut HashSet::new())),
@@ -472,17 +483,13 @@ impl Policy {
 /// The rule a policy's decisions are reported under: `vap/<policy>`,
 /// severity from the strongest action (Deny high, Warn medium, Audit low).
 fn meta(policy: &str, action: Action) -> &'static CheckMeta {
-    type Metas = HashMap<(String, Action), &'static CheckMeta>;
-    static METAS: OnceLock<Mutex<Metas>> = OnceLock::new();
-    let mut m = METAS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    m.entry((policy.to_string(), action)).or_insert_with(|| {
-        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-        Box::leak(Box::new(CheckMeta {
+    palisade_findings::runtime_meta(format!("vap/{policy}/{}", action.as_str()), |leak| {
+        CheckMeta {
             id: leak(format!("vap/{policy}")),
-            title: leak(format!("ValidatingAdmissionPolicy {policy:?} ({})", action.as_str())),
+            title: leak(format!(
+                "ValidatingAdmissionPolicy {policy:?} ({})",
+                action.as_str()
+            )),
             severity: match action {
                 Action::Deny => Severity::High,
                 Action::Warn => Severity::Medium,
@@ -496,7 +503,7 @@ fn meta(policy: &str, action: Action) -> &'static CheckMeta {
                 action.as_str()
             )),
             fix: "Change the object as the validation's message says, or exclude it in the binding's `matchResources`.",
-        }))
+        }
     })
 }
 

@@ -41,16 +41,10 @@ pub fn run(args: PolicyArgs) -> u8 {
             let (vap, more) = palisade_vap::policy::PolicySet::from_objects(&policy.objects);
             errors.extend(more);
             if gatekeeper.is_empty() && vap.is_empty() && errors.is_empty() {
-                errors.push(palisade_findings::InputError {
-                    file: policies
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    line: 0,
-                    column: 0,
-                    message: "no Constraint (with its ConstraintTemplate) or ValidatingAdmissionPolicy (with a binding) found".into(),
-                });
+                errors.push(palisade_findings::InputError::about_files(
+                    &policies,
+                    "no Constraint (with its ConstraintTemplate) or ValidatingAdmissionPolicy (with a binding) found",
+                ));
             }
             let (mut findings, more) =
                 palisade_gatekeeper::evaluate::apply(gatekeeper, &inventory, &loaded.objects);
