@@ -154,7 +154,7 @@ impl Quantity {
             "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".to_string()
         };
         if s.is_empty() {
-            return Err("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'".into());
+            return Err(bad());
         }
         let (negative, rest) = match s.as_bytes()[0] {
             b'-' => (true, &s[1..]),

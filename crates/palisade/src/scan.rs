@@ -255,25 +255,25 @@ pub(crate) fn analyze(args: &ScanArgs) -> Result<Scanned, u8> {
     }
     let mut errors = loaded.errors;
     errors.extend(image_errors);
-    let mut policy_rules = Vec::new();
     // the ValidatingAdmissionPolicies of the input, evaluated offline on it
     let (vap_set, vap_errors) = palisade_vap::policy::PolicySet::from_objects(model.objects());
     errors.extend(vap_errors);
+    let mut policy_findings = Vec::new();
     if !vap_set.is_empty() {
-        let vf = palisade_vap::eval::findings(&vap_set, &model);
-        policy_rules.extend(palisade_findings::rules_of(&vf));
-        all_findings.extend(vf);
-        all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        policy_findings.extend(palisade_vap::eval::findings(&vap_set, &model));
         phase("admission policies");
     }
     if !args.policies.is_empty() {
         let (pf, perrs) =
             palisade_gatekeeper::evaluate::evaluate(&args.policies, &[], model.objects());
         errors.extend(perrs);
-        policy_rules.extend(palisade_findings::rules_of(&pf));
-        all_findings.extend(pf);
-        all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        policy_findings.extend(pf);
         phase("policies");
+    }
+    let policy_rules = palisade_findings::rules_of(&policy_findings);
+    if !policy_findings.is_empty() {
+        all_findings.extend(policy_findings);
+        all_findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
     // one cause (an RBAC rule, a workload's resources), one finding
     let all_findings = palisade_checks::merge_causes(all_findings, &mut stats);
